@@ -1,0 +1,34 @@
+# One file, several targets. A first version: the same lock files as `make`, one service per image.
+#   docker build --target gateway -t front-door/gateway .
+#   docker build --target rasa    -t front-door/rasa .      (needs models/current.tar.gz: make train)
+#   docker build --target actions -t front-door/actions .
+
+FROM python:3.11-slim AS gateway
+WORKDIR /app
+COPY requirements/gateway.lock requirements/gateway.lock
+RUN pip install --no-cache-dir -r requirements/gateway.lock
+COPY bot bot
+ENV BOT_ENV=production BOT_PORT=8080
+EXPOSE 8080
+USER nobody
+CMD ["python", "-m", "bot", "serve"]
+
+FROM python:3.10-slim AS rasa-base
+WORKDIR /app
+COPY requirements/rasa.lock requirements/rasa.lock
+RUN pip install --no-cache-dir -r requirements/rasa.lock
+ENV RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+
+FROM rasa-base AS actions
+COPY actions actions
+EXPOSE 5055
+USER nobody
+CMD ["rasa", "run", "actions", "--actions", "actions", "--port", "5055"]
+
+FROM rasa-base AS rasa
+COPY config.yml domain.yml endpoints.yml credentials.yml ./
+COPY models/current.tar.gz models/current.tar.gz
+EXPOSE 5005
+USER nobody
+# RASA_TOKEN, REDIS_HOST, REDIS_PORT, REDIS_DB_TRACKER and ACTION_ENDPOINT_URL come from the environment.
+CMD ["sh", "-c", "exec rasa run --enable-api --auth-token \"$RASA_TOKEN\" --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml --port 5005"]

@@ -1,0 +1,115 @@
+"""Command line: `python -m bot serve | run | train | chat`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from bot.settings import SettingsError, describe_defaults, load_settings
+
+
+def serve() -> int:
+    """Run the gateway alone (the launcher runs it this way too)."""
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    for line in describe_defaults(settings):
+        logging.getLogger("bot.settings").warning(line)
+    web.run_app(create_app(settings), host=settings.bot_host, port=settings.bot_port, print=None)
+    return 0
+
+
+def run() -> int:
+    """Bring the whole system up: train if needed, Redis, actions, Rasa, gateway."""
+    from bot.launcher import Launcher, Ports, train
+
+    def port(name: str, default: int) -> int:
+        return int(os.environ.get(name) or default)
+
+    train()
+    launcher = Launcher(
+        ports=Ports(
+            gateway=port("BOT_PORT", 8080),
+            rasa=port("RASA_PORT", 5005),
+            actions=port("ACTIONS_PORT", 5055),
+            redis=port("EMBEDDED_REDIS_PORT", 6380),
+        )
+    )
+    print("starting the 12315 front door (Rasa takes about half a minute to load) ...")
+    try:
+        launcher.start()
+        print(
+            f"\nready:\n"
+            f"  WeChat callback  {launcher.gateway_url}/wechat\n"
+            f"  health           {launcher.gateway_url}/healthz\n"
+            f"  Rasa             {launcher.rasa_url}\n"
+            f"talk to the bot:   make chat     (in another terminal)\n"
+            f"stop:              Ctrl-C\n"
+        )
+        launcher.wait()
+    except KeyboardInterrupt:
+        print("\nstopping ...")
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        launcher.stop()
+    print("stopped.")
+    return 0
+
+
+def chat(url: str) -> int:
+    from bot.chat import chat_loop
+
+    try:
+        settings = load_settings(os.environ | {"BOT_ENV": os.environ.get("BOT_ENV", "development")})
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(chat_loop(url, settings.wechat_token, settings.wechat_api_base))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="12315 WeChat front door")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the gateway")
+    commands.add_parser("run", help="run the whole system (make run)")
+    commands.add_parser("train", help="train the Rasa model if it is missing or stale")
+    menu_parser = commands.add_parser("menu", help="check or push content/menu.yml")
+    menu_parser.add_argument("action", choices=["check", "push"])
+    chat_parser = commands.add_parser("chat", help="talk to the bot as a WeChat citizen")
+    chat_parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('BOT_PORT') or 8080}/wechat")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve()
+    if args.command == "run":
+        return run()
+    if args.command == "train":
+        from bot.launcher import train
+
+        train()
+        return 0
+    if args.command == "menu":
+        from bot.menu_cli import menu_command
+
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
+        return menu_command(args.action, settings)
+    return chat(args.url)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""The app factory: wiring, cleanup contexts, routes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aiohttp
+from aiohttp import web
+
+from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, HTTP, MENU, RASA, REDIS, SETTINGS, WECHAT_API
+from bot.contract import Contract, ContractTiming, Waiters
+from bot.core.quota import QuotaRule, QuotaRules
+from bot.health import healthz
+from bot.rasa.client import RasaClient
+from bot.settings import Settings
+from bot.storage.conversations import Conversations
+from bot.storage.messages import MessageStore
+from bot.storage.redis import redis_context
+from bot.storage.tokens import TokenStore
+from bot.wechat import views as wechat_views
+from bot.wechat.api import WeChatAPI
+from bot.wechat.crypto import MessageCrypto
+from bot.wechat.menu import load_menu
+from bot.workers.inbox import InboxWorker
+from bot.workers.outbox import OutboxPolicy, OutboxSender
+from bot.workers.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+
+async def http_context(app: web.Application) -> AsyncIterator[None]:
+    """One client session for every outbound call (Rasa, WeChat's API)."""
+    settings = app[SETTINGS]
+    session = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=30), connector=aiohttp.TCPConnector(limit=100)
+    )
+    app[HTTP] = session
+    app[RASA] = RasaClient(session, settings.rasa_url, settings.rasa_token)
+    app[WECHAT_API] = WeChatAPI(
+        session,
+        settings.wechat_api_base,
+        settings.wechat_appid,
+        settings.wechat_secret,
+        TokenStore(app[REDIS]),
+        stable_token=settings.wechat_stable_token,
+    )
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+async def domain_context(app: web.Application) -> AsyncIterator[None]:
+    """The contract and the conversation records, over the shared Redis."""
+    settings = app[SETTINGS]
+    rules = QuotaRules(
+        after_message=QuotaRule(settings.quota_message_sends, int(settings.quota_message_hours * 3600)),
+        after_event=QuotaRule(settings.quota_event_sends, settings.quota_event_seconds),
+    )
+    app[CONVERSATIONS] = Conversations(app[REDIS], rules)
+    app[CONTRACT] = Contract(
+        MessageStore(app[REDIS]), Waiters(), ContractTiming(budget=settings.reply_budget)
+    )
+    yield
+
+
+async def workers_context(app: web.Application) -> AsyncIterator[None]:
+    """The inbox worker, the outbox sender and the sweeper of this process, stopped on shutdown."""
+    consumer = f"{socket.gethostname()}-{os.getpid()}"
+    contract = app[CONTRACT]
+    inbox = InboxWorker(
+        app[REDIS],
+        MessageStore(app[REDIS]),
+        app[RASA],
+        consumer,
+        on_finished=contract.waiters.notify,
+        rasa_timeout=app[SETTINGS].rasa_timeout,
+    )
+    outbox = OutboxSender(app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer, OutboxPolicy())
+    tasks = TaskSet()
+    tasks.spawn(_forever("inbox worker", inbox.run), "inbox worker")
+    tasks.spawn(_forever("outbox sender", outbox.run), "outbox sender")
+    tasks.spawn(_forever("sweeper", lambda: _sweep(contract)), "sweeper")
+    try:
+        yield
+    finally:
+        await tasks.close()
+
+
+async def _sweep(contract: Contract) -> None:
+    while True:
+        await contract.sweep()
+        await asyncio.sleep(1)
+
+
+async def _forever(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Restart a worker loop after an error (Redis restarting, say); it resumes from Redis."""
+    while True:
+        try:
+            await run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; restarting in 1 s", name)
+            await asyncio.sleep(1)
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[MENU] = load_menu(settings.menu_path)
+    app[CRYPTO] = (
+        MessageCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+        if settings.wechat_aes_key
+        else None
+    )
+    app.cleanup_ctx.append(redis_context)
+    app.cleanup_ctx.append(http_context)
+    app.cleanup_ctx.append(domain_context)
+    app.cleanup_ctx.append(workers_context)
+    app.router.add_get("/wechat", wechat_views.verify)
+    app.router.add_post("/wechat", wechat_views.receive)
+    app.router.add_get("/healthz", healthz)
+    return app

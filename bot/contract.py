@@ -1,0 +1,112 @@
+"""The 5-second contract (DESIGN.md): one answer per message, in time, however many deliveries arrive.
+
+1. A delivery counts itself on the message's hash; the first one queues the message for Rasa in the same
+   Redis step (so it is durable before any reply is sent).
+2. Each delivery waits up to `budget` seconds for the answer, then replies with it passively.
+3. A delivery that gets no answer in time, and is not the last one WeChat will make, holds the connection
+   past WeChat's 5 s so that WeChat delivers again; the answer is still stored for that retry.
+4. The last delivery that would still miss makes the message `deferred` and replies `success`: the answer
+   goes through the outbox when it is ready.
+5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.storage.messages import MessageStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ContractTiming:
+    budget: float = 4.5  # a delivery waits this long for the answer (WeChat gives up at 5 s)
+    hold: float = 5.5  # a non-final delivery without an answer is held this long so WeChat retries
+    deliveries: int = 3  # WeChat delivers a message at most this many times
+    poll: float = 0.1  # how often a waiting delivery looks for an answer finished by another process
+    sweep_after: float = 30.0  # WeChat's retry window (about 15 s) has surely closed by then
+
+
+class Waiters:
+    """Wakes the deliveries waiting in this process when the local inbox worker finishes a message.
+
+    Deliveries handled by another process find the answer by polling Redis every `poll` seconds.
+    """
+
+    def __init__(self) -> None:
+        self._events: dict[str, tuple[asyncio.Event, int]] = {}
+
+    def event(self, dedupe_key: str) -> asyncio.Event:
+        event, users = self._events.get(dedupe_key, (asyncio.Event(), 0))
+        self._events[dedupe_key] = (event, users + 1)
+        return event
+
+    def release(self, dedupe_key: str) -> None:
+        event, users = self._events.get(dedupe_key, (asyncio.Event(), 1))
+        if users <= 1:
+            self._events.pop(dedupe_key, None)
+        else:
+            self._events[dedupe_key] = (event, users - 1)
+
+    def notify(self, dedupe_key: str) -> None:
+        found = self._events.get(dedupe_key)
+        if found is not None:
+            found[0].set()
+
+
+class Contract:
+    def __init__(self, store: MessageStore, waiters: Waiters, timing: ContractTiming) -> None:
+        self._store = store
+        self.waiters = waiters
+        self.timing = timing
+
+    async def reply(self, dedupe_key: str, openid: str, rasa_text: str, is_event: bool) -> list[str] | None:
+        """The texts of the answer (reply with the first passively), or None to reply `success`."""
+        arrived = time.monotonic()
+        payload = {"openid": openid, "text": rasa_text, "is_event": is_event}
+        accepted = await self._store.accept(
+            dedupe_key, openid, payload, sweep_at=time.time() + self.timing.sweep_after
+        )
+        texts = await self._wait(dedupe_key, arrived + self.timing.budget)
+        if texts is not None:
+            return texts
+        if accepted.delivery >= self.timing.deliveries:
+            state = await self._store.defer(dedupe_key)
+            log.info(
+                "message %s deferred to the outbox on delivery %d (%s)", dedupe_key, accepted.delivery, state
+            )
+            return None
+        # Let WeChat's 5 s run out so it delivers again; the answer waits in Redis for that delivery.
+        await asyncio.sleep(max(0.0, arrived + self.timing.hold - time.monotonic()))
+        return None
+
+    async def _wait(self, dedupe_key: str, deadline: float) -> list[str] | None:
+        event = self.waiters.event(dedupe_key)
+        try:
+            while True:
+                texts = await self._store.collect(dedupe_key)
+                if texts is not None:
+                    return texts
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                event.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), timeout=min(self.timing.poll, remaining))
+        finally:
+            self.waiters.release(dedupe_key)
+
+    async def sweep(self) -> int:
+        """Defer every message whose retry window closed without a passive reply; returns how many."""
+        due = await self._store.due_for_sweep(time.time())
+        for dedupe_key in due:
+            state = await self._store.defer(dedupe_key)
+            if state in ("pending", "answered"):
+                log.warning("message %s was %s when its window closed: outbox", dedupe_key, state)
+            await self._store.forget_sweep(dedupe_key)
+        return len(due)

@@ -1,0 +1,239 @@
+"""Brings the whole system up on one machine: embedded Redis, action server, Rasa server, gateway.
+
+`make run` calls `python -m bot run`; the end-to-end tests use the same Launcher with their own ports.
+Each process logs to its own file under the var directory; Ctrl-C stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot.storage.embedded import EmbeddedRedis
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin"
+MODEL = ROOT / "models" / "current.tar.gz"
+MODEL_HASH = ROOT / "models" / "current.sha256"
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data")
+TRACKER_DB = 1  # Rasa's tracker and lock stores live in their own Redis database
+
+
+def training_hash(root: Path = ROOT) -> str:
+    """A hash of everything the model is trained from; a different hash means a stale model."""
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def model_is_current() -> bool:
+    return MODEL.exists() and MODEL_HASH.exists() and MODEL_HASH.read_text().strip() == training_hash()
+
+
+def train(log: Callable[[str], None] = print) -> None:
+    """Train the Rasa model when it is missing or stale."""
+    if model_is_current():
+        log(f"model is current: {MODEL.relative_to(ROOT)}")
+        return
+    log("training the Rasa model (about a minute) ...")
+    wanted = training_hash()
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(RASA_BIN / "rasa"), "train",
+            "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu_data",
+            "--out", "models", "--fixed-model-name", "current",
+        ],
+        cwd=ROOT, check=True, env=_quiet_env(os.environ),
+    )  # fmt: skip
+    MODEL_HASH.write_text(wanted + "\n")
+    log(f"model trained in {time.monotonic() - started:.0f} s")
+
+
+def _quiet_env(env: Mapping[str, str]) -> dict[str, str]:
+    quiet = dict(env)
+    quiet.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    quiet.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return quiet
+
+
+@dataclass
+class Ports:
+    gateway: int = 8080
+    rasa: int = 5005
+    actions: int = 5055
+    redis: int = 6380
+    wechat_api: int = 8081  # the local fake of WeChat's API, when no real account is configured
+
+
+@dataclass
+class Service:
+    name: str
+    args: list[str]
+    ready_url: str
+    log_file: Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+
+
+@dataclass
+class Launcher:
+    ports: Ports = field(default_factory=Ports)
+    var_dir: Path = ROOT / "var"
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    log: Callable[[str], None] = print
+    redis: EmbeddedRedis | None = None
+    redis_url: str = ""
+    services: list[Service] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.env = dict(self.env)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def uses_fake_wechat(self) -> bool:
+        """No real account configured: run the local WeChat API. An explicit WECHAT_API_BASE always wins."""
+        return not self.env.get("WECHAT_APPID") and not self.env.get("WECHAT_API_BASE")
+
+    @property
+    def wechat_api_url(self) -> str:
+        return self.env.get("WECHAT_API_BASE") or f"http://127.0.0.1:{self.ports.wechat_api}"
+
+    def start(self, timeout: float = 240.0) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        redis_url = self.redis_url = self.env.get("REDIS_URL") or self._start_redis()
+        parsed = urlparse(redis_url)
+        rasa_token = self.env.get("RASA_TOKEN") or "dev-rasa-token"
+        shared = _quiet_env(self.env) | {
+            "REDIS_URL": redis_url,
+            "REDIS_HOST": parsed.hostname or "127.0.0.1",
+            "REDIS_PORT": str(parsed.port or 6379),
+            "REDIS_DB_TRACKER": str(TRACKER_DB),
+            "RASA_TOKEN": rasa_token,
+        }
+        if parsed.password:
+            shared["REDIS_PASSWORD"] = parsed.password
+        actions_url = f"http://127.0.0.1:{self.ports.actions}"
+        fake_wechat = [
+            Service(
+                "wechat-api",
+                [sys.executable, "-m", "tests.fakes.wechat_api", "--port", str(self.ports.wechat_api)],
+                f"{self.wechat_api_url}/_fake/stats", self.var_dir / "wechat-api.log", shared,
+            )
+        ] if self.uses_fake_wechat else []  # fmt: skip
+        self.services = [
+            *fake_wechat,
+            Service(
+                "actions",
+                [str(RASA_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                 "--port", str(self.ports.actions)],
+                f"{actions_url}/health", self.var_dir / "actions.log", shared,
+            ),
+            Service(
+                "rasa",
+                [str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", rasa_token,
+                 "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                 "--credentials", "credentials.yml", "--port", str(self.ports.rasa),
+                 "--interface", "127.0.0.1"],
+                f"{self.rasa_url}/status?token={rasa_token}", self.var_dir / "rasa.log",
+                shared | {"ACTION_ENDPOINT_URL": f"{actions_url}/webhook"},
+            ),
+            Service(
+                "gateway",
+                [sys.executable, "-m", "bot", "serve"],
+                f"{self.gateway_url}/healthz", self.var_dir / "gateway.log",
+                shared | {
+                    "BOT_PORT": str(self.ports.gateway),
+                    "BOT_HOST": "127.0.0.1",
+                    "RASA_URL": self.rasa_url,
+                    "BOT_VAR_DIR": str(self.var_dir),
+                    "WECHAT_API_BASE": self.wechat_api_url,
+                    "BOT_ENV": self.env.get("BOT_ENV", "development"),
+                },
+            ),
+        ]  # fmt: skip
+        try:
+            for service in self.services:
+                self._spawn(service)
+            deadline = time.monotonic() + timeout
+            for service in self.services:
+                self._wait_ready(service, deadline)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_redis(self) -> str:
+        self.redis = EmbeddedRedis(self.var_dir / "redis", port=self.ports.redis)
+        self.redis.start()
+        self.log(f"  redis    {self.redis.url} (embedded, AOF in {self.var_dir / 'redis'})")
+        return self.redis.url
+
+    def _spawn(self, service: Service) -> None:
+        handle = service.log_file.open("ab")
+        service.process = subprocess.Popen(
+            service.args, cwd=ROOT, env=service.env, stdout=handle, stderr=subprocess.STDOUT
+        )
+        handle.close()
+
+    def _wait_ready(self, service: Service, deadline: float) -> None:
+        started = time.monotonic()
+        while True:
+            assert service.process is not None
+            if service.process.poll() is not None:
+                raise RuntimeError(
+                    f"{service.name} exited with {service.process.returncode}; see {service.log_file}"
+                )
+            try:
+                with urllib.request.urlopen(service.ready_url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{service.name} was not ready in time; see {service.log_file}")
+            time.sleep(0.5)
+        self.log(f"  {service.name:<8} ready in {time.monotonic() - started:.0f} s  ({service.log_file})")
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            process = service.process
+            if process is None or process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
+
+    def wait(self) -> None:
+        """Block until a child dies or Ctrl-C."""
+        while all(s.process is not None and s.process.poll() is None for s in self.services):
+            time.sleep(1)
+        dead = [s.name for s in self.services if s.process is None or s.process.poll() is not None]
+        raise RuntimeError(f"stopped: {', '.join(dead)} exited; see the logs under {self.var_dir}")

@@ -1,0 +1,73 @@
+"""Client for the Rasa server's HTTP API: the REST channel and the status route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer in time or answered with an error."""
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    """What Rasa answered to one message: texts to show, and custom payloads (handoff signals)."""
+
+    texts: tuple[str, ...]
+    custom: tuple[dict[str, Any], ...] = field(default=())
+
+
+def turn_from_rest(messages: list[dict[str, Any]]) -> BotTurn:
+    texts: list[str] = []
+    custom: list[dict[str, Any]] = []
+    for message in messages:
+        text = message.get("text")
+        if isinstance(text, str) and text.strip():
+            texts.append(text)
+        payload = message.get("custom")
+        if isinstance(payload, dict):
+            custom.append(payload)
+    return BotTurn(texts=tuple(texts), custom=tuple(custom))
+
+
+class RasaClient:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+
+    async def send(self, sender: str, text: str, timeout: float) -> BotTurn:
+        """Post one citizen message to the REST channel; the sender id is the citizen's openid."""
+        url = f"{self._base_url}/webhooks/rest/webhook"
+        try:
+            async with self._session.post(
+                url,
+                json={"sender": sender, "message": text},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+        if not isinstance(body, list):
+            raise RasaUnavailable("Rasa answered something other than a list of messages")
+        return turn_from_rest([m for m in body if isinstance(m, dict)])
+
+    async def is_ready(self, timeout: float = 2.0) -> bool:
+        """True when the server answers and has a model loaded."""
+        try:
+            async with self._session.get(
+                f"{self._base_url}/status",
+                params={"token": self._token},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
+                if response.status != 200:
+                    return False
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return False
+        return isinstance(body, dict) and bool(body.get("model_file"))

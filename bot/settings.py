@@ -1,0 +1,141 @@
+"""One frozen Settings object, read from the environment once at start.
+
+In development (`BOT_ENV=development`, what `make run` and the tests use) missing WeChat values fall back
+to well-known defaults that point at the local WeChat simulator, and every default used is printed, so
+nothing is ever used silently. In production (`BOT_ENV=production`, the default) a missing required
+value stops the process with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REQUIRED = ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "RASA_URL", "RASA_TOKEN")
+
+# Safe only on a developer's machine: they are public in this repository.
+DEVELOPMENT_DEFAULTS: Mapping[str, str] = {
+    "WECHAT_TOKEN": "dev-token-12315",
+    "WECHAT_APPID": "wx0000000000012315",
+    "WECHAT_SECRET": "dev-secret-12315",
+    "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "WECHAT_API_BASE": "http://127.0.0.1:8081",
+    "RASA_URL": "http://127.0.0.1:5005",
+    "RASA_TOKEN": "dev-rasa-token",
+}
+
+
+class SettingsError(RuntimeError):
+    """A configuration value is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    wechat_token: str
+    wechat_appid: str
+    wechat_secret: str
+    rasa_url: str
+    rasa_token: str
+    wechat_aes_key: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    redis_url: str | None = None  # None: start an embedded redis-server under var_dir
+    bot_host: str = "0.0.0.0"
+    bot_port: int = 8080
+    var_dir: Path = Path("var")
+    environment: str = "production"
+    rasa_timeout: float = 30.0  # the inbox worker's wait for Rasa; citizens wait only `reply_budget`
+    reply_budget: float = 4.5  # seconds a delivery waits for the answer; WeChat gives up at 5
+    timestamp_tolerance: float = 300.0  # pushes signed longer ago than this are refused
+    wechat_stable_token: bool = False  # fetch tokens with /cgi-bin/stable_token
+    menu_path: Path = Path("content/menu.yml")
+    quota_message_sends: int = 5  # customer-service sends allowed after a citizen's message ...
+    quota_message_hours: float = 48.0  # ... within this many hours
+    quota_event_sends: int = 3  # after a menu click, subscribe or QR scan ...
+    quota_event_seconds: int = 60  # ... within this many seconds
+    max_body_bytes: int = 64 * 1024
+    defaults_used: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from `env` (the process environment by default)."""
+    source = dict(os.environ if env is None else env)
+    environment = source.get("BOT_ENV", "production")
+    if environment not in ("production", "development"):
+        raise SettingsError(f"BOT_ENV must be 'production' or 'development', got {environment!r}")
+
+    used: list[str] = []
+    if environment == "development":
+        for name, value in DEVELOPMENT_DEFAULTS.items():
+            if not source.get(name):
+                source[name] = value
+                used.append(name)
+
+    missing = [name for name in REQUIRED if not source.get(name)]
+    if missing:
+        raise SettingsError(
+            "missing required setting(s): "
+            + ", ".join(missing)
+            + " (set them in the environment, or BOT_ENV=development for local defaults)"
+        )
+
+    aes_key = source.get("WECHAT_AES_KEY") or None
+    if aes_key is not None and len(aes_key) != 43:
+        raise SettingsError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+
+    return Settings(
+        wechat_token=source["WECHAT_TOKEN"],
+        wechat_appid=source["WECHAT_APPID"],
+        wechat_secret=source["WECHAT_SECRET"],
+        wechat_aes_key=aes_key,
+        wechat_api_base=source.get("WECHAT_API_BASE") or "https://api.weixin.qq.com",
+        rasa_url=source["RASA_URL"].rstrip("/"),
+        rasa_token=source["RASA_TOKEN"],
+        redis_url=source.get("REDIS_URL") or None,
+        bot_host=source.get("BOT_HOST") or "0.0.0.0",
+        bot_port=_int(source, "BOT_PORT", 8080),
+        var_dir=Path(source.get("BOT_VAR_DIR") or "var"),
+        environment=environment,
+        rasa_timeout=_float(source, "RASA_TIMEOUT", 30.0),
+        reply_budget=_float(source, "REPLY_BUDGET", 4.5),
+        timestamp_tolerance=_float(source, "WECHAT_TIMESTAMP_TOLERANCE", 300.0),
+        wechat_stable_token=source.get("WECHAT_STABLE_TOKEN", "").lower() in ("1", "true", "yes"),
+        menu_path=Path(source.get("MENU_PATH") or "content/menu.yml"),
+        quota_message_sends=_int(source, "QUOTA_MESSAGE_SENDS", 5),
+        quota_message_hours=_float(source, "QUOTA_MESSAGE_HOURS", 48.0),
+        quota_event_sends=_int(source, "QUOTA_EVENT_SENDS", 3),
+        quota_event_seconds=_int(source, "QUOTA_EVENT_SECONDS", 60),
+        defaults_used=tuple(used),
+    )
+
+
+def describe_defaults(settings: Settings) -> list[str]:
+    """Lines to print at start, one per development default in use."""
+    return [
+        f"development default in use: {name}={DEVELOPMENT_DEFAULTS[name]}" for name in settings.defaults_used
+    ]

@@ -1,0 +1,75 @@
+"""What the gateway records per citizen: interaction windows for the quota, and delivery failures."""
+
+from __future__ import annotations
+
+import time
+
+import redis.asyncio as aioredis
+
+from bot.core.quota import QuotaRules
+from bot.storage import keys
+
+# KEYS: quota hash. ARGV: now, seconds, sends, kind ('message' | 'event'), dedupe key of the push
+_TOUCH = """
+if redis.call('HGET', KEYS[1], 'opened_by') == ARGV[5] then
+  return 0  -- WeChat's retry of the push that opened this window: it opens nothing new
+end
+local now = tonumber(ARGV[1])
+local current_end = tonumber(redis.call('HGET', KEYS[1], 'end') or '0')
+if ARGV[4] == 'event' and redis.call('HGET', KEYS[1], 'kind') == 'message' and current_end > now then
+  return 0  -- a click inside an open 48-hour window does not shorten it
+end
+redis.call('HSET', KEYS[1], 'end', now + tonumber(ARGV[2]), 'limit', ARGV[3], 'used', 0, 'kind', ARGV[4],
+           'opened_by', ARGV[5])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]) + 3600)
+return 1
+"""
+
+# KEYS: quota hash. ARGV: now. Returns 'ok', 'expired' or 'exhausted'.
+_TAKE = """
+local window_end = tonumber(redis.call('HGET', KEYS[1], 'end') or '0')
+if window_end <= tonumber(ARGV[1]) then return 'expired' end
+local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+if used >= tonumber(redis.call('HGET', KEYS[1], 'limit') or '0') then return 'exhausted' end
+redis.call('HINCRBY', KEYS[1], 'used', 1)
+return 'ok'
+"""
+
+
+class Conversations:
+    def __init__(self, client: aioredis.Redis, rules: QuotaRules) -> None:
+        self._client = client
+        self._rules = rules
+        self._touch = client.register_script(_TOUCH)
+        self._take = client.register_script(_TAKE)
+
+    async def touch(self, openid: str, is_event: bool, dedupe_key: str) -> None:
+        """The citizen interacted: open the customer-service window WeChat opens."""
+        rule = self._rules.for_interaction(is_event)
+        await self._touch(
+            keys=[keys.quota(openid)],
+            args=[time.time(), rule.seconds, rule.sends, "event" if is_event else "message", dedupe_key],
+        )
+
+    async def take_send(self, openid: str) -> str:
+        """Use one send of the citizen's window: 'ok', 'expired' or 'exhausted'."""
+        return str(await self._take(keys=[keys.quota(openid)], args=[time.time()]))
+
+    async def give_back_send(self, openid: str) -> None:
+        """A send WeChat refused without delivering does not count."""
+        await self._client.hincrby(keys.quota(openid), "used", -1)
+
+    async def record_failure(self, openid: str, reason: str, text: str) -> None:
+        await self._client.hset(
+            keys.conversation(openid),
+            mapping={"send_failure": reason, "send_failure_at": time.time(), "send_failure_text": text[:500]},
+        )
+
+    async def unsubscribe(self, openid: str) -> None:
+        """The citizen left: no window, no open conversation state."""
+        await self._client.delete(keys.quota(openid), keys.conversation(openid))
+
+    async def record_event(self, openid: str, event: str) -> None:
+        await self._client.hset(
+            keys.conversation(openid), mapping={"last_event": event, "last_event_at": time.time()}
+        )

@@ -1,0 +1,62 @@
+"""The one place Redis key names are built. Every key family has one writer (DESIGN.md).
+
+Rasa's tracker and lock stores live in their own database (see launcher.TRACKER_DB); ours all start
+with `fd:` ("front door").
+"""
+
+from __future__ import annotations
+
+PREFIX = "fd"
+
+
+def nonce(timestamp: str, nonce_value: str) -> str:
+    """Written by the signature check: which message a (timestamp, nonce) pair was first used for."""
+    return f"{PREFIX}:nonce:{timestamp}:{nonce_value}"
+
+
+def message(dedupe_key: str) -> str:
+    """Hash written by the 5-second contract: one inbound message's state, deliveries and answer."""
+    return f"{PREFIX}:msg:{dedupe_key}"
+
+
+def message_expiry() -> str:
+    """Sorted set of messages by the time their retry window has surely closed (the sweeper's list)."""
+    return f"{PREFIX}:msg:expiry"
+
+
+def inbox() -> str:
+    """Stream of accepted messages waiting for Rasa; worked by every gateway's inbox worker."""
+    return f"{PREFIX}:inbox"
+
+
+def outbox() -> str:
+    """Stream of customer-service sends; worked by every gateway's outbox sender."""
+    return f"{PREFIX}:outbox"
+
+
+def outbox_sent(entry_id: str) -> str:
+    """Marks one outbox entry as delivered to WeChat, so a crash before the ack does not send twice."""
+    return f"{PREFIX}:outbox:sent:{entry_id}"
+
+
+def outbox_delayed() -> str:
+    """Sorted set of outbox entries waiting for their retry time (score: epoch seconds)."""
+    return f"{PREFIX}:outbox:delayed"
+
+
+def quota(openid: str) -> str:
+    """Hash per citizen: the customer-service window they opened and the sends used in it."""
+    return f"{PREFIX}:quota:{openid}"
+
+
+def conversation(openid: str) -> str:
+    """Hash per citizen: conversation state the gateway owns (mode, last delivery failure)."""
+    return f"{PREFIX}:conv:{openid}"
+
+
+def access_token() -> str:
+    return f"{PREFIX}:wechat:access_token"
+
+
+def access_token_lock() -> str:
+    return f"{PREFIX}:wechat:access_token:lock"

@@ -1,0 +1,164 @@
+"""The 5-second contract's shared state: one Redis hash per inbound message, shared by every gateway.
+
+States of a message (field `state`):
+  pending   accepted and queued in the inbox; Rasa has not answered yet
+  answered  the answer is stored; the next delivery replies with it passively
+  replied   a delivery took the answer for its passive reply (later deliveries repeat it)
+  deferred  WeChat will not ask again: when the answer is ready it goes through the outbox
+  sent      the answer went to the outbox
+
+Every transition is one Lua script, so two gateways (or two deliveries) never both act on a message,
+and the outbox entries for an answer are written in the same step as the state that promises them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bot.storage import keys
+
+# KEYS: message hash, inbox stream, expiry zset. ARGV: payload, now, ttl, dedupe key, sweep-at, openid
+_ACCEPT = """
+local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+if deliveries == 1 then
+  redis.call('HSET', KEYS[1], 'state', 'pending', 'created', ARGV[2], 'openid', ARGV[6])
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+  redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1])
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[4])
+end
+return {deliveries, redis.call('HGET', KEYS[1], 'state')}
+"""
+
+# Puts each text of `texts` (a JSON list) on the outbox. Shared by the scripts below.
+_ENQUEUE = """
+local function enqueue(message, outbox, texts, origin, first)
+  local openid = redis.call('HGET', message, 'openid')
+  local list = cjson.decode(texts)
+  for i = first, #list do
+    redis.call('XADD', outbox, '*', 'openid', openid, 'text', list[i], 'origin', origin,
+               'attempt', '0')
+  end
+end
+"""
+
+# KEYS: message hash, outbox stream. ARGV: answer (JSON list of texts), dedupe key
+_FINISH = (
+    _ENQUEUE
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'pending' then
+  redis.call('HSET', KEYS[1], 'state', 'answered', 'answer', ARGV[1])
+  return 'answered'
+elseif state == 'deferred' then
+  redis.call('HSET', KEYS[1], 'state', 'sent', 'answer', ARGV[1])
+  enqueue(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 1)
+  return 'sent'
+end
+return state or 'missing'
+"""
+)
+
+# A delivery takes the answer for its passive reply; texts after the first go to the outbox, once.
+# KEYS: message hash, outbox stream. ARGV: dedupe key
+_COLLECT = (
+    _ENQUEUE
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'answered' then
+  redis.call('HSET', KEYS[1], 'state', 'replied')
+  enqueue(KEYS[1], KEYS[2], redis.call('HGET', KEYS[1], 'answer'), ARGV[1], 2)
+  return redis.call('HGET', KEYS[1], 'answer')
+elseif state == 'replied' then
+  return redis.call('HGET', KEYS[1], 'answer')
+end
+return false
+"""
+)
+
+# The last delivery gives up, or the retry window closed: the answer goes through the outbox.
+# KEYS: message hash, outbox stream. ARGV: dedupe key
+_DEFER = (
+    _ENQUEUE
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'pending' then
+  redis.call('HSET', KEYS[1], 'state', 'deferred')
+elseif state == 'answered' then
+  redis.call('HSET', KEYS[1], 'state', 'sent')
+  enqueue(KEYS[1], KEYS[2], redis.call('HGET', KEYS[1], 'answer'), ARGV[1], 1)
+end
+return state or 'missing'
+"""
+)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    delivery: int  # 1 for the first delivery of this message
+    state: str
+
+
+class MessageStore:
+    """The contract's state for every inbound message; `ttl` covers WeChat's whole retry window."""
+
+    def __init__(self, client: aioredis.Redis, ttl: int = 3600) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._accept = client.register_script(_ACCEPT)
+        self._finish = client.register_script(_FINISH)
+        self._collect = client.register_script(_COLLECT)
+        self._defer = client.register_script(_DEFER)
+
+    async def accept(
+        self, dedupe_key: str, openid: str, payload: dict[str, Any], sweep_at: float
+    ) -> Accepted:
+        """Count a delivery; the first one queues the message for Rasa in the same step."""
+        result = await self._accept(
+            keys=[keys.message(dedupe_key), keys.inbox(), keys.message_expiry()],
+            args=[
+                json.dumps(payload, ensure_ascii=False),
+                time.time(),
+                self._ttl,
+                dedupe_key,
+                sweep_at,
+                openid,
+            ],
+        )
+        return Accepted(delivery=int(result[0]), state=str(result[1]))
+
+    async def finish(self, dedupe_key: str, texts: list[str]) -> str:
+        """Store the answer; a deferred message's answer goes straight to the outbox."""
+        return str(
+            await self._finish(
+                keys=[keys.message(dedupe_key), keys.outbox()],
+                args=[json.dumps(texts, ensure_ascii=False), dedupe_key],
+            )
+        )
+
+    async def collect(self, dedupe_key: str) -> list[str] | None:
+        """The answer's texts if ready (the caller replies with the first), else None."""
+        raw = await self._collect(keys=[keys.message(dedupe_key), keys.outbox()], args=[dedupe_key])
+        if not raw:
+            return None
+        texts = json.loads(raw)
+        return [str(t) for t in texts]
+
+    async def defer(self, dedupe_key: str) -> str:
+        """No delivery will reply passively: the answer goes to the outbox now or when it is ready."""
+        return str(await self._defer(keys=[keys.message(dedupe_key), keys.outbox()], args=[dedupe_key]))
+
+    async def state(self, dedupe_key: str) -> str | None:
+        value = await self._client.hget(keys.message(dedupe_key), "state")
+        return str(value) if value is not None else None
+
+    async def due_for_sweep(self, now: float, limit: int = 100) -> list[str]:
+        found = await self._client.zrangebyscore(keys.message_expiry(), 0, now, start=0, num=limit)
+        return [str(k) for k in found]
+
+    async def forget_sweep(self, dedupe_key: str) -> None:
+        await self._client.zrem(keys.message_expiry(), dedupe_key)

@@ -1,0 +1,99 @@
+"""HTTP handlers for WeChat's callback URL. Thin: authenticate, decrypt, parse, route, reply."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import xmltodict
+from aiohttp import web
+
+from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, MENU, REDIS, SETTINGS
+from bot.wechat import security
+from bot.wechat.crypto import CryptoError
+from bot.wechat.inbound import BadMessage, Inbound, parse_inbound
+from bot.wechat.replies import text_reply
+from bot.wechat.routing import Effect, route
+
+log = logging.getLogger(__name__)
+
+SUCCESS = "success"  # "received, nothing to show": WeChat stops retrying and shows the citizen nothing
+
+
+async def verify(request: web.Request) -> web.Response:
+    """GET: WeChat's server verification; echo `echostr` (plain even in safe mode) when signed."""
+    try:
+        security.check_signature(request.app[SETTINGS].wechat_token, request.query)
+    except security.Refused as exc:
+        log.warning("GET /wechat refused from %s: %s", request.remote, exc)
+        raise web.HTTPForbidden(text=str(exc)) from exc
+    return web.Response(text=request.query.get("echostr", ""))
+
+
+async def receive(request: web.Request) -> web.Response:
+    """POST: one push from WeChat, answered with a passive reply or `success`, never a 5xx."""
+    settings = request.app[SETTINGS]
+    body = await request.read()  # over client_max_size: aiohttp answers 413 itself
+    try:
+        security.check_signature(settings.wechat_token, request.query)
+        security.check_fresh(request.query, settings.timestamp_tolerance)
+        await security.check_not_replayed(
+            request.app[REDIS], request.query, body, settings.timestamp_tolerance
+        )
+        encrypted = request.query.get("encrypt_type", "raw").lower() == "aes"
+        inner = _decrypt(request, body) if encrypted else body
+    except security.Refused as exc:
+        log.warning("POST /wechat refused from %s: %s", request.remote, exc)
+        raise web.HTTPForbidden(text=str(exc)) from exc
+    except CryptoError as exc:
+        log.warning("POST /wechat with an undecryptable body from %s: %s", request.remote, exc)
+        if exc.forbidden:
+            raise web.HTTPForbidden(text=str(exc)) from exc
+        raise web.HTTPBadRequest(text=f"malformed WeChat push: {exc}") from exc
+    try:
+        inbound = parse_inbound(inner)
+    except BadMessage as exc:
+        log.warning("POST /wechat with a malformed body: %s", exc)
+        raise web.HTTPBadRequest(text=f"malformed WeChat push: {exc}") from exc
+
+    text = await _answer(request, inbound)
+    if text is None:
+        return web.Response(text=SUCCESS)
+    xml = text_reply(inbound, text)
+    if encrypted:
+        crypto = request.app[CRYPTO]
+        assert crypto is not None  # _decrypt refused the push otherwise
+        xml = crypto.encrypt(xml, str(int(time.time())), request.query.get("nonce", ""))
+    return web.Response(text=xml, content_type="application/xml")
+
+
+def _decrypt(request: web.Request, body: bytes) -> bytes:
+    crypto = request.app[CRYPTO]
+    if crypto is None:
+        raise CryptoError("an encrypted push, but WECHAT_AES_KEY is not configured")
+    try:
+        outer = xmltodict.parse(body)["xml"]
+        encrypt = outer["Encrypt"]
+    except Exception as exc:  # xmltodict raises several types for broken XML; all mean the same here
+        raise CryptoError(f"no Encrypt field: {type(exc).__name__}") from exc
+    if not isinstance(encrypt, str):
+        raise CryptoError("no Encrypt field")
+    q = request.query
+    return crypto.decrypt(encrypt, q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", ""))
+
+
+async def _answer(request: web.Request, inbound: Inbound) -> str | None:
+    decision = route(inbound, request.app[MENU])
+    conversations = request.app[CONVERSATIONS]
+    if decision.effect is Effect.UNSUBSCRIBE:
+        await conversations.unsubscribe(inbound.openid)
+    elif decision.effect is Effect.RECORD_EVENT:
+        await conversations.record_event(inbound.openid, inbound.event)
+    if decision.silent:
+        return None
+    is_event = inbound.msg_type == "event"
+    await conversations.touch(inbound.openid, is_event, inbound.dedupe_key)
+    if decision.ask_bot is None:
+        return decision.reply
+    texts = await request.app[CONTRACT].reply(inbound.dedupe_key, inbound.openid, decision.ask_bot, is_event)
+    return texts[0] if texts else None

@@ -1,0 +1,1 @@
+"""Background work every gateway process runs: the inbox (Rasa calls), the outbox (sends), the sweeper."""

@@ -1,0 +1,141 @@
+"""The outbox sender: customer-service messages from a Redis stream, sent in order, within the quota.
+
+- Each entry carries a `uid` kept across retries; `outbox_sent(uid)` is written right after WeChat
+  accepts the send and before the stream acknowledgement, so a crash between the two does not send twice.
+- -1 (busy) and timeouts are retried with exponential backoff, through a delayed set in Redis.
+- 40001/40014/42001 are handled by the API client (one refresh, one retry).
+- 45015 (window closed) and 45047 (quota used) are not retried; they are recorded on the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bot.storage import keys
+from bot.storage.conversations import Conversations
+from bot.storage.streams import claim_abandoned, ensure_group, read_new
+from bot.wechat.api import RETRYABLE, WeChatAPI, WeChatError, WeChatUnreachable
+
+log = logging.getLogger(__name__)
+GROUP = "senders"
+
+# Move due entries from the delayed set back onto the stream, atomically, so two processes never
+# both re-queue one entry. KEYS: delayed zset, outbox stream. ARGV: now, limit
+_RELEASE_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], 0, ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(due) do
+  if redis.call('ZREM', KEYS[1], member) == 1 then
+    local fields = cjson.decode(member)
+    local args = {}
+    for k, v in pairs(fields) do table.insert(args, k); table.insert(args, tostring(v)) end
+    redis.call('XADD', KEYS[2], '*', unpack(args))
+  end
+end
+return #due
+"""
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    max_attempts: int = 6
+    backoff: float = 1.0  # seconds before the first retry, doubled each time
+    max_backoff: float = 60.0
+    claim_idle: float = 60.0
+
+
+async def enqueue_texts(client: aioredis.Redis, openid: str, texts: list[str], origin: str) -> None:
+    """Queue customer-service texts for one citizen (an agent's reply, a proactive message)."""
+    pipe = client.pipeline(transaction=True)
+    for text in texts:
+        pipe.xadd(keys.outbox(), {"openid": openid, "text": text, "origin": origin, "attempt": "0"})
+    await pipe.execute()
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        api: WeChatAPI,
+        conversations: Conversations,
+        consumer: str,
+        policy: OutboxPolicy,
+    ) -> None:
+        self._client = client
+        self._api = api
+        self._conversations = conversations
+        self._consumer = consumer
+        self._policy = policy
+        self._release_due = client.register_script(_RELEASE_DUE)
+
+    async def run(self) -> None:
+        await ensure_group(self._client, keys.outbox(), GROUP)
+        while True:
+            await self._release_due(keys=[keys.outbox_delayed(), keys.outbox()], args=[time.time(), 100])
+            idle_ms = int(self._policy.claim_idle * 1000)
+            entries = await claim_abandoned(self._client, keys.outbox(), GROUP, self._consumer, idle_ms)
+            if not entries:
+                entries = await read_new(
+                    self._client, keys.outbox(), GROUP, self._consumer, count=10, block_ms=500
+                )
+            for entry_id, fields in entries:  # in stream order: a citizen's texts arrive in order
+                await self.deliver(entry_id, fields)
+
+    async def deliver(self, entry_id: str, fields: dict[str, Any]) -> None:
+        uid = str(fields.get("uid") or entry_id)
+        openid = str(fields["openid"])
+        text = str(fields["text"])
+        if await self._client.exists(keys.outbox_sent(uid)):
+            await self._ack(entry_id)  # sent before a crash; only the acknowledgement was lost
+            return
+        allowed = await self._conversations.take_send(openid)
+        if allowed != "ok":
+            log.warning("outbox %s to %s not sent: quota %s", uid, openid, allowed)
+            await self._conversations.record_failure(openid, f"quota_{allowed}", text)
+            await self._ack(entry_id)
+            return
+        try:
+            await self._api.send_text(openid, text)
+        except WeChatError as exc:
+            await self._conversations.give_back_send(openid)
+            if exc.errcode in RETRYABLE:
+                await self._retry(entry_id, fields, uid, str(exc))
+            else:
+                log.warning("outbox %s to %s refused: %s", uid, openid, exc)
+                await self._conversations.record_failure(openid, str(exc.errcode), text)
+                await self._ack(entry_id)
+            return
+        except WeChatUnreachable as exc:
+            await self._conversations.give_back_send(openid)
+            await self._retry(entry_id, fields, uid, str(exc))
+            return
+        await self._client.set(keys.outbox_sent(uid), "1", ex=86400)
+        await self._ack(entry_id)
+
+    async def _retry(self, entry_id: str, fields: dict[str, Any], uid: str, why: str) -> None:
+        attempt = int(fields.get("attempt") or 0) + 1
+        openid = str(fields["openid"])
+        if attempt >= self._policy.max_attempts:
+            log.error("outbox %s to %s given up after %d attempts: %s", uid, openid, attempt, why)
+            await self._conversations.record_failure(openid, "gave_up", str(fields["text"]))
+            await self._ack(entry_id)
+            return
+        delay = min(self._policy.max_backoff, self._policy.backoff * 2 ** (attempt - 1))
+        retry = {k: str(v) for k, v in fields.items()} | {"uid": uid, "attempt": str(attempt)}
+        pipe = self._client.pipeline(transaction=True)
+        pipe.zadd(keys.outbox_delayed(), {json.dumps(retry, ensure_ascii=False): time.time() + delay})
+        pipe.xack(keys.outbox(), GROUP, entry_id)
+        pipe.xdel(keys.outbox(), entry_id)
+        await pipe.execute()
+        log.info("outbox %s to %s: retry %d in %.1f s (%s)", uid, openid, attempt, delay, why)
+
+    async def _ack(self, entry_id: str) -> None:
+        pipe = self._client.pipeline(transaction=True)
+        pipe.xack(keys.outbox(), GROUP, entry_id)
+        pipe.xdel(keys.outbox(), entry_id)
+        await pipe.execute()

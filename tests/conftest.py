@@ -1,0 +1,18 @@
+"""Shared fixtures: a real Redis server for every test that needs one, never a mock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage.embedded import EmbeddedRedis
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(Path(tmp_path_factory.mktemp("redis")), appendonly=False)
+    server.start()
+    yield server
+    server.stop()

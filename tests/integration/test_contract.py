@@ -1,0 +1,100 @@
+"""The 5-second contract against real Redis and the real Rasa model, with Rasa made slow on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+
+from bot.wechat.simulator import text_push
+from tests.integration.conftest import GatewayProcess, World
+
+BOOKING = "口罩怎么预约"
+
+
+async def test_fast_answer_is_passive_on_the_first_delivery(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    async with world.gateway() as url:
+        citizen = world.citizen(url)
+        delivery = await citizen.deliver(http, text_push(citizen.openid, citizen.account, BOOKING))
+    assert delivery.statuses == [200]
+    assert delivery.reply is not None and "预约" in delivery.reply
+    assert world.proxy.messages[citizen.openid] == 1
+    assert world.fake.sends == []
+
+
+async def test_slow_message_three_deliveries_one_rasa_call_one_answer(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.proxy.delay = 7.0  # misses delivery 1 (5 s), lands inside delivery 2's wait
+    async with world.gateway() as url:
+        citizen = world.citizen(url)
+        delivery = await citizen.deliver(http, text_push(citizen.openid, citizen.account, BOOKING))
+        await asyncio.sleep(1)
+    assert delivery.statuses == [None, 200]
+    assert delivery.reply is not None and "预约" in delivery.reply
+    assert world.proxy.messages[citizen.openid] == 1
+    assert [s for s in world.fake.sends if s["touser"] == citizen.openid] == []
+
+
+async def test_answer_after_12_seconds_reaches_the_citizen_passively_on_the_last_retry(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.proxy.delay = 12.0
+    async with world.gateway() as url:
+        citizen = world.citizen(url)
+        delivery = await citizen.deliver(http, text_push(citizen.openid, citizen.account, BOOKING))
+    assert delivery.statuses == [None, None, 200]
+    assert delivery.reply is not None and "预约" in delivery.reply
+    assert world.proxy.messages[citizen.openid] == 1
+    assert world.fake.sends == []
+
+
+async def test_answer_later_than_the_last_delivery_goes_through_the_outbox(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.proxy.delay = 17.0  # the third delivery gives up at about 14.5 s
+    async with world.gateway() as url:
+        citizen = world.citizen(url)
+        delivery = await citizen.deliver(http, text_push(citizen.openid, citizen.account, BOOKING))
+        assert delivery.statuses == [None, None, 200]
+        assert delivery.reply is None  # `success`: WeChat shows nothing and stops retrying
+        sends = await world.sends_to(citizen.openid, 1, timeout=15)
+    assert len(sends) == 1
+    assert "预约" in sends[0]["content"]
+    assert world.proxy.messages[citizen.openid] == 1
+
+
+async def test_two_gateway_processes_sharing_redis_answer_once(
+    world: World, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    world.proxy.delay = 7.0
+    a = GatewayProcess(world.env(), tmp_path / "a.log")
+    b = GatewayProcess(world.env(), tmp_path / "b.log")
+    try:
+        await asyncio.gather(a.ready(http), b.ready(http))
+        citizen = world.citizen(a.url)
+        push = text_push(citizen.openid, citizen.account, BOOKING)
+        query, body = citizen.sign(push)
+
+        async def post(url: str) -> tuple[int, str] | None:
+            try:
+                async with asyncio.timeout(5), http.post(url, params=query, data=body) as response:
+                    return response.status, await response.text()
+            except TimeoutError:
+                return None
+
+        # WeChat's load balancer: the first delivery to A, the retry to B, both at once for good measure.
+        first, second = await asyncio.gather(post(a.url), post(b.url))
+        assert first is None and second is None  # neither has the answer within 5 s
+        third = await post(b.url)
+        await asyncio.sleep(2)
+    finally:
+        a.stop()
+        b.stop()
+    assert third is not None and third[0] == 200
+    assert "预约" in third[1]
+    assert world.proxy.messages[citizen.openid] == 1
+    assert [s for s in world.fake.sends if s["touser"] == citizen.openid] == []

@@ -1,0 +1,76 @@
+"""The contract's state transitions, each one Lua script, against a real Redis."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.storage import keys
+from bot.storage.embedded import EmbeddedRedis
+from bot.storage.messages import MessageStore
+
+_db = itertools.count(8)
+
+
+@pytest.fixture
+async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
+    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
+    await c.flushdb()
+    yield c
+    await c.aclose()
+
+
+async def outbox_texts(client: aioredis.Redis) -> list[tuple[str, str]]:
+    return [(f["openid"], f["text"]) for _id, f in await client.xrange(keys.outbox())]
+
+
+async def test_only_the_first_delivery_queues_work(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    first = await store.accept("msg:1", "o1", {"text": "你好"}, sweep_at=time.time() + 30)
+    second = await store.accept("msg:1", "o1", {"text": "你好"}, sweep_at=time.time() + 30)
+    assert (first.delivery, second.delivery) == (1, 2)
+    entries = await client.xrange(keys.inbox())
+    assert len(entries) == 1 and json.loads(entries[0][1]["payload"]) == {"text": "你好"}
+
+
+async def test_answer_is_collected_once_and_extra_texts_go_to_the_outbox_once(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    await store.accept("msg:2", "o2", {}, sweep_at=time.time() + 30)
+    assert await store.collect("msg:2") is None
+    assert await store.finish("msg:2", ["一", "二", "三"]) == "answered"
+    assert await store.collect("msg:2") == ["一", "二", "三"]
+    assert await store.collect("msg:2") == ["一", "二", "三"]  # a later delivery repeats the reply
+    assert await outbox_texts(client) == [("o2", "二"), ("o2", "三")]
+
+
+async def test_deferred_answer_goes_entirely_to_the_outbox_when_ready(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    await store.accept("msg:3", "o3", {}, sweep_at=time.time() + 30)
+    assert await store.defer("msg:3") == "pending"
+    assert await store.finish("msg:3", ["答复"]) == "sent"
+    assert await store.collect("msg:3") is None
+    assert await outbox_texts(client) == [("o3", "答复")]
+
+
+async def test_defer_after_the_answer_sends_it_once(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    await store.accept("msg:4", "o4", {}, sweep_at=time.time() + 30)
+    await store.finish("msg:4", ["答复"])
+    assert await store.defer("msg:4") == "answered"
+    assert await store.defer("msg:4") == "sent"
+    assert await outbox_texts(client) == [("o4", "答复")]
+
+
+async def test_replied_messages_are_not_sent_again_by_the_sweeper(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    await store.accept("msg:5", "o5", {}, sweep_at=time.time() - 1)
+    await store.finish("msg:5", ["答复"])
+    await store.collect("msg:5")
+    assert await store.due_for_sweep(time.time()) == ["msg:5"]
+    assert await store.defer("msg:5") == "replied"
+    assert await outbox_texts(client) == []

@@ -1,0 +1,95 @@
+"""The callback URL's checks, against a real Redis and an unreachable Rasa."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import xmltodict
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.core import answers
+from bot.settings import load_settings
+from bot.storage.embedded import EmbeddedRedis, free_port
+from bot.wechat.simulator import signed_query, text_push
+
+TOKEN = "unit-token"
+
+
+@pytest.fixture
+async def client(redis_server: EmbeddedRedis) -> AsyncIterator[TestClient]:
+    settings = load_settings(
+        {
+            "BOT_ENV": "development",
+            "WECHAT_TOKEN": TOKEN,
+            "REDIS_URL": redis_server.url,
+            # nothing listens here: every message that reaches "Rasa" gets the busy answer
+            "RASA_URL": f"http://127.0.0.1:{free_port()}",
+            "RASA_TIMEOUT": "1",
+        }
+    )
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        yield test_client
+
+
+async def test_server_verification_echoes_echostr(client: TestClient) -> None:
+    params = signed_query(TOKEN, "o1") | {"echostr": "4375120948345356249"}
+    response = await client.get("/wechat", params=params)
+    assert response.status == 200
+    assert await response.text() == "4375120948345356249"
+
+
+async def test_verification_with_bad_signature_is_forbidden(client: TestClient) -> None:
+    params = signed_query("another-token", "o1") | {"echostr": "x"}
+    response = await client.get("/wechat", params=params)
+    assert response.status == 403
+
+
+@pytest.mark.parametrize("tamper", ["signature", "timestamp", "nonce", "missing"])
+async def test_post_with_bad_signature_is_forbidden(client: TestClient, tamper: str) -> None:
+    params = signed_query(TOKEN, "o1")
+    if tamper == "missing":
+        del params["signature"]
+    else:
+        params[tamper] = params[tamper][:-1] + ("0" if params[tamper][-1] != "0" else "1")
+    response = await client.post("/wechat", params=params, data=text_push("o1", "gh", "你好").encode())
+    assert response.status == 403
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"{json: 1}", b"<xml><a>1</a></xml>", b"\xff\xfe", b"<xml><MsgType>text</MsgType></xml>"]
+)
+async def test_malformed_body_is_a_clear_400(client: TestClient, body: bytes) -> None:
+    response = await client.post("/wechat", params=signed_query(TOKEN, "o1"), data=body)
+    assert response.status == 400
+    assert "malformed WeChat push" in await response.text()
+
+
+async def test_body_over_64_kib_is_413(client: TestClient) -> None:
+    body = text_push("o1", "gh", "口" * 30_000).encode()
+    response = await client.post("/wechat", params=signed_query(TOKEN, "o1"), data=body)
+    assert response.status == 413
+
+
+async def test_rasa_down_gives_a_polite_answer_not_an_error(client: TestClient) -> None:
+    response = await client.post(
+        "/wechat", params=signed_query(TOKEN, "o1"), data=text_push("o1", "gh", "你好").encode()
+    )
+    assert response.status == 200
+    assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.RASA_DOWN
+
+
+async def test_image_gets_a_text_only_hint(client: TestClient) -> None:
+    body = (
+        b"<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>"
+        b"<MsgType>image</MsgType><PicUrl>http://x</PicUrl><MediaId>m</MediaId><MsgId>77</MsgId></xml>"
+    )
+    response = await client.post("/wechat", params=signed_query(TOKEN, "o1"), data=body)
+    assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.NOT_TEXT
+
+
+async def test_healthz_reports_rasa_down(client: TestClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 503
+    assert await response.json() == {"status": "degraded", "redis": True, "rasa": False}

@@ -8,6 +8,7 @@ WORKDIR /app
 COPY requirements/gateway.lock requirements/gateway.lock
 RUN pip install --no-cache-dir -r requirements/gateway.lock
 COPY bot bot
+COPY content content
 ENV BOT_ENV=production BOT_PORT=8080
 EXPOSE 8080
 USER nobody

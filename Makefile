@@ -42,7 +42,7 @@ unit: $(VENV)/.stamp
 	$(VENV)/bin/python -m pytest tests/unit -q
 
 actions-test: $(RASA_VENV)/.stamp
-	$(RASA_VENV)/bin/python -m pytest tests/actions -q -p no:cacheprovider --confcutdir=tests/actions
+	$(RASA_VENV)/bin/python -m pytest tests/actions -q -p no:cacheprovider --confcutdir=tests/actions -W ignore::pytest.PytestConfigWarning
 
 integration: envs
 	$(VENV)/bin/python -m bot train

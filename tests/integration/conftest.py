@@ -151,7 +151,11 @@ class GatewayProcess:
         full_env = dict(os.environ) | env | {"BOT_PORT": str(self.port), "BOT_HOST": "127.0.0.1"}
         with log_file.open("ab") as handle:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=full_env, stdout=handle, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "bot", "serve"],
+                cwd=ROOT,
+                env=full_env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
             )
 
     async def ready(self, http: aiohttp.ClientSession, timeout: float = 30.0) -> None:

@@ -75,7 +75,9 @@ async def test_encrypted_push_without_a_configured_key_is_refused_cleanly(
     world: World, http: aiohttp.ClientSession
 ) -> None:
     # production settings: no development default supplies an AES key
-    async with world.gateway(BOT_ENV="production", WECHAT_TOKEN=TOKEN, WECHAT_APPID=APPID, WECHAT_SECRET="s") as url:
+    async with world.gateway(
+        BOT_ENV="production", WECHAT_TOKEN=TOKEN, WECHAT_APPID=APPID, WECHAT_SECRET="s"
+    ) as url:
         query, body = safe_push("o_it_nokey")
         status, text = await post(http, url, query, body)
     assert status == 400 and "WECHAT_AES_KEY" in text

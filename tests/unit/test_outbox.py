@@ -172,7 +172,9 @@ async def test_stable_token_is_used_when_configured(rig: Rig) -> None:
     assert [s["content"] for s in rig.fake.sends] == ["稳定令牌", "强制刷新后"]
 
 
-async def test_menu_push_sends_raw_utf8_without_our_intent_field(rig: Rig, redis_server: EmbeddedRedis) -> None:
+async def test_menu_push_sends_raw_utf8_without_our_intent_field(
+    rig: Rig, redis_server: EmbeddedRedis
+) -> None:
     from bot.menu_cli import push_menu
     from bot.settings import load_settings
     from bot.wechat.menu import load_menu

@@ -22,12 +22,17 @@ ENV RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 
 FROM rasa-base AS actions
 COPY actions actions
+# the actions share the gateway's Redis key builder (pure Python, no other bot/ imports)
+COPY bot/__init__.py bot/__init__.py
+COPY bot/storage/__init__.py bot/storage/__init__.py
+COPY bot/storage/keys.py bot/storage/keys.py
 EXPOSE 5055
 USER nobody
 CMD ["rasa", "run", "actions", "--actions", "actions", "--port", "5055"]
 
 FROM rasa-base AS rasa
 COPY config.yml domain.yml endpoints.yml credentials.yml ./
+COPY nlu_components nlu_components
 COPY models/current.tar.gz models/current.tar.gz
 EXPOSE 5005
 USER nobody

@@ -6,7 +6,7 @@ PYTHON310 ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/pytho
 VENV := .venv
 RASA_VENV := .venv-rasa
 
-.PHONY: run test chat train envs lint unit actions-test integration clean
+.PHONY: run test chat train eval envs lint unit actions-test integration clean
 
 run: envs
 	$(VENV)/bin/python -m bot run
@@ -41,14 +41,25 @@ lint: $(VENV)/.stamp
 unit: $(VENV)/.stamp
 	$(VENV)/bin/python -m pytest tests/unit -q
 
-actions-test: $(RASA_VENV)/.stamp
-	$(RASA_VENV)/bin/python -m pytest tests/actions -q -p no:cacheprovider --confcutdir=tests/actions -W ignore::pytest.PytestConfigWarning
+actions-test: $(VENV)/.stamp $(RASA_VENV)/.stamp
+	REDIS_SERVER=$(abspath $(VENV))/bin/redis-server $(RASA_VENV)/bin/python -m pytest tests/rasa -q -p no:cacheprovider --confcutdir=tests/rasa -W ignore::pytest.PytestConfigWarning
 
 integration: envs
 	$(VENV)/bin/python -m bot train
 	$(VENV)/bin/python -m pytest tests/integration -q
 
 test: lint unit actions-test integration
+
+# Understanding, measured (never a timed test): 5-fold cross-validation on our data, the shared real
+# messages, parse latency. Results under reports/nlu/.
+EVAL_MESSAGES ?= ../shared/eval/real_messages.jsonl
+eval: envs
+	$(VENV)/bin/python -m bot train
+	mkdir -p reports/nlu
+	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages $(EVAL_MESSAGES) --out reports/nlu
+	TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa test nlu --nlu nlu_data --config config.yml \
+		--cross-validation --folds 5 --out reports/nlu/cv
+	$(RASA_VENV)/bin/python scripts/summarise_cv.py reports/nlu/cv reports/nlu/summary.json
 
 clean:
 	rm -rf var models reports .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from bot.settings import SettingsError, describe_defaults, load_settings
@@ -36,6 +37,12 @@ def run() -> int:
     def port(name: str, default: int) -> int:
         return int(os.environ.get(name) or default)
 
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C and `kill` both stop every child cleanly, even when started from a script that ignores SIGINT.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     train()
     launcher = Launcher(
         ports=Ports(
@@ -79,6 +86,37 @@ def chat(url: str) -> int:
     return asyncio.run(chat_loop(url, settings.wechat_token, settings.wechat_api_base))
 
 
+def content_load() -> int:
+    """Publish content/answers.yml now (overwrites): the next answer shows it, no retraining."""
+    import redis.asyncio as aioredis
+
+    from bot.storage.content import ContentError, load_content
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if settings.redis_url is None:
+        print("REDIS_URL must point at the running system's Redis (make run: redis://127.0.0.1:6380/0)")
+        return 2
+
+    async def load(url: str) -> list[str]:
+        client = aioredis.Redis.from_url(url)
+        try:
+            return await load_content(client, settings.content_path, overwrite=True)
+        finally:
+            await client.aclose()
+
+    try:
+        sections = asyncio.run(load(settings.redis_url))
+    except ContentError as exc:
+        print(f"invalid content: {exc}", file=sys.stderr)
+        return 1
+    print(f"published {', '.join(sections)} from {settings.content_path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="12315 WeChat front door")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train", help="train the Rasa model if it is missing or stale")
     menu_parser = commands.add_parser("menu", help="check or push content/menu.yml")
     menu_parser.add_argument("action", choices=["check", "push"])
+    content_parser = commands.add_parser("content", help="publish content/answers.yml to Redis")
+    content_parser.add_argument("action", choices=["load"])
     chat_parser = commands.add_parser("chat", help="talk to the bot as a WeChat citizen")
     chat_parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('BOT_PORT') or 8080}/wechat")
     args = parser.parse_args(argv)
@@ -108,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"configuration error: {exc}", file=sys.stderr)
             return 2
         return menu_command(args.action, settings)
+    if args.command == "content":
+        return content_load()
     return chat(args.url)
 
 

@@ -17,6 +17,7 @@ from bot.core.quota import QuotaRule, QuotaRules
 from bot.health import healthz
 from bot.rasa.client import RasaClient
 from bot.settings import Settings
+from bot.storage.content import load_content
 from bot.storage.conversations import Conversations
 from bot.storage.messages import MessageStore
 from bot.storage.redis import redis_context
@@ -61,6 +62,9 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         after_message=QuotaRule(settings.quota_message_sends, int(settings.quota_message_hours * 3600)),
         after_event=QuotaRule(settings.quota_event_sends, settings.quota_event_seconds),
     )
+    loaded = await load_content(app[REDIS], settings.content_path, overwrite=False)
+    if loaded:
+        log.info("content sections loaded into Redis from %s: %s", settings.content_path, ", ".join(loaded))
     app[CONVERSATIONS] = Conversations(app[REDIS], rules)
     app[CONTRACT] = Contract(
         MessageStore(app[REDIS]), Waiters(), ContractTiming(budget=settings.reply_budget)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 MODEL = ROOT / "models" / "current.tar.gz"
 MODEL_HASH = ROOT / "models" / "current.sha256"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "nlu_components")
 TRACKER_DB = 1  # Rasa's tracker and lock stores live in their own Redis database
 
 
@@ -33,7 +33,8 @@ def training_hash(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for name in TRAINING_INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        found = path.rglob("*") if path.is_dir() else [path]
+        files = sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts)
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())

@@ -50,6 +50,7 @@ class Settings:
     timestamp_tolerance: float = 300.0  # pushes signed longer ago than this are refused
     wechat_stable_token: bool = False  # fetch tokens with /cgi-bin/stable_token
     menu_path: Path = Path("content/menu.yml")
+    content_path: Path = Path("content/answers.yml")
     quota_message_sends: int = 5  # customer-service sends allowed after a citizen's message ...
     quota_message_hours: float = 48.0  # ... within this many hours
     quota_event_sends: int = 3  # after a menu click, subscribe or QR scan ...
@@ -126,6 +127,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timestamp_tolerance=_float(source, "WECHAT_TIMESTAMP_TOLERANCE", 300.0),
         wechat_stable_token=source.get("WECHAT_STABLE_TOKEN", "").lower() in ("1", "true", "yes"),
         menu_path=Path(source.get("MENU_PATH") or "content/menu.yml"),
+        content_path=Path(source.get("CONTENT_PATH") or "content/answers.yml"),
         quota_message_sends=_int(source, "QUOTA_MESSAGE_SENDS", 5),
         quota_message_hours=_float(source, "QUOTA_MESSAGE_HOURS", 48.0),
         quota_event_sends=_int(source, "QUOTA_EVENT_SENDS", 3),

@@ -60,3 +60,8 @@ def access_token() -> str:
 
 def access_token_lock() -> str:
     return f"{PREFIX}:wechat:access_token:lock"
+
+
+def content(section: str) -> str:
+    """Written by content loading (gateway start, `python -m bot content load`); read by the actions."""
+    return f"{PREFIX}:content:{section}"

@@ -101,6 +101,7 @@ class World:
             "RASA_TOKEN": self.stack.env["RASA_TOKEN"],
             "WECHAT_API_BASE": self.api_url,
             "MENU_PATH": str(ROOT / "content" / "menu.yml"),
+            "CONTENT_PATH": str(ROOT / "content" / "answers.yml"),
         } | extra
 
     def settings(self, **extra: str) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ import aiohttp
 import redis.asyncio as aioredis
 
 from bot.launcher import TRACKER_DB, Launcher
+from bot.storage import keys
 from bot.wechat.simulator import WeChatSimulator, signed_query, text_push
 
 
@@ -94,3 +96,24 @@ async def test_rasa_keeps_its_tracker_in_redis(
     finally:
         await client.aclose()
     assert keys, "Rasa's RedisTrackerStore should hold this citizen's tracker"
+
+
+async def test_a_published_change_shows_in_the_next_answer_without_retraining(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
+) -> None:
+    client = aioredis.Redis.from_url(stack.redis_url, decode_responses=True)
+    original = await client.get(keys.content("pickup"))
+    assert original is not None, "the gateway loads content/answers.yml into Redis at start"
+    changed = json.loads(original) | {
+        "text": "领取网点临时调整：请到社区服务中心领取。",
+        "updated_at": "2026-11-28 10:30",
+    }
+    try:
+        await client.set(keys.content("pickup"), json.dumps(changed, ensure_ascii=False))
+        reply = await citizen(stack, wechat_token).send_text(http, "口罩在哪里领取")
+    finally:
+        await client.set(keys.content("pickup"), original)
+        await client.aclose()
+    assert reply is not None
+    assert reply.startswith("领取网点临时调整")
+    assert "信息更新于 2026-11-28 10:30" in reply

@@ -1,0 +1,1 @@
+"""Custom Rasa pipeline components (run inside the Rasa server, Python 3.10)."""

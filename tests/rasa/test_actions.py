@@ -1,0 +1,167 @@
+"""The custom actions, run without a server (rasa_sdk's Tracker and CollectingDispatcher), reading content
+from a real Redis. Runs in the Rasa environment (`make actions-test`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("rasa_sdk")
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.actions as actions_module
+from actions.actions import ActionAnswerContent, ActionHandleFallback, ActionHandoff, ActionTakeComplaint
+from actions.content import format_section
+from actions.signals import anger_score, trailing_repeats, user_intents
+from bot.storage import keys
+from bot.storage.embedded import EmbeddedRedis
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = yaml.safe_load((ROOT / "content" / "answers.yml").read_text(encoding="utf-8"))
+
+
+def user(intent: str) -> dict[str, Any]:
+    return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+
+
+def tracker(intent: str, text: str = "", confidence: float = 0.9, events: list[dict[str, Any]] | None = None,
+            entities: list[dict[str, Any]] | None = None) -> Tracker:  # fmt: skip
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or []}
+    return Tracker("o_test", {}, message, events or [user(intent)], False, None, {}, "action_listen")
+
+
+def run(action: Any, t: Tracker) -> tuple[list[Any], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    actions_module._redis = None  # a fresh client for this test's event loop
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return events, dispatcher.messages
+
+
+@pytest.fixture
+def content_in_redis(redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch) -> None:
+    import redis
+
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    client = redis.Redis.from_url(redis_server.url)
+    for section, value in CONTENT.items():
+        client.set(keys.content(section), json.dumps(value, ensure_ascii=False, default=str))
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("intent", "expected"),
+    [
+        ("ask_mask_booking", "每人每次可预约 5 只"),
+        ("ask_booking_result", "20:00"),
+        ("ask_mask_pickup", "惠民大药房（人民路店）：人民路 88 号"),
+        ("ask_announcement", "关于继续做好口罩预约购买工作的通告"),
+    ],
+)
+def test_content_answers_come_from_redis(content_in_redis: None, intent: str, expected: str) -> None:
+    events, messages = run(ActionAnswerContent(), tracker(intent))
+    assert events == []
+    assert expected in messages[0]["text"]
+
+
+def test_a_maintainers_change_shows_in_the_next_answer(
+    content_in_redis: None, redis_server: EmbeddedRedis
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    changed = dict(CONTENT["booking"], text="即日起暂停预约。", updated_at="2026-11-28 10:00")
+    client.set(keys.content("booking"), json.dumps(changed, ensure_ascii=False))
+    client.close()
+    _, messages = run(ActionAnswerContent(), tracker("ask_mask_booking"))
+    assert messages[0]["text"].startswith("即日起暂停预约。")
+    assert "信息更新于 2026-11-28 10:00" in messages[0]["text"]
+
+
+def test_expired_announcements_are_never_shown() -> None:
+    text = format_section("announcements", CONTENT["announcements"], date(2026, 11, 28))
+    assert "春节期间" not in text
+    assert "哄抬防疫用品价格" in text
+    assert format_section("announcements", CONTENT["announcements"], date(2030, 1, 1)).startswith(
+        "目前没有新的公告"
+    )
+
+
+def test_content_missing_from_redis_gives_a_safe_answer(
+    redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_server.url.rsplit("/", 1)[0] + "/9")
+    _, messages = run(ActionAnswerContent(), tracker("ask_mask_pickup"))
+    assert "正在更新" in messages[0]["text"]
+
+
+def test_the_same_question_a_third_time_offers_a_person(content_in_redis: None) -> None:
+    events = [user("ask_booking_result")] * 3
+    result, _ = run(ActionAnswerContent(), tracker("ask_booking_result", events=events))
+    assert result == [FollowupAction("utter_offer_human")]
+
+
+def test_handoff_on_request_signals_the_gateway() -> None:
+    events, messages = run(ActionHandoff(), tracker("request_human", "我要人工", 0.97))
+    assert events == []
+    assert messages[0]["response"] == "utter_handoff"
+    handoff = messages[1]["custom"]["handoff"]
+    assert handoff["reason"] == "request_human" and handoff["intent"] == "request_human"
+    assert handoff["confidence"] == pytest.approx(0.97)
+
+
+def test_angry_handoff_carries_an_anger_score() -> None:
+    _, messages = run(ActionHandoff(), tracker("express_anger", "你们这些废物！！！到底管不管？？", 0.95))
+    handoff = messages[1]["custom"]["handoff"]
+    assert messages[0]["response"] == "utter_handoff_angry"
+    assert handoff["reason"] == "angry"
+    assert handoff["anger"] >= 0.8
+
+
+def test_accepting_the_offer_is_an_unresolved_handoff() -> None:
+    _, messages = run(ActionHandoff(), tracker("affirm", "好的", 0.9))
+    assert messages[1]["custom"]["handoff"]["reason"] == "unresolved"
+
+
+def test_first_fallback_asks_to_rephrase_the_second_offers_a_person() -> None:
+    first, messages = run(
+        ActionHandleFallback(), tracker("nlu_fallback", events=[user("greet"), user("nlu_fallback")])
+    )
+    assert first == [] and messages[0]["response"] == "utter_default"
+    second, _ = run(ActionHandleFallback(), tracker("nlu_fallback", events=[user("nlu_fallback")] * 2))
+    assert second == [FollowupAction("utter_offer_human")]
+
+
+def test_complaint_signals_a_ticket_with_its_details() -> None:
+    entities = [
+        {"entity": "shop", "value": "惠民大药房"},
+        {"entity": "product", "value": "N95口罩"},
+        {"entity": "price", "value": "50元一个"},
+        {"entity": "product", "value": "口罩"},
+    ]
+    _, messages = run(
+        ActionTakeComplaint(), tracker("report_price_gouging", "惠民大药房N95口罩50元一个", entities=entities)
+    )
+    ticket = messages[1]["custom"]["ticket"]
+    assert ticket["category"] == "举报"
+    assert ticket["details"] == {"shop": "惠民大药房", "product": "N95口罩", "price": "50元一个"}
+
+
+def test_anger_score_rises_with_cues() -> None:
+    calm = anger_score("口罩怎么预约", "ask_mask_booking", 0.99)
+    angry = anger_score("垃圾！！！骗子！！", "express_anger", 0.9, repeats=2)
+    assert calm == 0.0 and 0.9 <= angry <= 1.0
+
+
+def test_session_start_resets_the_history() -> None:
+    events = [user("nlu_fallback"), {"event": "session_started"}, user("greet"), user("greet")]
+    assert user_intents(events) == ["greet", "greet"]
+    assert trailing_repeats(user_intents(events)) == 1

@@ -9,10 +9,11 @@ from datetime import date
 from typing import Any
 
 import redis.asyncio as aioredis
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import complaint
 from actions.content import INTENT_SECTIONS, UNAVAILABLE, format_section
 from actions.signals import anger_score, trailing_repeats, user_intents
 from bot.storage import keys  # the one key builder, shared with the gateway
@@ -20,7 +21,6 @@ from bot.storage import keys  # the one key builder, shared with the gateway
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
 HANDOFF_REASON_UNRESOLVED = "unresolved"
-ENTITY_NAMES = ("shop", "address", "product", "price", "time")
 CATEGORIES = {"report_price_gouging": "举报", "report_fake_goods": "举报", "complain_other": "投诉"}
 
 _redis: aioredis.Redis | None = None
@@ -110,35 +110,107 @@ class ActionHandleFallback(Action):
         return []
 
 
-class ActionTakeComplaint(Action):
-    """Takes a complaint or report in and signals a ticket with what the message told us.
+COMPLAINT_SLOTS = (
+    "complaint_what",
+    "complaint_shop",
+    "complaint_address",
+    "complaint_price",
+    "complaint_time",
+)
 
-    The follow-up questions for missing details (the complaint form) are a later step; the gateway
-    turns the signal into a ticket and tells the citizen its number.
-    """
+
+class ActionStartComplaint(Action):
+    """Opens the intake: the first message is what happened; its entities fill what they can."""
 
     def name(self) -> str:
-        return "action_take_complaint"
+        return "action_start_complaint"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent, confidence = latest_intent(tracker)
-        details: dict[str, str] = {}
-        for entity in tracker.latest_message.get("entities") or []:
-            name = entity.get("entity")
-            if name in ENTITY_NAMES and name not in details:
-                details[name] = str(entity.get("value"))
-        dispatcher.utter_message(response="utter_complaint_received")
+        intent, _ = latest_intent(tracker)
+        dispatcher.utter_message(response="utter_complaint_start")
+        text = str(tracker.latest_message.get("text") or "").strip()
+        events: list[EventType] = [
+            SlotSet("complaint_category", CATEGORIES.get(intent, "投诉")),
+            SlotSet("complaint_confirm", None),
+        ]
+        if len(text) >= 6:  # long enough to say what happened; "我要投诉" is not
+            events.append(SlotSet("complaint_what", text[:300]))
+        return events
+
+
+class ValidateComplaintForm(FormValidationAction):
+    """Skips, cancellation and corrections; the answers themselves are kept as the citizen wrote them."""
+
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    @staticmethod
+    def _answer(slot: str, value: Any) -> dict[str, Any]:
+        text = str(value or "")
+        if complaint.is_cancel(text):
+            # fill every question so the form ends; the submit action sees the cancellation
+            return {s: complaint.SKIPPED for s in COMPLAINT_SLOTS} | {"complaint_confirm": "cancel"}
+        return {slot: complaint.answer_value(text)}
+
+    async def validate_complaint_what(self, value: Any, *_: Any) -> dict[str, Any]:
+        return self._answer("complaint_what", value)
+
+    async def validate_complaint_shop(self, value: Any, *_: Any) -> dict[str, Any]:
+        return self._answer("complaint_shop", value)
+
+    async def validate_complaint_address(self, value: Any, *_: Any) -> dict[str, Any]:
+        return self._answer("complaint_address", value)
+
+    async def validate_complaint_price(self, value: Any, *_: Any) -> dict[str, Any]:
+        return self._answer("complaint_price", value)
+
+    async def validate_complaint_time(self, value: Any, *_: Any) -> dict[str, Any]:
+        return self._answer("complaint_time", value)
+
+    async def validate_complaint_confirm(self, value: Any, *_: Any) -> dict[str, Any]:
+        decision = complaint.confirmation(str(value or ""))
+        if decision in ("yes", "cancel"):
+            return {"complaint_confirm": decision}
+        if decision is None:
+            return {"complaint_confirm": None}  # unclear: the form asks again
+        return {decision: None, "complaint_confirm": None}  # ask that question again, then confirm
+
+
+class ActionSubmitComplaint(Action):
+    """Ends the intake: signals the ticket to the gateway (which replies with its number) or cancels."""
+
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reset = [SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_confirm", "complaint_product")]
+        if tracker.get_slot("complaint_confirm") != "yes":
+            dispatcher.utter_message(response="utter_complaint_cancelled")
+            return reset
+
+        def value(slot: str) -> str | None:
+            found = tracker.get_slot(slot)
+            return None if found in (None, complaint.SKIPPED) else str(found)
+
+        details = {
+            "shop": value("complaint_shop"),
+            "address": value("complaint_address"),
+            "product": value("complaint_product"),
+            "price": value("complaint_price"),
+            "time": value("complaint_time"),
+        }
+        dispatcher.utter_message(response="utter_complaint_submitted")
         dispatcher.utter_message(
             json_message={
                 "ticket": {
-                    "intent": intent,
-                    "category": CATEGORIES.get(intent, "投诉"),
-                    "confidence": round(confidence, 3),
-                    "details": details,
-                    "text": str(tracker.latest_message.get("text") or ""),
+                    "category": tracker.get_slot("complaint_category") or "投诉",
+                    "summary": value("complaint_what") or "",
+                    "details": {k: v for k, v in details.items() if v},
                 }
             }
         )
-        return []
+        return reset

@@ -65,3 +65,23 @@ def access_token_lock() -> str:
 def content(section: str) -> str:
     """Written by content loading (gateway start, `python -m bot content load`); read by the actions."""
     return f"{PREFIX}:content:{section}"
+
+
+def ticket_counter(day: str) -> str:
+    """Daily counter behind ticket numbers 12315-YYYYMMDD-NNNN."""
+    return f"{PREFIX}:ticket:counter:{day}"
+
+
+def ticket(number: str) -> str:
+    """Hash of one ticket; written only by the gateway's ticket store."""
+    return f"{PREFIX}:ticket:{number}"
+
+
+def ticket_history(number: str) -> str:
+    """Stream of every change of one ticket (who, when, what)."""
+    return f"{PREFIX}:ticket:{number}:history"
+
+
+def ticket_queue() -> str:
+    """Sorted set of queued ticket numbers (score: priority first, then waiting time)."""
+    return f"{PREFIX}:tickets:queued"

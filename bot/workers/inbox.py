@@ -16,26 +16,37 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.core import answers
-from bot.core.text import split_utf8
+from bot.core.text import pack
 from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.storage import keys
 from bot.storage.messages import MessageStore
 from bot.storage.streams import claim_abandoned, ensure_group, read_new
+from bot.storage.tickets import TicketStore
 from bot.workers.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 GROUP = "gateway"
 
 
-async def bot_texts(rasa: RasaClient, openid: str, text: str, timeout: float) -> list[str]:
-    """Rasa's answer to one message as texts that each fit one WeChat message."""
+async def bot_texts(
+    rasa: RasaClient, tickets: TicketStore, openid: str, text: str, timeout: float
+) -> list[str]:
+    """Rasa's answer to one message as texts that each fit one WeChat message.
+
+    A ticket signal from the complaint intake becomes a ticket here, and the citizen is told its number.
+    """
     try:
         turn = await rasa.send(openid, text, timeout=timeout)
         texts = list(turn.texts) or [answers.NO_ANSWER]
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for %s: %s", openid, exc)
-        texts = [answers.RASA_DOWN]
-    return [piece for t in texts for piece in split_utf8(t)]
+        return [answers.RASA_DOWN]
+    for payload in turn.custom:
+        signal = payload.get("ticket")
+        if isinstance(signal, dict):
+            number = await tickets.open_complaint(openid, signal)
+            texts.append(answers.ticket_opened(number))
+    return pack(texts)
 
 
 class InboxWorker:
@@ -59,6 +70,7 @@ class InboxWorker:
         self._rasa_timeout = rasa_timeout
         self._claim_idle_ms = int(claim_idle * 1000)
         self._tasks = TaskSet()
+        self._tickets = TicketStore(client)
 
     async def run(self) -> None:
         await ensure_group(self._client, keys.inbox(), GROUP)
@@ -98,7 +110,9 @@ class InboxWorker:
         try:
             dedupe_key = str(fields["key"])
             payload = json.loads(fields["payload"])
-            texts = await bot_texts(self._rasa, payload["openid"], payload["text"], self._rasa_timeout)
+            texts = await bot_texts(
+                self._rasa, self._tickets, payload["openid"], payload["text"], self._rasa_timeout
+            )
             await self._store.finish(dedupe_key, texts)
             await self._client.xack(keys.inbox(), GROUP, entry_id)
             self._on_finished(dedupe_key)

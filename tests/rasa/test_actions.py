@@ -19,7 +19,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as actions_module
-from actions.actions import ActionAnswerContent, ActionHandleFallback, ActionHandoff, ActionTakeComplaint
+from actions.actions import ActionAnswerContent, ActionHandleFallback, ActionHandoff
 from actions.content import format_section
 from actions.signals import anger_score, trailing_repeats, user_intents
 from bot.storage import keys
@@ -138,21 +138,6 @@ def test_first_fallback_asks_to_rephrase_the_second_offers_a_person() -> None:
     assert first == [] and messages[0]["response"] == "utter_default"
     second, _ = run(ActionHandleFallback(), tracker("nlu_fallback", events=[user("nlu_fallback")] * 2))
     assert second == [FollowupAction("utter_offer_human")]
-
-
-def test_complaint_signals_a_ticket_with_its_details() -> None:
-    entities = [
-        {"entity": "shop", "value": "惠民大药房"},
-        {"entity": "product", "value": "N95口罩"},
-        {"entity": "price", "value": "50元一个"},
-        {"entity": "product", "value": "口罩"},
-    ]
-    _, messages = run(
-        ActionTakeComplaint(), tracker("report_price_gouging", "惠民大药房N95口罩50元一个", entities=entities)
-    )
-    ticket = messages[1]["custom"]["ticket"]
-    assert ticket["category"] == "举报"
-    assert ticket["details"] == {"shop": "惠民大药房", "product": "N95口罩", "price": "50元一个"}
 
 
 def test_anger_score_rises_with_cues() -> None:

@@ -62,3 +62,14 @@ def leaf(**extra: Any) -> dict[str, Any]:
 def test_menu_limits(menu: dict[str, Any], message: str) -> None:
     with pytest.raises(MenuError, match=message):
         parse_menu(menu)
+
+
+def test_pack_joins_short_texts_and_splits_long_ones() -> None:
+    from bot.core.text import pack
+
+    assert pack(["好的，我来帮您登记。", "请问商家名称是？"]) == ["好的，我来帮您登记。\n\n请问商家名称是？"]
+    long = "口罩预约请在公众号菜单中办理。" * 100  # 4500 bytes
+    packed = pack(["开头", long, "结尾"])
+    assert all(len(p.encode()) <= 2048 for p in packed)
+    assert packed[0].startswith("开头\n\n") and packed[-1].endswith("结尾")
+    assert "".join(packed).replace("\n\n", "") == "开头" + long + "结尾"

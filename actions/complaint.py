@@ -1,0 +1,55 @@
+"""The complaint intake form: what the citizen's answers mean. Pure rules, no I/O."""
+
+from __future__ import annotations
+
+SKIPPED = "未提供"
+FIELDS = {  # slot -> words that name it in a correction ("改地址", "地址写错了")
+    "complaint_shop": ("商家", "店", "店名", "商店", "药店", "超市"),
+    "complaint_address": ("地址", "地点", "位置", "在哪"),
+    "complaint_what": ("经过", "情况", "内容", "描述", "事情"),
+    "complaint_price": ("价格", "价钱", "多少钱", "价"),
+    "complaint_time": ("时间", "日期", "几点", "哪天"),
+}
+SKIP_WORDS = ("跳过", "不知道", "不清楚", "不记得", "忘了", "没有", "无", "略", "skip")
+CANCEL_WORDS = ("取消", "不投诉了", "不举报了", "算了", "不用了", "不登记")
+CONFIRM_WORDS = ("确认", "是", "对", "没错", "没问题", "可以", "提交", "好", "嗯", "ok", "行")
+
+
+def clean(text: str) -> str:
+    return text.strip().strip("。.!！~～").strip()
+
+
+def is_cancel(text: str) -> bool:
+    return clean(text) in CANCEL_WORDS or clean(text).startswith(("取消", "算了"))
+
+
+def answer_value(text: str) -> str:
+    """A slot's value from the citizen's answer: their words, or SKIPPED when they skip."""
+    value = clean(text)
+    if not value or value.lower() in SKIP_WORDS:
+        return SKIPPED
+    return value[:300]
+
+
+def correction_target(text: str) -> str | None:
+    """The slot a correction names ("改地址", "修改价格", "时间不对"), if any."""
+    value = clean(text)
+    if not any(word in value for word in ("改", "不对", "错")):
+        return None
+    for slot, words in FIELDS.items():
+        if any(word in value for word in words):
+            return slot
+    return None
+
+
+def confirmation(text: str) -> str | None:
+    """'yes', 'cancel', a slot to correct, or None when the answer is unclear (ask again)."""
+    if is_cancel(text):
+        return "cancel"
+    target = correction_target(text)
+    if target is not None:
+        return target
+    value = clean(text).lower()
+    if value in CONFIRM_WORDS or value.startswith(("确认", "提交", "是的", "对的")):
+        return "yes"
+    return None

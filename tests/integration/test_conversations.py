@@ -1,0 +1,111 @@
+"""Whole conversations through the gateway with the real model: content answers, the complaint intake with
+skips and a correction, handoff on anger, on request and on repeated failure."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiohttp
+import pytest
+import redis.asyncio as aioredis
+
+from bot.launcher import Launcher
+from bot.storage import keys
+from bot.wechat.simulator import WeChatSimulator
+
+
+def citizen(stack: Launcher, token: str) -> WeChatSimulator:
+    return WeChatSimulator(
+        url=f"{stack.gateway_url}/wechat", token=token, openid=f"o_conv_{uuid.uuid4().hex}"
+    )
+
+
+async def say(sim: WeChatSimulator, http: aiohttp.ClientSession, text: str) -> str:
+    reply = await sim.send_text(http, text)
+    assert reply, f"no passive reply to {text!r}"
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("口罩怎么预约啊", "每人每次可预约 5 只"),
+        ("我约上了没有怎么查", "20:00"),
+        ("预约好的口罩去哪里领", "领取网点"),
+        ("指挥部最新的公告是什么", "最新公告"),
+    ],
+)
+async def test_questions_are_answered_from_published_content(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession, text: str, expected: str
+) -> None:
+    reply = await say(citizen(stack, wechat_token), http, text)
+    assert expected in reply
+    assert "信息更新于" in reply or expected == "最新公告"
+
+
+async def test_complaint_intake_with_skips_a_correction_and_a_ticket_number(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
+) -> None:
+    sim = citizen(stack, wechat_token)
+    reply = await say(sim, http, "我要举报惠民大药房，N95口罩卖80元一个，太黑心了")
+    assert "登记" in reply
+    for _ in range(6):  # answer every remaining question with a skip until the summary
+        if "请核对" in reply:
+            break
+        reply = await say(sim, http, "跳过")
+    assert "请核对" in reply and "N95口罩卖80元一个" in reply
+    reply = await say(sim, http, "改地址")
+    assert "地址" in reply
+    reply = await say(sim, http, "解放大道201号")
+    assert "请核对" in reply and "解放大道201号" in reply
+    reply = await say(sim, http, "确认")
+    assert "已提交" in reply and "工单号：12315-" in reply
+    number = reply.split("工单号：")[1].split("。")[0]
+    client = aioredis.Redis.from_url(stack.redis_url, decode_responses=True)
+    try:
+        ticket = await client.hgetall(keys.ticket(number))
+        queued = await client.zscore(keys.ticket_queue(), number)
+    finally:
+        await client.aclose()
+    assert ticket["openid"] == sim.openid and ticket["status"] == "queued" and ticket["category"] == "举报"
+    assert "解放大道201号" in ticket["details"]
+    assert queued is not None
+    # the citizen stays with the bot
+    assert "每人每次可预约" in await say(sim, http, "口罩怎么预约")
+
+
+async def test_cancelling_the_intake_opens_no_ticket(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
+) -> None:
+    sim = citizen(stack, wechat_token)
+    await say(sim, http, "我要投诉一家超市卖过期食品")
+    reply = await say(sim, http, "取消")
+    assert "已取消" in reply and "工单号" not in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("转人工！", "转接人工"), ("你们这帮废物，什么都管不了！！！", "理解您的心情")]
+)
+async def test_handoff_on_request_and_on_anger(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession, text: str, expected: str
+) -> None:
+    assert expected in await say(citizen(stack, wechat_token), http, text)
+
+
+async def test_two_misunderstandings_in_a_row_offer_a_person_who_can_be_accepted(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
+) -> None:
+    # "/intent" messages pin what the model understood, so this tests the dialogue, not the classifier
+    sim = citizen(stack, wechat_token)
+    assert "没有理解" in await say(sim, http, "/nlu_fallback")
+    assert "需要为您转接人工客服吗" in await say(sim, http, "/nlu_fallback")
+    assert "正在为您转接人工客服" in await say(sim, http, "/affirm")
+
+
+async def test_the_same_question_three_times_offers_a_person(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
+) -> None:
+    sim = citizen(stack, wechat_token)
+    for _ in range(2):
+        assert "需要为您转接" not in await say(sim, http, "/ask_booking_result")
+    assert "需要为您转接人工客服吗" in await say(sim, http, "/ask_booking_result")

@@ -1,0 +1,105 @@
+"""The complaint intake form's rules and actions (Rasa environment, no server)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+pytest.importorskip("rasa_sdk")
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import complaint
+from actions.actions import ActionStartComplaint, ActionSubmitComplaint, ValidateComplaintForm
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("确认", "yes"),
+        ("是的，提交吧", "yes"),
+        ("取消", "cancel"),
+        ("算了不投诉了", "cancel"),
+        ("改地址", "complaint_address"),
+        ("地址写错了", "complaint_address"),
+        ("价格不对", "complaint_price"),
+        ("修改一下商家", "complaint_shop"),
+        ("时间错了", "complaint_time"),
+        ("改经过", "complaint_what"),
+        ("嗯？你说啥", None),
+    ],
+)
+def test_confirmation_answers(text: str, expected: str | None) -> None:
+    assert complaint.confirmation(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("跳过", "未提供"), ("不知道。", "未提供"), (" 人民路88号 ", "人民路88号")]
+)
+def test_answers_and_skips(text: str, value: str) -> None:
+    assert complaint.answer_value(text) == value
+
+
+def tracker(slots: dict[str, Any], text: str = "", intent: str = "report_price_gouging") -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    return Tracker("o_test", slots, message, [], False, None, {"name": "complaint_form"}, "action_listen")
+
+
+def run(action: Any, t: Tracker) -> tuple[list[Any], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    return asyncio.run(action.run(dispatcher, t, {})), dispatcher.messages
+
+
+def test_start_keeps_the_first_message_as_what_happened() -> None:
+    events, messages = run(ActionStartComplaint(), tracker({}, "惠民大药房的口罩卖五十元一只，太离谱了"))
+    assert SlotSet("complaint_category", "举报") in events
+    assert SlotSet("complaint_what", "惠民大药房的口罩卖五十元一只，太离谱了") in events
+    assert messages[0]["response"] == "utter_complaint_start"
+    short, _ = run(ActionStartComplaint(), tracker({}, "我要投诉", intent="complain_other"))
+    assert not any(e["name"] == "complaint_what" for e in short)
+    assert SlotSet("complaint_category", "投诉") in short
+
+
+def validate(slot: str, value: str) -> dict[str, Any]:
+    method = getattr(ValidateComplaintForm(), f"validate_{slot}")
+    return asyncio.run(method(value, CollectingDispatcher(), tracker({}), {}))
+
+
+def test_validation_skip_cancel_and_correct() -> None:
+    assert validate("complaint_shop", "跳过") == {"complaint_shop": "未提供"}
+    cancelled = validate("complaint_address", "取消")
+    assert cancelled["complaint_confirm"] == "cancel"
+    assert all(cancelled[s] == "未提供" for s in ("complaint_what", "complaint_shop", "complaint_price"))
+    assert validate("complaint_confirm", "改地址") == {"complaint_address": None, "complaint_confirm": None}
+    assert validate("complaint_confirm", "确认") == {"complaint_confirm": "yes"}
+    assert validate("complaint_confirm", "啊？") == {"complaint_confirm": None}
+
+
+def test_submit_signals_the_ticket_with_what_was_given() -> None:
+    slots = {
+        "complaint_category": "举报",
+        "complaint_what": "口罩卖五十元一只",
+        "complaint_shop": "惠民大药房",
+        "complaint_address": "未提供",
+        "complaint_price": "五十元一只",
+        "complaint_time": "昨天下午",
+        "complaint_product": "口罩",
+        "complaint_confirm": "yes",
+    }
+    events, messages = run(ActionSubmitComplaint(), tracker(slots))
+    assert messages[0]["response"] == "utter_complaint_submitted"
+    assert messages[1]["custom"]["ticket"] == {
+        "category": "举报",
+        "summary": "口罩卖五十元一只",
+        "details": {"shop": "惠民大药房", "product": "口罩", "price": "五十元一只", "time": "昨天下午"},
+    }
+    assert SlotSet("complaint_shop", None) in events  # ready for the next complaint
+
+
+def test_cancelled_intake_signals_nothing() -> None:
+    _, messages = run(ActionSubmitComplaint(), tracker({"complaint_confirm": "cancel"}))
+    assert [m["response"] for m in messages] == ["utter_complaint_cancelled"]

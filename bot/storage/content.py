@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-import yaml
 
+from bot.files import read_yaml_mapping
 from bot.storage import keys
 
 SECTIONS = ("booking", "booking_result", "pickup", "announcements")
@@ -19,12 +19,7 @@ class ContentError(ValueError):
 
 
 def read_content(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ContentError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ContentError(f"{path} must be a mapping of sections")
+    data = read_yaml_mapping(path, ContentError)
     missing = [s for s in SECTIONS if s not in data]
     if missing:
         raise ContentError(f"{path} lacks section(s): {', '.join(missing)}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.files import read_yaml_mapping
 
 TOP_BUTTONS = (1, 3)
 SUB_BUTTONS = (1, 5)
@@ -93,10 +93,4 @@ def parse_menu(data: dict[str, Any]) -> Menu:
 
 
 def load_menu(path: Path) -> Menu:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise MenuError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise MenuError(f"{path} must be a mapping with `button`")
-    return parse_menu(data)
+    return parse_menu(read_yaml_mapping(path, MenuError))

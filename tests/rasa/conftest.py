@@ -1,18 +1,5 @@
-"""Fixtures for the Rasa-environment tests: a real Redis server (the gateway venv's binary)."""
+"""The Rasa-environment tests run with --confcutdir=tests/rasa; they share the real-Redis fixture."""
 
-from __future__ import annotations
+from tests.conftest import redis_server
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from bot.storage.embedded import EmbeddedRedis
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(Path(tmp_path_factory.mktemp("redis")), appendonly=False)
-    server.start()
-    yield server
-    server.stop()
+__all__ = ["redis_server"]

@@ -58,10 +58,6 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     defaults_used: tuple[str, ...] = field(default=(), compare=False)
 
-    @property
-    def is_development(self) -> bool:
-        return self.environment == "development"
-
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)

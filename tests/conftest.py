@@ -1,4 +1,4 @@
-"""Shared fixtures: a real Redis server for every test that needs one, never a mock."""
+"""Shared fixtures: a real Redis server (the embedded redis-server binary) for every test that needs one."""
 
 from __future__ import annotations
 

@@ -152,10 +152,6 @@ class MessageStore:
         """No delivery will reply passively: the answer goes to the outbox now or when it is ready."""
         return str(await self._defer(keys=[keys.message(dedupe_key), keys.outbox()], args=[dedupe_key]))
 
-    async def state(self, dedupe_key: str) -> str | None:
-        value = await self._client.hget(keys.message(dedupe_key), "state")
-        return str(value) if value is not None else None
-
     async def due_for_sweep(self, now: float, limit: int = 100) -> list[str]:
         found = await self._client.zrangebyscore(keys.message_expiry(), 0, now, start=0, num=limit)
         return [str(k) for k in found]

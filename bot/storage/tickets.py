@@ -47,7 +47,3 @@ class TicketStore:
         pipe.zadd(keys.ticket_queue(), {number: DEFAULT_PRIORITY * 1e10 + when})
         await pipe.execute()
         return number
-
-    async def get(self, number: str) -> dict[str, str]:
-        found = await self._client.hgetall(keys.ticket(number))
-        return {str(k): str(v) for k, v in found.items()}

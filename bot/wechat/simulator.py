@@ -110,7 +110,6 @@ class WeChatSimulator:
     crypto: MessageCrypto | None = None
     timeout: float = 5.0  # WeChat drops a delivery after 5 s ...
     attempts: int = 3  # ... and tries three times in all
-    last_status: int = field(default=0, init=False)
 
     def sign(self, xml: str) -> tuple[dict[str, str], bytes]:
         """Query and body of one push, encrypted as the account's mode requires."""
@@ -151,7 +150,6 @@ class WeChatSimulator:
                     asyncio.timeout(self.timeout),
                     session.post(self.url, params=query, data=body) as response,
                 ):
-                    self.last_status = response.status
                     raw = await response.text()
             except TimeoutError:
                 result.statuses.append(None)

@@ -46,6 +46,8 @@ actions-test: $(VENV)/.stamp $(RASA_VENV)/.stamp
 
 integration: envs
 	$(VENV)/bin/python -m bot train
+	TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa test core --stories tests/stories \
+		--model models/current.tar.gz --out reports/core --fail-on-prediction-errors
 	$(VENV)/bin/python -m pytest tests/integration -q
 
 test: lint unit actions-test integration

@@ -15,10 +15,5 @@ UNKNOWN_MENU = "抱歉，这个菜单暂时无法使用。请直接输入您的�
 NO_ANSWER = "抱歉，我没能理解您的意思。您可以换个说法，或回复“人工”联系工作人员。"
 
 
-def join_texts(texts: tuple[str, ...]) -> str:
-    """One passive reply carries one text; several bot messages are shown as paragraphs."""
-    return "\n\n".join(t.strip() for t in texts if t.strip())
-
-
 def ticket_opened(number: str) -> str:
     return f"您的工单号：{number}。请保存好工单号，工作人员核实后会通过本公众号或电话联系您。"

@@ -32,6 +32,7 @@ def serve() -> int:
 
 def run() -> int:
     """Bring the whole system up: train if needed, Redis, actions, Rasa, gateway."""
+    from bot.agents_cli import DEMO_AGENT, ensure_demo_agent
     from bot.launcher import Launcher, Ports, train
 
     def port(name: str, default: int) -> int:
@@ -55,9 +56,13 @@ def run() -> int:
     print("starting the 12315 front door (Rasa takes about half a minute to load) ...")
     try:
         launcher.start()
+        demo_password = asyncio.run(
+            ensure_demo_agent(launcher.redis_url, os.environ.get("CONSOLE_DEMO_PASSWORD"))
+        )
         print(
             f"\nready:\n"
             f"  WeChat callback  {launcher.gateway_url}/wechat\n"
+            f"  agent console    {launcher.gateway_url}/console   (工号 {DEMO_AGENT}, 密码 {demo_password})\n"
             f"  health           {launcher.gateway_url}/healthz\n"
             f"  Rasa             {launcher.rasa_url}\n"
             f"talk to the bot:   make chat     (in another terminal)\n"
@@ -127,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     menu_parser.add_argument("action", choices=["check", "push"])
     content_parser = commands.add_parser("content", help="publish content/answers.yml to Redis")
     content_parser.add_argument("action", choices=["load"])
+    agents_parser = commands.add_parser("agents", help="add, list or disable console accounts")
+    agents_parser.add_argument("action", choices=["add", "list", "disable"])
+    agents_parser.add_argument("agent_id", nargs="?", help="工号, e.g. 5002")
+    agents_parser.add_argument("--name", help="the agent's name")
+    agents_parser.add_argument("--role", choices=["agent", "maintainer", "supervisor"], default="agent")
     chat_parser = commands.add_parser("chat", help="talk to the bot as a WeChat citizen")
     chat_parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('BOT_PORT') or 8080}/wechat")
     args = parser.parse_args(argv)
@@ -150,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         return menu_command(args.action, settings)
     if args.command == "content":
         return content_load()
+    if args.command == "agents":
+        from bot.agents_cli import agents_command
+
+        return agents_command(args.action, args.agent_id, args.name, args.role)
     return chat(args.url)
 
 

@@ -11,16 +11,37 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 from aiohttp import web
 
-from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, HTTP, MENU, RASA, REDIS, SETTINGS, WECHAT_API
+from bot.appkeys import (
+    AGENTS,
+    CANNED,
+    CONTRACT,
+    CONVERSATIONS,
+    CRYPTO,
+    DESK,
+    HTTP,
+    MENU,
+    RASA,
+    REDIS,
+    SETTINGS,
+    STREAMS,
+    WECHAT_API,
+)
+from bot.console.routes import add_console
+from bot.console.security import security_headers
 from bot.contract import Contract, ContractTiming, Waiters
 from bot.core.quota import QuotaRule, QuotaRules
+from bot.core.shifts import parse_shifts
+from bot.desk import HelpDesk
+from bot.files import read_yaml_mapping
 from bot.health import healthz
 from bot.rasa.client import RasaClient
 from bot.settings import Settings
+from bot.storage.agents import AgentStore
 from bot.storage.content import load_content
 from bot.storage.conversations import Conversations
 from bot.storage.messages import MessageStore
 from bot.storage.redis import redis_context
+from bot.storage.tickets import TicketStore
 from bot.storage.tokens import TokenStore
 from bot.wechat import views as wechat_views
 from bot.wechat.api import WeChatAPI
@@ -69,26 +90,33 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
     app[CONTRACT] = Contract(
         MessageStore(app[REDIS]), Waiters(), ContractTiming(budget=settings.reply_budget)
     )
+    app[AGENTS] = AgentStore(app[REDIS])
+    app[DESK] = HelpDesk(
+        app[REDIS],
+        TicketStore(app[REDIS], escalate_after=settings.escalate_after),
+        app[AGENTS],
+        app[RASA],
+        parse_shifts(read_yaml_mapping(settings.shifts_path, ValueError)),
+        rasa_timeout=settings.rasa_timeout,
+    )
     yield
 
 
 async def workers_context(app: web.Application) -> AsyncIterator[None]:
     """The inbox worker, the outbox sender and the sweeper of this process, stopped on shutdown."""
     consumer = f"{socket.gethostname()}-{os.getpid()}"
-    contract = app[CONTRACT]
+    contract, desk = app[CONTRACT], app[DESK]
     inbox = InboxWorker(
-        app[REDIS],
-        MessageStore(app[REDIS]),
-        app[RASA],
-        consumer,
-        on_finished=contract.waiters.notify,
-        rasa_timeout=app[SETTINGS].rasa_timeout,
+        app[REDIS], MessageStore(app[REDIS]), desk.answer, consumer, on_finished=contract.waiters.notify
     )
-    outbox = OutboxSender(app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer, OutboxPolicy())
+    outbox = OutboxSender(
+        app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer, OutboxPolicy(), on_refused=desk.on_refused
+    )
     tasks = TaskSet()
     tasks.spawn(_forever("inbox worker", inbox.run), "inbox worker")
     tasks.spawn(_forever("outbox sender", outbox.run), "outbox sender")
     tasks.spawn(_forever("sweeper", lambda: _sweep(contract)), "sweeper")
+    tasks.spawn(_forever("ticket timers", desk.escalate_forever), "ticket timers")
     try:
         yield
     finally:
@@ -114,8 +142,10 @@ async def _forever(name: str, run: Callable[[], Awaitable[None]]) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[security_headers])
     app[SETTINGS] = settings
+    app[CANNED] = list(read_yaml_mapping(settings.canned_path, ValueError).get("canned") or [])
+    app[STREAMS] = set()
     app[MENU] = load_menu(settings.menu_path)
     app[CRYPTO] = (
         MessageCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
@@ -129,4 +159,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/wechat", wechat_views.verify)
     app.router.add_post("/wechat", wechat_views.receive)
     app.router.add_get("/healthz", healthz)
+    add_console(app)
     return app

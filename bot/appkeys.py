@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from asyncio import Task
+from typing import Any
+
 import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
 
 from bot.contract import Contract
+from bot.desk import HelpDesk
 from bot.rasa.client import RasaClient
 from bot.settings import Settings
+from bot.storage.agents import AgentStore
 from bot.storage.conversations import Conversations
 from bot.wechat.api import WeChatAPI
 from bot.wechat.crypto import MessageCrypto
@@ -23,3 +28,7 @@ RASA = web.AppKey("rasa", RasaClient)
 WECHAT_API = web.AppKey("wechat_api", WeChatAPI)
 CONVERSATIONS = web.AppKey("conversations", Conversations)
 CONTRACT = web.AppKey("contract", Contract)
+DESK = web.AppKey("desk", HelpDesk)
+AGENTS = web.AppKey("agents", AgentStore)
+CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned")
+STREAMS: web.AppKey[set[Task[Any]]] = web.AppKey("streams")  # open SSE handlers, cancelled on shutdown

@@ -56,6 +56,12 @@ class Settings:
     quota_event_sends: int = 3  # after a menu click, subscribe or QR scan ...
     quota_event_seconds: int = 60  # ... within this many seconds
     max_body_bytes: int = 64 * 1024
+    shifts_path: Path = Path("content/shifts.yml")
+    canned_path: Path = Path("content/canned.yml")
+    escalate_after: float = (
+        600.0  # a queued ticket unclaimed this long rises in priority, supervisors alerted
+    )
+    cookie_secure: bool = True  # console cookies only over HTTPS (off in development: plain localhost)
     defaults_used: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -128,6 +134,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         quota_message_hours=_float(source, "QUOTA_MESSAGE_HOURS", 48.0),
         quota_event_sends=_int(source, "QUOTA_EVENT_SENDS", 3),
         quota_event_seconds=_int(source, "QUOTA_EVENT_SECONDS", 60),
+        shifts_path=Path(source.get("SHIFTS_PATH") or "content/shifts.yml"),
+        canned_path=Path(source.get("CANNED_PATH") or "content/canned.yml"),
+        escalate_after=60 * _float(source, "ESCALATE_MINUTES", 10.0),
+        cookie_secure=source.get("CONSOLE_COOKIE_SECURE", "0" if environment == "development" else "1")
+        in ("1", "true", "yes"),
         defaults_used=tuple(used),
     )
 

@@ -57,6 +57,36 @@ class RasaClient:
             raise RasaUnavailable("Rasa answered something other than a list of messages")
         return turn_from_rest([m for m in body if isinstance(m, dict)])
 
+    async def tracker(self, sender: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The conversation so far (events since the last restart), for a ticket's transcript."""
+        url = f"{self._base_url}/conversations/{sender}/tracker"
+        params = {"token": self._token, "include_events": "AFTER_RESTART"}
+        try:
+            async with self._session.get(
+                url, params=params, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+        return body if isinstance(body, dict) else {}
+
+    async def add_event(self, sender: str, event: str, timeout: float = 5.0) -> None:
+        """Append an event (`pause`, `resume`) to the citizen's tracker."""
+        url = f"{self._base_url}/conversations/{sender}/tracker/events"
+        try:
+            async with self._session.post(
+                url,
+                params={"token": self._token},
+                json={"event": event},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+
     async def is_ready(self, timeout: float = 2.0) -> bool:
         """True when the server answers and has a model loaded."""
         try:

@@ -82,6 +82,77 @@ def ticket_history(number: str) -> str:
     return f"{PREFIX}:ticket:{number}:history"
 
 
+def ticket_messages(number: str) -> str:
+    """Stream of what the citizen and the agents said after the handoff (the bot's part is the transcript)."""
+    return f"{PREFIX}:ticket:{number}:messages"
+
+
+def ticket_source(source: str) -> str:
+    """Which ticket one inbound message opened, so a retried or reclaimed message opens no second one."""
+    return f"{PREFIX}:ticket:source:{source}"
+
+
 def ticket_queue() -> str:
     """Sorted set of queued ticket numbers (score: priority first, then waiting time)."""
     return f"{PREFIX}:tickets:queued"
+
+
+def tickets_claimed() -> str:
+    """Sorted set of claimed ticket numbers (score: when claimed)."""
+    return f"{PREFIX}:tickets:claimed"
+
+
+def tickets_closed() -> str:
+    """Sorted set of closed ticket numbers (score: when closed)."""
+    return f"{PREFIX}:tickets:closed"
+
+
+def ticket_deadlines() -> str:
+    """Sorted set of queued tickets by when they escalate if still unclaimed (the SLA timers)."""
+    return f"{PREFIX}:tickets:deadlines"
+
+
+def agent_tickets(agent_id: str) -> str:
+    """Set of the tickets one agent holds (claimed, not closed)."""
+    return f"{PREFIX}:agent:{agent_id}:tickets"
+
+
+def mode(openid: str) -> str:
+    """Hash per citizen: who answers them (bot, queued, agent), the ticket, a pending satisfaction question.
+    Written only by the ticket store."""
+    return f"{PREFIX}:mode:{openid}"
+
+
+def desk_events() -> str:
+    """Pub/sub channel of ticket changes, which the console streams to agents (SSE)."""
+    return f"{PREFIX}:desk:events"
+
+
+def alerts() -> str:
+    """List of supervisor alerts (tickets left unclaimed too long), newest first."""
+    return f"{PREFIX}:desk:alerts"
+
+
+def agent(agent_id: str) -> str:
+    """Hash of one agent account: name, role, password hash, disabled."""
+    return f"{PREFIX}:agent:{agent_id}"
+
+
+def agents() -> str:
+    """Set of every agent id."""
+    return f"{PREFIX}:agents"
+
+
+def agents_online() -> str:
+    """Sorted set of agents with the console open (score: last heartbeat)."""
+    return f"{PREFIX}:agents:online"
+
+
+def session(token_digest: str) -> str:
+    """Hash of one console session, keyed by the digest of its cookie (a stolen dump holds no cookies)."""
+    return f"{PREFIX}:session:{token_digest}"
+
+
+def login_failures(subject: str) -> str:
+    """Counter of failed logins for an agent id or a client address, expiring with the lockout window."""
+    return f"{PREFIX}:login:failures:{subject}"

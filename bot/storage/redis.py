@@ -39,3 +39,4 @@ async def redis_is_up(client: aioredis.Redis) -> bool:
         return bool(await client.ping())
     except (aioredis.RedisError, OSError):
         return False
+

@@ -1,49 +1,367 @@
-"""Tickets (工单) the gateway opens from Rasa's signals. The handoff issue grows this into the full store;
-for now: complaint tickets with their number, details, queue entry and history."""
+"""The ticket store (工单): tickets, the queue, citizens' modes and every change's history, in Redis.
+
+The only writer of ticket keys and of citizens' modes. Each change that must not race (open, claim,
+transfer, close, escalate) is one Lua script, so two gateways or two agents never see half a change.
+Every change is published on `keys.desk_events()` for the console's live views.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.core.tickets import Mode, Reason, Status, queue_score
 from bot.storage import keys
+from bot.storage.decode import as_text
 
-TICKET_TTL = 400 * 24 * 3600  # a year of complaints stays available for the daily hot-spot reports
-DEFAULT_PRIORITY = 5  # 0 is most urgent
+TICKET_TTL = 400 * 24 * 3600  # a year of tickets stays available for the daily hot-spot reports
+SOURCE_TTL = 7 * 24 * 3600
+ALERTS_KEPT = 200
+
+# KEYS: source, ticket, history, queue, mode, deadlines
+# ARGV: number, now, fields (json), live ('1' switches the citizen to queued), score, deadline, ttl, openid
+_OPEN = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return {existing, 0} end
+if ARGV[4] == '1' then
+  local mode = redis.call('HGET', KEYS[5], 'mode')
+  if mode == 'queued' or mode == 'agent' then
+    local current = redis.call('HGET', KEYS[5], 'ticket')
+    redis.call('SET', KEYS[1], current, 'EX', 604800)
+    return {current, 0}
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', 604800)
+local fields = cjson.decode(ARGV[3])
+for k, v in pairs(fields) do redis.call('HSET', KEYS[2], k, tostring(v)) end
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[7]))
+redis.call('XADD', KEYS[3], '*', 'at', ARGV[2], 'who', 'bot', 'what', 'queued', 'note', fields['reason'])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[7]))
+redis.call('ZADD', KEYS[4], tonumber(ARGV[5]), ARGV[1])
+redis.call('ZADD', KEYS[6], tonumber(ARGV[6]), ARGV[1])
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[5], 'mode', 'queued', 'ticket', ARGV[1], 'openid', ARGV[8])
+  redis.call('HDEL', KEYS[5], 'rating_ticket')
+end
+return {ARGV[1], 1}
+"""
+
+# KEYS: ticket, queue, claimed, agent's set, mode, history, deadlines. ARGV: number, agent, now
+_CLAIM = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', ''} end
+if status ~= 'queued' then return {status, redis.call('HGET', KEYS[1], 'agent') or ''} end
+redis.call('HSET', KEYS[1], 'status', 'claimed', 'agent', ARGV[2], 'claimed_at', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
+redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+local mode = redis.call('HGET', KEYS[5], 'mode')
+if (not mode) or mode == 'bot' or redis.call('HGET', KEYS[5], 'ticket') == ARGV[1] then
+  local openid = redis.call('HGET', KEYS[1], 'openid')
+  redis.call('HSET', KEYS[5], 'mode', 'agent', 'ticket', ARGV[1], 'openid', openid)
+  redis.call('HDEL', KEYS[5], 'rating_ticket')
+end
+redis.call('XADD', KEYS[6], '*', 'at', ARGV[3], 'who', ARGV[2], 'what', 'claimed', 'note', '')
+return {'claimed', ARGV[2]}
+"""
+
+# KEYS: ticket, from agent's set, to agent's set, history. ARGV: number, from, to, who, now
+_TRANSFER = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'claimed' then return 'not_claimed' end
+if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] then return 'not_yours' end
+redis.call('HSET', KEYS[1], 'agent', ARGV[3])
+redis.call('SMOVE', KEYS[2], KEYS[3], ARGV[1])
+redis.call('XADD', KEYS[4], '*', 'at', ARGV[5], 'who', ARGV[4], 'what', 'transferred',
+           'note', ARGV[2] .. ' -> ' .. ARGV[3])
+return 'ok'
+"""
+
+# KEYS: ticket, queue, claimed, closed, agent's set (of the expected agent), mode, history, deadlines
+# ARGV: number, who, now, resolution, expected agent ('' when unclaimed), ask rating ('1'|'0')
+# Returns the citizen's mode before the close ('' when the ticket was not the one answering them).
+_CLOSE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', ''} end
+if status == 'closed' then return {'closed', ''} end
+if (redis.call('HGET', KEYS[1], 'agent') or '') ~= ARGV[5] then return {'changed', ''} end
+redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[3], 'resolution', ARGV[4])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[8], ARGV[1])
+redis.call('ZADD', KEYS[4], tonumber(ARGV[3]), ARGV[1])
+if ARGV[5] ~= '' then redis.call('SREM', KEYS[5], ARGV[1]) end
+local before = ''
+if redis.call('HGET', KEYS[6], 'ticket') == ARGV[1] then
+  before = redis.call('HGET', KEYS[6], 'mode') or ''
+  redis.call('HSET', KEYS[6], 'mode', 'bot', 'ticket', '')
+  if ARGV[6] == '1' and before == 'agent' then redis.call('HSET', KEYS[6], 'rating_ticket', ARGV[1]) end
+end
+redis.call('XADD', KEYS[7], '*', 'at', ARGV[3], 'who', ARGV[2], 'what', 'closed', 'note', ARGV[4])
+return {'closed_now', before}
+"""
+
+# KEYS: deadlines, ticket, queue, history, alerts. ARGV: number, now, next deadline, alert (json)
+_ESCALATE = """
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not due) or tonumber(due) > tonumber(ARGV[2]) then return -1 end
+if redis.call('HGET', KEYS[2], 'status') ~= 'queued' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return -1
+end
+local priority = math.max(0, tonumber(redis.call('HGET', KEYS[2], 'priority')) - 1)
+local queued_at = tonumber(redis.call('HGET', KEYS[2], 'queued_at'))
+redis.call('HSET', KEYS[2], 'priority', priority)
+redis.call('HINCRBY', KEYS[2], 'escalations', 1)
+redis.call('ZADD', KEYS[3], priority * 1e10 + queued_at, ARGV[1])
+redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[1])
+redis.call('XADD', KEYS[4], '*', 'at', ARGV[2], 'who', 'system', 'what', 'escalated',
+           'note', 'priority ' .. priority)
+redis.call('LPUSH', KEYS[5], ARGV[4])
+redis.call('LTRIM', KEYS[5], 0, 199)
+return priority
+"""
+
+
+@dataclass(frozen=True)
+class Opened:
+    number: str
+    created: bool  # False: this message (or the citizen's live ticket) already had one
+
+
+@dataclass(frozen=True)
+class CitizenMode:
+    mode: Mode
+    ticket: str
+    rating_ticket: str
 
 
 class TicketStore:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, escalate_after: float = 600.0) -> None:
         self._client = client
+        self._escalate_after = escalate_after
+        self._open = client.register_script(_OPEN)
+        self._claim = client.register_script(_CLAIM)
+        self._transfer = client.register_script(_TRANSFER)
+        self._close = client.register_script(_CLOSE)
+        self._escalate = client.register_script(_ESCALATE)
 
-    async def open_complaint(self, openid: str, signal: dict[str, Any], now: float | None = None) -> str:
-        """A complaint or report from the intake form: queued for an agent, the citizen stays with the bot."""
-        when = now if now is not None else time.time()
+    # ---- opening -------------------------------------------------------------------------------
+
+    async def open(
+        self,
+        openid: str,
+        source: str,
+        reason: Reason,
+        *,
+        priority: int,
+        category: str,
+        summary: str,
+        details: dict[str, Any] | None = None,
+        transcript: list[dict[str, Any]] | None = None,
+        intent: str = "",
+        confidence: float = 0.0,
+        anger: float = 0.0,
+        live: bool,
+        now: float | None = None,
+    ) -> Opened:
+        """Open a ticket for the message `source` (its dedupe key), at most once per message.
+
+        `live`: the citizen waits for a person (mode → queued); a complaint from the intake form is not
+        live, the citizen stays with the bot.
+        """
+        when = time.time() if now is None else now
+        existing = await self._client.get(keys.ticket_source(source))
+        if existing:
+            return Opened(str(existing), created=False)
+        number = await self._next_number(when)
+        fields = {
+            "number": number, "openid": openid, "reason": reason.value, "priority": priority,
+            "category": category, "summary": summary[:500], "intent": intent,
+            "confidence": round(confidence, 3), "anger": round(anger, 2), "status": Status.QUEUED.value,
+            "queued_at": when, "live": int(live),
+            "details": json.dumps(details or {}, ensure_ascii=False),
+            "transcript": json.dumps(transcript or [], ensure_ascii=False),
+        }  # fmt: skip
+        result = await self._open(
+            keys=[keys.ticket_source(source), keys.ticket(number), keys.ticket_history(number),
+                  keys.ticket_queue(), keys.mode(openid), keys.ticket_deadlines()],
+            args=[number, when, json.dumps(fields, ensure_ascii=False), "1" if live else "0",
+                  queue_score(priority, when), when + self._escalate_after, TICKET_TTL, openid],
+        )  # fmt: skip
+        opened = Opened(str(result[0]), created=bool(int(result[1])))
+        if opened.created:
+            await self._publish("queued", opened.number)
+        return opened
+
+    async def _next_number(self, when: float) -> str:
         day = datetime.fromtimestamp(when).strftime("%Y%m%d")
         serial = await self._client.incr(keys.ticket_counter(day))
         await self._client.expire(keys.ticket_counter(day), 3 * 24 * 3600)
-        number = f"12315-{day}-{int(serial):04d}"
-        details = signal.get("details") if isinstance(signal.get("details"), dict) else {}
-        ticket: dict[str, str | float] = {
-            "number": number,
-            "openid": openid,
-            "reason": "complaint",
-            "category": str(signal.get("category") or "投诉"),
-            "summary": str(signal.get("summary") or "")[:500],
-            "details": json.dumps(details, ensure_ascii=False),
-            "priority": DEFAULT_PRIORITY,
-            "status": "queued",
-            "queued_at": when,
-        }
+        return f"12315-{day}-{int(serial):04d}"
+
+    # ---- agents' actions -----------------------------------------------------------------------
+
+    async def claim(self, number: str, agent_id: str, now: float | None = None) -> tuple[str, str]:
+        """('claimed', me) when this agent won; otherwise the ticket's status and holder."""
+        when = time.time() if now is None else now
+        openid = await self._client.hget(keys.ticket(number), "openid")
+        if openid is None:
+            return ("missing", "")
+        status, holder = await self._claim(
+            keys=[keys.ticket(number), keys.ticket_queue(), keys.tickets_claimed(),
+                  keys.agent_tickets(agent_id), keys.mode(str(openid)), keys.ticket_history(number),
+                  keys.ticket_deadlines()],
+            args=[number, agent_id, when],
+        )  # fmt: skip
+        if status == "claimed":
+            await self._publish("claimed", number)
+        return (str(status), str(holder))
+
+    async def transfer(self, number: str, from_agent: str, to_agent: str, who: str) -> str:
+        result = await self._transfer(
+            keys=[keys.ticket(number), keys.agent_tickets(from_agent), keys.agent_tickets(to_agent),
+                  keys.ticket_history(number)],
+            args=[number, from_agent, to_agent, who, time.time()],
+        )  # fmt: skip
+        if result == "ok":
+            await self._publish("transferred", number)
+        return str(result)
+
+    async def close(self, number: str, who: str, resolution: str, ask_rating: bool) -> tuple[str, str]:
+        """('closed_now', the citizen's mode before) or ('closed' | 'missing', '')."""
+        for _ in range(3):  # the holder may change between the read and the script (a transfer)
+            ticket = await self._client.hmget(keys.ticket(number), ["openid", "agent"])
+            openid, holder = str(ticket[0] or ""), str(ticket[1] or "")
+            status, before = await self._close(
+                keys=[keys.ticket(number), keys.ticket_queue(), keys.tickets_claimed(),
+                      keys.tickets_closed(), keys.agent_tickets(holder), keys.mode(openid),
+                      keys.ticket_history(number), keys.ticket_deadlines()],
+                args=[number, who, time.time(), resolution, holder, "1" if ask_rating else "0"],
+            )  # fmt: skip
+            if status != "changed":
+                break
+        if status == "closed_now":
+            await self._publish("closed", number)
+        return (str(status), str(before))
+
+    async def add_message(self, number: str, who: str, text: str, **extra: str) -> str:
+        """One line of the live conversation (citizen or agent); returns its stream id."""
+        fields: dict[Any, Any] = {"at": time.time(), "who": who, "text": text} | extra
+        entry = await self._client.xadd(keys.ticket_messages(number), fields)
+        await self._client.expire(keys.ticket_messages(number), TICKET_TTL)
+        await self._publish("message", number)
+        return str(entry)
+
+    async def mark_first_reply(self, number: str, agent_id: str) -> None:
+        now = time.time()
+        if await self._client.hsetnx(keys.ticket(number), "first_reply_at", now):
+            await self._history(number, agent_id, "first_reply", "")
+
+    async def record_send_failure(self, number: str, message_id: str, reason: str) -> None:
+        """WeChat refused an agent's reply: the agent sees it on the ticket, the text is kept."""
+        await self._client.hset(
+            keys.ticket(number), mapping={"send_failure": reason, "send_failure_at": time.time()}
+        )
+        await self._history(number, "wechat", "send_failed", f"{message_id} {reason}")
+        await self._publish("send_failed", number)
+
+    async def rate(self, openid: str, number: str, rating: int) -> None:
         pipe = self._client.pipeline(transaction=True)
-        pipe.hset(keys.ticket(number), mapping=ticket)  # type: ignore[arg-type]  # redis-py: invariant key type
-        pipe.expire(keys.ticket(number), TICKET_TTL)
-        pipe.xadd(keys.ticket_history(number), {"at": when, "who": "bot", "what": "queued"})
-        pipe.expire(keys.ticket_history(number), TICKET_TTL)
-        pipe.zadd(keys.ticket_queue(), {number: DEFAULT_PRIORITY * 1e10 + when})
+        pipe.hset(keys.ticket(number), "rating", rating)
+        pipe.hdel(keys.mode(openid), "rating_ticket")
         await pipe.execute()
-        return number
+        await self._history(number, "citizen", "rated", str(rating))
+
+    async def forget_rating(self, openid: str) -> None:
+        await self._client.hdel(keys.mode(openid), "rating_ticket")
+
+    async def escalate_due(self, now: float, alert: dict[str, Any]) -> list[str]:
+        """Raise the priority of tickets unclaimed past their deadline; returns those escalated."""
+        due = await self._client.zrangebyscore(keys.ticket_deadlines(), 0, now, start=0, num=100)
+        done = []
+        for number in map(str, due):
+            priority = await self._escalate(
+                keys=[keys.ticket_deadlines(), keys.ticket(number), keys.ticket_queue(),
+                      keys.ticket_history(number), keys.alerts()],
+                args=[number, now, now + self._escalate_after,
+                      json.dumps(alert | {"number": number, "at": now}, ensure_ascii=False)],
+            )  # fmt: skip
+            if int(str(priority)) >= 0:
+                done.append(number)
+                await self._publish("escalated", number)
+        return done
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    async def mode_of(self, openid: str) -> CitizenMode:
+        raw = as_text(await self._client.hgetall(keys.mode(openid)))
+        mode = raw.get("mode") or Mode.BOT.value
+        return CitizenMode(Mode(mode), raw.get("ticket") or "", raw.get("rating_ticket") or "")
+
+    async def get(self, number: str) -> dict[str, Any] | None:
+        raw = as_text(await self._client.hgetall(keys.ticket(number)))
+        return decode_ticket(raw) if raw else None
+
+    async def history(self, number: str) -> list[dict[str, str]]:
+        entries = await self._client.xrange(keys.ticket_history(number))
+        return [as_text(fields) for _, fields in entries or []]
+
+    async def messages(self, number: str) -> list[dict[str, str]]:
+        entries = await self._client.xrange(keys.ticket_messages(number))
+        return [{"id": str(entry_id)} | as_text(fields) for entry_id, fields in entries or []]
+
+    async def numbers(self, status: Status, limit: int = 200) -> list[str]:
+        if status is Status.QUEUED:
+            found = await self._client.zrange(keys.ticket_queue(), 0, limit - 1)
+        elif status is Status.CLAIMED:
+            found = await self._client.zrange(keys.tickets_claimed(), 0, limit - 1)
+        else:
+            found = await self._client.zrevrange(keys.tickets_closed(), 0, limit - 1)
+        return [str(n) for n in found]
+
+    async def many(self, numbers: list[str]) -> list[dict[str, Any]]:
+        pipe = self._client.pipeline(transaction=False)
+        for number in numbers:
+            pipe.hgetall(keys.ticket(number))
+        return [decode_ticket(as_text(raw)) for raw in await pipe.execute() if raw]
+
+    async def held_by(self, agent_id: str) -> list[str]:
+        return sorted(str(n) for n in await self._client.smembers(keys.agent_tickets(agent_id)))
+
+    async def queue_position(self, number: str) -> int:
+        rank: int | None = await self._client.zrank(keys.ticket_queue(), number)  # type: ignore[assignment]
+        return 1 if rank is None else rank + 1
+
+    async def alerts(self, limit: int = 50) -> list[dict[str, Any]]:
+        return [json.loads(a) for a in await self._client.lrange(keys.alerts(), 0, limit - 1)]
+
+    # ---- internals -----------------------------------------------------------------------------
+
+    async def _history(self, number: str, who: str, what: str, note: str) -> None:
+        await self._client.xadd(
+            keys.ticket_history(number), {"at": time.time(), "who": who, "what": what, "note": note}
+        )
+
+    async def _publish(self, what: str, number: str) -> None:
+        await self._client.publish(keys.desk_events(), json.dumps({"type": what, "number": number}))
+
+
+def decode_ticket(raw: dict[str, str]) -> dict[str, Any]:
+    ticket: dict[str, Any] = dict(raw)
+    for name in ("details", "transcript"):
+        ticket[name] = json.loads(raw.get(name) or ("{}" if name == "details" else "[]"))
+    for name in ("queued_at", "claimed_at", "first_reply_at", "closed_at", "anger", "confidence"):
+        if raw.get(name):
+            ticket[name] = float(raw[name])
+    for name in ("priority", "rating", "escalations"):
+        if raw.get(name):
+            ticket[name] = int(raw[name])
+    ticket["live"] = raw.get("live") == "1"
+    ticket["id"] = raw.get("number", "")
+    return ticket

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +50,21 @@ class OutboxPolicy:
     claim_idle: float = 60.0
 
 
-async def enqueue_texts(client: aioredis.Redis, openid: str, texts: list[str], origin: str) -> None:
-    """Queue customer-service texts for one citizen (an agent's reply, a proactive message)."""
+async def enqueue_texts(
+    client: aioredis.Redis, openid: str, texts: list[str], origin: str, **extra: str
+) -> None:
+    """Queue customer-service texts for one citizen (an agent's reply, a proactive message).
+
+    `extra` fields travel with each entry to `on_refused` (an agent's reply names its ticket)."""
     pipe = client.pipeline(transaction=True)
     for text in texts:
-        pipe.xadd(keys.outbox(), {"openid": openid, "text": text, "origin": origin, "attempt": "0"})
+        fields: dict[Any, Any] = {"openid": openid, "text": text, "origin": origin, "attempt": "0"} | extra
+        pipe.xadd(keys.outbox(), fields)
     await pipe.execute()
+
+
+async def _nobody_told(fields: dict[str, Any], reason: str) -> None:
+    return None
 
 
 class OutboxSender:
@@ -65,8 +75,10 @@ class OutboxSender:
         conversations: Conversations,
         consumer: str,
         policy: OutboxPolicy,
+        on_refused: Callable[[dict[str, Any], str], Awaitable[None]] = _nobody_told,
     ) -> None:
         self._client = client
+        self._on_refused = on_refused
         self._api = api
         self._conversations = conversations
         self._consumer = consumer
@@ -96,7 +108,7 @@ class OutboxSender:
         allowed = await self._conversations.take_send(openid)
         if allowed != "ok":
             log.warning("outbox %s to %s not sent: quota %s", uid, openid, allowed)
-            await self._conversations.record_failure(openid, f"quota_{allowed}", text)
+            await self._refused(fields, f"quota_{allowed}")
             await self._ack(entry_id)
             return
         try:
@@ -107,7 +119,7 @@ class OutboxSender:
                 await self._retry(entry_id, fields, uid, str(exc))
             else:
                 log.warning("outbox %s to %s refused: %s", uid, openid, exc)
-                await self._conversations.record_failure(openid, str(exc.errcode), text)
+                await self._refused(fields, str(exc.errcode))
                 await self._ack(entry_id)
             return
         except WeChatUnreachable as exc:
@@ -122,7 +134,7 @@ class OutboxSender:
         openid = str(fields["openid"])
         if attempt >= self._policy.max_attempts:
             log.error("outbox %s to %s given up after %d attempts: %s", uid, openid, attempt, why)
-            await self._conversations.record_failure(openid, "gave_up", str(fields["text"]))
+            await self._refused(fields, "gave_up")
             await self._ack(entry_id)
             return
         delay = min(self._policy.max_backoff, self._policy.backoff * 2 ** (attempt - 1))
@@ -133,6 +145,11 @@ class OutboxSender:
         pipe.xdel(keys.outbox(), entry_id)
         await pipe.execute()
         log.info("outbox %s to %s: retry %d in %.1f s (%s)", uid, openid, attempt, delay, why)
+
+    async def _refused(self, fields: dict[str, Any], reason: str) -> None:
+        """Not delivered and not retried: recorded on the conversation, and told to whoever wrote it."""
+        await self._conversations.record_failure(str(fields["openid"]), reason, str(fields["text"]))
+        await self._on_refused(fields, reason)
 
     async def _ack(self, entry_id: str) -> None:
         pipe = self._client.pipeline(transaction=True)

@@ -117,6 +117,14 @@ class World:
         crypto = MessageCrypto(TOKEN, AES_KEY, APPID) if mode is not Mode.PLAIN else None
         return WeChatSimulator(url=url, token=TOKEN, openid=new_openid(), mode=mode, crypto=crypto, **kwargs)
 
+    async def tracker_events(self, openid: str) -> list[dict[str, Any]]:
+        """The citizen's events in Rasa's tracker, read from the real Rasa server."""
+        params = {"token": self.stack.env["RASA_TOKEN"]}
+        async with aiohttp.ClientSession() as session:
+            url = f"{self.stack.rasa_url}/conversations/{openid}/tracker"
+            async with session.get(url, params=params) as response:
+                return list((await response.json())["events"])
+
     async def sends_to(self, openid: str, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         """Wait until the WeChat API fake recorded `count` sends to `openid` (or the timeout)."""
         deadline = time.monotonic() + timeout

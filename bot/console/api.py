@@ -1,0 +1,262 @@
+"""The console's JSON API (/api): thin handlers over the help desk. The console page uses the same API."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from bot.appkeys import AGENTS, CANNED, DESK, SETTINGS
+from bot.console.security import COOKIE, SESSION, Can, can, error, requires
+from bot.core.tickets import RESOLUTIONS, Status
+from bot.storage.agents import SESSION_TTL, Agent, Role
+
+MAX_REPLY_CHARS = 600  # WeChat shows long texts badly; an agent's reply is a chat line, not a letter
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _agent(agent: Agent) -> dict[str, Any]:
+    return {"agent_id": agent.agent_id, "name": agent.name, "role": agent.role.value}
+
+
+def _card(ticket: dict[str, Any], now: float) -> dict[str, Any]:
+    """What a queue row shows."""
+    return {
+        "id": ticket["number"],
+        "openid": ticket["openid"],
+        "reason": ticket["reason"],
+        "status": ticket["status"],
+        "priority": ticket.get("priority"),
+        "category": ticket.get("category"),
+        "summary": ticket.get("summary", ""),
+        "anger": ticket.get("anger", 0.0),
+        "agent": ticket.get("agent", ""),
+        "queued_at": ticket.get("queued_at"),
+        "waiting_seconds": round(now - float(ticket.get("queued_at") or now)),
+        "live": ticket.get("live", False),
+        "escalations": ticket.get("escalations", 0),
+        "send_failure": ticket.get("send_failure", ""),
+    }
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await _json(request)
+    agent_id, password = str(body.get("agent_id") or ""), str(body.get("password") or "")
+    agents = request.app[AGENTS]
+    result = await agents.authenticate(agent_id, password, request.remote or "unknown")
+    if result == "locked":
+        return error(429, "locked", "登录失败次数过多，请15分钟后再试")
+    if not isinstance(result, Agent):
+        return error(401, "bad_credentials", "工号或密码错误")
+    token, csrf = await agents.start_session(result)
+    response = web.json_response({"agent": _agent(result), "csrf_token": csrf})
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        max_age=SESSION_TTL,
+        secure=request.app[SETTINGS].cookie_secure,
+    )
+    return response
+
+
+@requires()
+async def whoami(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    return web.json_response({"agent": _agent(session.agent), "csrf_token": session.csrf})
+
+
+@requires()
+async def logout(request: web.Request) -> web.Response:
+    await request.app[AGENTS].end_session(request.cookies.get(COOKIE, ""))
+    response = web.json_response({"ok": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+@requires(Can.WORK_TICKETS)
+async def list_tickets(request: web.Request) -> web.Response:
+    desk = request.app[DESK]
+    raw = request.query.get("status", "queued")
+    if raw == "mine":
+        numbers = await desk.tickets.held_by(request[SESSION].agent.agent_id)
+    else:
+        try:
+            numbers = await desk.tickets.numbers(Status(raw))
+        except ValueError:
+            return error(400, "bad_status", "status 只能是 queued、claimed、closed 或 mine")
+    now = time.time()
+    return web.json_response({"tickets": [_card(t, now) for t in await desk.tickets.many(numbers)]})
+
+
+@requires(Can.WORK_TICKETS)
+async def get_ticket(request: web.Request) -> web.Response:
+    desk = request.app[DESK]
+    number = request.match_info["number"]
+    ticket = await desk.tickets.get(number)
+    if ticket is None:
+        return error(404, "not_found", "工单不存在")
+    window = await desk.send_window(ticket["openid"])
+    body = ticket | {
+        "waiting_seconds": round(time.time() - float(ticket.get("queued_at") or time.time())),
+        "history": await desk.tickets.history(number),
+        "messages": await desk.tickets.messages(number),
+        "position": await desk.tickets.queue_position(number) if ticket["status"] == "queued" else None,
+        "send_window": {
+            "open": window.open,
+            "ends_at": window.ends_at,
+            "used": window.used,
+            "limit": window.limit,
+        },
+    }
+    return web.json_response(body)
+
+
+@requires(Can.WORK_TICKETS)
+async def claim(request: web.Request) -> web.Response:
+    me = request[SESSION].agent.agent_id
+    status, holder = await request.app[DESK].tickets.claim(request.match_info["number"], me)
+    if status == "missing":
+        return error(404, "not_found", "工单不存在")
+    if status != "claimed" or holder != me:
+        return web.json_response(
+            {
+                "error": "already_taken",
+                "message": f"该工单已被 {holder or '其他人'} 处理（{status}）",
+                "status": status,
+                "agent": holder,
+            },
+            status=409,
+        )
+    return web.json_response({"status": "claimed", "agent": me})
+
+
+async def _held(request: web.Request) -> tuple[dict[str, Any] | None, web.Response | None]:
+    """The ticket, if the caller holds it (or supervises); otherwise the error to answer."""
+    ticket = await request.app[DESK].tickets.get(request.match_info["number"])
+    if ticket is None:
+        return None, error(404, "not_found", "工单不存在")
+    session = request[SESSION]
+    if ticket["status"] == "closed":
+        return None, error(409, "closed", "工单已关闭")
+    if ticket.get("agent") != session.agent.agent_id and not can(session, Can.SUPERVISE):
+        return None, error(403, "not_holder", "请先认领该工单")
+    return ticket, None
+
+
+@requires(Can.WORK_TICKETS)
+async def reply(request: web.Request) -> web.Response:
+    ticket, problem = await _held(request)
+    if ticket is None:
+        return problem or error(500, "internal", "")
+    text = str((await _json(request)).get("text") or "").strip()
+    if not text:
+        return error(400, "empty", "回复内容不能为空")
+    if len(text) > MAX_REPLY_CHARS:
+        return error(400, "too_long", f"回复请不超过{MAX_REPLY_CHARS}字")
+    desk = request.app[DESK]
+    window = await desk.send_window(ticket["openid"])
+    message_id = await desk.reply(ticket["number"], request[SESSION].agent.agent_id, text)
+    return web.json_response(
+        {
+            "message_id": message_id,
+            "queued": True,
+            "send_window": {
+                "open": window.open,
+                "ends_at": window.ends_at,
+                "used": window.used,
+                "limit": window.limit,
+            },
+        },
+        status=202,
+    )
+
+
+@requires(Can.WORK_TICKETS)
+async def close(request: web.Request) -> web.Response:
+    ticket, problem = await _held(request)
+    if ticket is None:
+        return problem or error(500, "internal", "")
+    resolution = str((await _json(request)).get("resolution") or "")
+    if resolution not in RESOLUTIONS or resolution == "citizen_cancelled":
+        return error(400, "bad_resolution", "请选择处理结果：" + "、".join(RESOLUTIONS))
+    status = await request.app[DESK].close(ticket["number"], request[SESSION].agent.agent_id, resolution)
+    if status != "closed_now":
+        return error(409, "closed", "工单已关闭")
+    return web.json_response({"status": "closed", "resolution": resolution})
+
+
+@requires(Can.WORK_TICKETS)
+async def transfer(request: web.Request) -> web.Response:
+    ticket, problem = await _held(request)
+    if ticket is None:
+        return problem or error(500, "internal", "")
+    target = str((await _json(request)).get("agent_id") or "")
+    agent = await request.app[AGENTS].get(target)
+    if agent is None or agent.disabled or agent.role is Role.MAINTAINER:
+        return error(400, "bad_agent", "目标工号不存在或不能接单")
+    if ticket["status"] != "claimed":
+        return error(409, "not_claimed", "只能转派已认领的工单")
+    result = await request.app[DESK].tickets.transfer(
+        ticket["number"], ticket["agent"], target, request[SESSION].agent.agent_id
+    )
+    if result != "ok":
+        return error(409, result, "工单状态已变化，请刷新")
+    return web.json_response({"status": "claimed", "agent": target})
+
+
+@requires(Can.WORK_TICKETS)
+async def canned(request: web.Request) -> web.Response:
+    me = request[SESSION].agent.agent_id
+    return web.json_response(
+        {
+            "canned": [
+                {"title": c["title"], "text": c["text"].replace("{agent_id}", me)}
+                for c in request.app[CANNED]
+            ],
+            "resolutions": RESOLUTIONS,
+        }
+    )
+
+
+@requires(Can.WORK_TICKETS)
+async def list_agents(request: web.Request) -> web.Response:
+    """Agents who can take tickets, for transfers; supervisors also see who is online and what each holds."""
+    desk = request.app[DESK]
+    online = await request.app[AGENTS].online()
+    rows = []
+    for agent in await request.app[AGENTS].all():
+        if agent.disabled or agent.role is Role.MAINTAINER:
+            continue
+        row = _agent(agent) | {"online": agent.agent_id in online}
+        if can(request[SESSION], Can.SUPERVISE):
+            row["holding"] = await desk.tickets.held_by(agent.agent_id)
+        rows.append(row)
+    return web.json_response({"agents": rows})
+
+
+@requires(Can.SUPERVISE)
+async def overview(request: web.Request) -> web.Response:
+    """The supervisor's view: the queue's waiting times, who holds what, unclaimed-too-long alerts."""
+    desk = request.app[DESK]
+    now = time.time()
+    queued = [_card(t, now) for t in await desk.tickets.many(await desk.tickets.numbers(Status.QUEUED))]
+    waits = [t["waiting_seconds"] for t in queued]
+    return web.json_response(
+        {
+            "queue_length": len(queued),
+            "longest_wait_seconds": max(waits, default=0),
+            "agents_online": len(await desk.online_agents()),
+            "alerts": await desk.tickets.alerts(),
+        }
+    )

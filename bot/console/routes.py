@@ -1,0 +1,30 @@
+"""Routes of the console and its API."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console import api, events, pages
+from bot.console.openapi import openapi
+
+
+def add_console(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/console", pages.console_page)
+    r.add_get("/console/login", pages.login_page)
+    r.add_static("/console/static", pages.STATIC)
+    r.add_get("/api/openapi.json", openapi)
+    r.add_post("/api/session", api.login)
+    r.add_get("/api/session", api.whoami)
+    r.add_delete("/api/session", api.logout)
+    r.add_get("/api/tickets", api.list_tickets)
+    r.add_get("/api/tickets/{number}", api.get_ticket)
+    r.add_post("/api/tickets/{number}/claim", api.claim)
+    r.add_post("/api/tickets/{number}/reply", api.reply)
+    r.add_post("/api/tickets/{number}/close", api.close)
+    r.add_post("/api/tickets/{number}/transfer", api.transfer)
+    r.add_get("/api/canned", api.canned)
+    r.add_get("/api/agents", api.list_agents)
+    r.add_get("/api/overview", api.overview)
+    r.add_get("/api/events", events.stream)
+    app.on_shutdown.append(events.close_streams)

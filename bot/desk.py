@@ -1,0 +1,223 @@
+"""The help desk: who answers a citizen (bot, queue, agent), handoffs, and what agents do with tickets.
+
+The inbox worker asks `answer()` for every accepted message; the console's API calls the agents' side.
+Rasa's actions only signal (`{"handoff": ...}`, `{"ticket": ...}`); tickets and modes are decided here
+and kept by the ticket store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bot.core import answers
+from bot.core.shifts import Shift, describe_opening, next_opening, on_duty
+from bot.core.text import pack, split_utf8
+from bot.core.tickets import (
+    CLOSING_MESSAGE,
+    RATING_THANKS,
+    Mode,
+    QueueView,
+    Reason,
+    cancelled_message,
+    category_for,
+    handoff_message,
+    is_cancel,
+    priority_for,
+    rating_of,
+    reason_of,
+    still_queued_message,
+    summary_of,
+)
+from bot.rasa.client import RasaClient, RasaUnavailable
+from bot.rasa.transcript import details_from_events, transcript_from_events
+from bot.storage import keys
+from bot.storage.agents import AgentStore, Role
+from bot.storage.tickets import TicketStore
+from bot.workers.outbox import enqueue_texts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendWindow:
+    """The citizen's customer-service window, as the agent sees it before replying."""
+
+    open: bool
+    ends_at: float
+    used: int
+    limit: int
+
+
+class HelpDesk:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        tickets: TicketStore,
+        agents: AgentStore,
+        rasa: RasaClient,
+        shifts: tuple[Shift, ...],
+        rasa_timeout: float = 30.0,
+    ) -> None:
+        self._client = client
+        self.tickets = tickets
+        self.agents = agents
+        self._rasa = rasa
+        self._shifts = shifts
+        self._rasa_timeout = rasa_timeout
+
+    # ---- the citizen's side --------------------------------------------------------------------
+
+    async def answer(self, openid: str, text: str, is_event: bool, source: str) -> list[str]:
+        """The texts that answer one accepted message (empty: the agent will answer; reply `success`)."""
+        if not is_event:  # a menu click asks the bot even while queued: it wants a fixed answer
+            routed = await self._by_mode(openid, text, source)
+            if routed is not None:
+                return routed
+        try:
+            turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout)
+        except RasaUnavailable as exc:
+            log.warning("rasa unavailable for %s: %s", openid, exc)
+            return [answers.RASA_DOWN]
+        texts = list(turn.texts)
+        for payload in turn.custom:
+            if isinstance(payload.get("ticket"), dict):
+                texts.append(await self._complaint(openid, source, payload["ticket"]))
+            if isinstance(payload.get("handoff"), dict):
+                texts.append(await self._handoff(openid, source, payload["handoff"]))
+        return pack(texts or [answers.NO_ANSWER])
+
+    async def _by_mode(self, openid: str, text: str, source: str) -> list[str] | None:
+        current = await self.tickets.mode_of(openid)
+        if current.mode is Mode.BOT:
+            if current.rating_ticket:
+                rating = rating_of(text)
+                if rating is not None:
+                    await self.tickets.rate(openid, current.rating_ticket, rating)
+                    return [RATING_THANKS]
+                await self.tickets.forget_rating(openid)  # they moved on: the bot answers
+            return None
+        number = current.ticket
+        if current.mode is Mode.QUEUED and is_cancel(text):
+            await self.tickets.add_message(number, "citizen", text)
+            await self.close(number, "citizen", "citizen_cancelled")
+            return [cancelled_message(number)]
+        if await self._client.set(keys.ticket_source(source), number, nx=True, ex=7 * 24 * 3600):
+            await self.tickets.add_message(number, "citizen", text)  # once, even if the message is reworked
+        if current.mode is Mode.QUEUED:
+            return [still_queued_message(number, await self.queue_view(number))]
+        return []  # with an agent: it reaches the console live, and the agent answers
+
+    async def _handoff(self, openid: str, source: str, signal: dict[str, Any]) -> str:
+        reason = reason_of(str(signal.get("reason") or ""))
+        anger = float(signal.get("anger") or 0.0)
+        events = await self._events(openid)
+        transcript = transcript_from_events(events)
+        opened = await self.tickets.open(
+            openid, source, reason,
+            priority=priority_for(reason, anger), category=category_for(reason),
+            summary=summary_of([t["text"] for t in transcript if t["who"] == "citizen"][-3:]),
+            details=details_from_events(events), transcript=transcript,
+            intent=str(signal.get("intent") or ""), confidence=float(signal.get("confidence") or 0.0),
+            anger=anger, live=True,
+        )  # fmt: skip
+        with contextlib.suppress(RasaUnavailable):
+            await self._rasa.add_event(openid, "pause")  # the tracker shows the bot stood aside
+        return handoff_message(opened.number, await self.queue_view(opened.number))
+
+    async def _complaint(self, openid: str, source: str, signal: dict[str, Any]) -> str:
+        details = signal.get("details") if isinstance(signal.get("details"), dict) else {}
+        events = await self._events(openid)
+        opened = await self.tickets.open(
+            openid, source, Reason.COMPLAINT,
+            priority=priority_for(Reason.COMPLAINT, 0.0),
+            category=category_for(Reason.COMPLAINT, str(signal.get("category") or "")),
+            summary=str(signal.get("summary") or ""), details=details,
+            transcript=transcript_from_events(events), live=False,
+        )  # fmt: skip
+        return answers.ticket_opened(opened.number)
+
+    async def _events(self, openid: str) -> list[dict[str, Any]]:
+        try:
+            return list((await self._rasa.tracker(openid)).get("events") or [])
+        except RasaUnavailable as exc:
+            log.warning("no transcript for %s: %s", openid, exc)
+            return []
+
+    async def queue_view(self, number: str, now: datetime | None = None) -> QueueView:
+        moment = now or datetime.now().astimezone()
+        online = await self.online_agents()
+        opening = next_opening(self._shifts, moment)
+        return QueueView(
+            position=await self.tickets.queue_position(number),
+            agents_online=len(online),
+            in_hours=bool(on_duty(self._shifts, moment)),
+            next_opening=describe_opening(opening, moment) if opening else None,
+        )
+
+    async def online_agents(self) -> list[str]:
+        """Agents and supervisors with the console open (maintainers do not take tickets)."""
+        online = []
+        for agent_id in await self.agents.online():
+            agent = await self.agents.get(agent_id)
+            if agent is not None and not agent.disabled and agent.role is not Role.MAINTAINER:
+                online.append(agent_id)
+        return online
+
+    # ---- the agents' side ----------------------------------------------------------------------
+
+    async def reply(self, number: str, agent_id: str, text: str) -> str:
+        """Send an agent's reply through the outbox; the line is kept on the ticket whatever WeChat says."""
+        ticket = await self.tickets.get(number)
+        if ticket is None:
+            raise KeyError(number)
+        message_id = await self.tickets.add_message(number, agent_id, text)
+        await self.tickets.mark_first_reply(number, agent_id)
+        await enqueue_texts(
+            self._client, ticket["openid"], split_utf8(text), origin=f"ticket:{number}",
+            ticket=number, message_id=message_id,
+        )  # fmt: skip
+        return message_id
+
+    async def close(self, number: str, who: str, resolution: str) -> str:
+        """Close a ticket; a citizen who was with an agent gets a closing message asking for a rating."""
+        status, before = await self.tickets.close(number, who, resolution, ask_rating=True)
+        if status != "closed_now" or not before:
+            return status
+        ticket = await self.tickets.get(number)
+        openid = ticket["openid"] if ticket else ""
+        with contextlib.suppress(RasaUnavailable):
+            await self._rasa.add_event(openid, "resume")  # the bot answers the next message again
+        if before == Mode.AGENT.value:
+            await enqueue_texts(
+                self._client, openid, [CLOSING_MESSAGE], origin=f"ticket:{number}", ticket=number
+            )
+        return status
+
+    async def send_window(self, openid: str) -> SendWindow:
+        raw = await self._client.hgetall(keys.quota(openid))
+        ends = float(raw.get("end") or 0)
+        return SendWindow(ends > time.time(), ends, int(raw.get("used") or 0), int(raw.get("limit") or 0))
+
+    async def on_refused(self, fields: dict[str, Any], reason: str) -> None:
+        """The outbox could not deliver an agent's reply: show it on the ticket, keep the text."""
+        number = str(fields.get("ticket") or "")
+        if number:
+            await self.tickets.record_send_failure(number, str(fields.get("message_id") or ""), reason)
+
+    async def escalate_forever(self, every: float = 5.0) -> None:
+        """The SLA timers: their deadlines live in Redis, so they survive restarts of every gateway."""
+        while True:
+            escalated = await self.tickets.escalate_due(time.time(), {"kind": "unclaimed"})
+            if escalated:
+                log.warning(
+                    "tickets unclaimed past their deadline, priority raised: %s", ", ".join(escalated)
+                )
+            await asyncio.sleep(every)

@@ -1,0 +1,42 @@
+"""A ticket's transcript from Rasa's tracker events: who said what, with each turn's intent and confidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.tickets import DETAIL_FIELDS
+
+KEPT_TURNS = 40
+
+
+def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    turns: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            turns.append(
+                {
+                    "who": "citizen",
+                    "text": str(event.get("text") or ""),
+                    "at": event.get("timestamp"),
+                    "intent": intent.get("name") or "",
+                    "confidence": round(float(intent.get("confidence") or 0), 3),
+                }
+            )
+        elif kind == "bot" and event.get("text"):
+            turns.append({"who": "bot", "text": str(event["text"]), "at": event.get("timestamp")})
+    return turns[-KEPT_TURNS:]
+
+
+def details_from_events(events: list[dict[str, Any]]) -> dict[str, str]:
+    """The latest value of each detail (shop, address, product, price, time) the model extracted."""
+    details: dict[str, str] = {}
+    for event in events:
+        if event.get("event") != "user":
+            continue
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            name = entity.get("entity")
+            if name in DETAIL_FIELDS and entity.get("value"):
+                details[name] = str(entity["value"])
+    return details

@@ -6,7 +6,7 @@ PYTHON310 ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/pytho
 VENV := .venv
 RASA_VENV := .venv-rasa
 
-.PHONY: run test chat train eval envs lint unit actions-test integration clean
+.PHONY: run test chat train eval eval-seeds envs lint unit actions-test integration clean
 
 run: envs
 	$(VENV)/bin/python -m bot run
@@ -62,6 +62,10 @@ eval: envs
 	TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa test nlu --nlu nlu_data --config config.yml \
 		--cross-validation --folds 5 --out reports/nlu/cv
 	$(RASA_VENV)/bin/python scripts/summarise_cv.py reports/nlu/cv reports/nlu/summary.json
+
+# One training run swings by several points; compare configurations on the mean of several seeds.
+eval-seeds: envs
+	$(RASA_VENV)/bin/python scripts/eval_seeds.py --seeds 1 2 3 --messages $(EVAL_MESSAGES) --out reports/nlu/seeds
 
 clean:
 	rm -rf var models reports .pytest_cache .mypy_cache .ruff_cache

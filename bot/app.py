@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -91,12 +92,14 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         MessageStore(app[REDIS]), Waiters(), ContractTiming(budget=settings.reply_budget)
     )
     app[AGENTS] = AgentStore(app[REDIS])
+    timezone = ZoneInfo(settings.timezone)
     app[DESK] = HelpDesk(
         app[REDIS],
-        TicketStore(app[REDIS], escalate_after=settings.escalate_after),
+        TicketStore(app[REDIS], escalate_after=settings.escalate_after, timezone=timezone),
         app[AGENTS],
         app[RASA],
         parse_shifts(read_yaml_mapping(settings.shifts_path, ValueError)),
+        timezone,
         rasa_timeout=settings.rasa_timeout,
     )
     yield

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -30,6 +30,7 @@ from bot.core.tickets import (
     category_for,
     handoff_message,
     is_cancel,
+    menu_while_with_person,
     priority_for,
     rating_of,
     reason_of,
@@ -64,6 +65,7 @@ class HelpDesk:
         agents: AgentStore,
         rasa: RasaClient,
         shifts: tuple[Shift, ...],
+        timezone: tzinfo,
         rasa_timeout: float = 30.0,
     ) -> None:
         self._client = client
@@ -71,16 +73,16 @@ class HelpDesk:
         self.agents = agents
         self._rasa = rasa
         self._shifts = shifts
+        self._timezone = timezone
         self._rasa_timeout = rasa_timeout
 
     # ---- the citizen's side --------------------------------------------------------------------
 
     async def answer(self, openid: str, text: str, is_event: bool, source: str) -> list[str]:
         """The texts that answer one accepted message (empty: the agent will answer; reply `success`)."""
-        if not is_event:  # a menu click asks the bot even while queued: it wants a fixed answer
-            routed = await self._by_mode(openid, text, source)
-            if routed is not None:
-                return routed
+        routed = await self._by_mode(openid, text, is_event, source)
+        if routed is not None:
+            return routed
         try:
             turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout)
         except RasaUnavailable as exc:
@@ -94,8 +96,12 @@ class HelpDesk:
                 texts.append(await self._handoff(openid, source, payload["handoff"]))
         return pack(texts or [answers.NO_ANSWER])
 
-    async def _by_mode(self, openid: str, text: str, source: str) -> list[str] | None:
+    async def _by_mode(self, openid: str, text: str, is_event: bool, source: str) -> list[str] | None:
         current = await self.tickets.mode_of(openid)
+        if current.mode is not Mode.BOT and is_event:
+            return [
+                menu_while_with_person(current.ticket)
+            ]  # Rasa's tracker is paused until the ticket closes
         if current.mode is Mode.BOT:
             if current.rating_ticket:
                 rating = rating_of(text)
@@ -152,7 +158,7 @@ class HelpDesk:
             return []
 
     async def queue_view(self, number: str, now: datetime | None = None) -> QueueView:
-        moment = now or datetime.now().astimezone()
+        moment = now or datetime.now(self._timezone)
         online = await self.online_agents()
         opening = next_opening(self._shifts, moment)
         return QueueView(
@@ -209,7 +215,7 @@ class HelpDesk:
     async def on_refused(self, fields: dict[str, Any], reason: str) -> None:
         """The outbox could not deliver an agent's reply: show it on the ticket, keep the text."""
         number = str(fields.get("ticket") or "")
-        if number:
+        if number and fields.get("message_id"):
             await self.tickets.record_send_failure(number, str(fields.get("message_id") or ""), reason)
 
     async def escalate_forever(self, every: float = 5.0) -> None:

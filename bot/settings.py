@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REQUIRED = ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "RASA_URL", "RASA_TOKEN")
 
@@ -61,6 +62,7 @@ class Settings:
     escalate_after: float = (
         600.0  # a queued ticket unclaimed this long rises in priority, supervisors alerted
     )
+    timezone: str = "Asia/Shanghai"  # shifts and ticket dates are the centre's local time
     cookie_secure: bool = True  # console cookies only over HTTPS (off in development: plain localhost)
     defaults_used: tuple[str, ...] = field(default=(), compare=False)
 
@@ -107,6 +109,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             + " (set them in the environment, or BOT_ENV=development for local defaults)"
         )
 
+    timezone = source.get("BOT_TIMEZONE") or "Asia/Shanghai"
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise SettingsError(f"BOT_TIMEZONE must be a time zone such as Asia/Shanghai, got {timezone!r}") from exc
     aes_key = source.get("WECHAT_AES_KEY") or None
     if aes_key is not None and len(aes_key) != 43:
         raise SettingsError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
@@ -137,6 +144,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         shifts_path=Path(source.get("SHIFTS_PATH") or "content/shifts.yml"),
         canned_path=Path(source.get("CANNED_PATH") or "content/canned.yml"),
         escalate_after=60 * _float(source, "ESCALATE_MINUTES", 10.0),
+        timezone=timezone,
         cookie_secure=source.get("CONSOLE_COOKIE_SECURE", "0" if environment == "development" else "1")
         in ("1", "true", "yes"),
         defaults_used=tuple(used),

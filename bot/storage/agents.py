@@ -17,7 +17,8 @@ from bot.storage import keys
 from bot.storage.decode import as_text
 
 SESSION_TTL = 12 * 3600  # one shift and a margin
-MAX_FAILURES = 5  # per agent id and per client address ...
+MAX_FAILURES = 5  # per agent id ...
+MAX_FAILURES_PER_ADDRESS = 50  # ... and per client address (a whole centre may share one NAT address) ...
 LOCKOUT_SECONDS = 15 * 60  # ... within this window, after which logins are refused until it passes
 ONLINE_SECONDS = 60  # an agent whose console sent no heartbeat for this long is not counted online
 
@@ -91,7 +92,7 @@ class AgentStore:
         """The agent, None for a wrong id or password, or 'locked' after too many failures."""
         subjects = [f"id:{agent_id}", f"ip:{client}"]
         counts = [int(await self._client.get(keys.login_failures(s)) or 0) for s in subjects]
-        if max(counts) >= MAX_FAILURES:
+        if counts[0] >= MAX_FAILURES or counts[1] >= MAX_FAILURES_PER_ADDRESS:
             return "locked"
         raw = as_text(await self._client.hgetall(keys.agent(agent_id))) if agent_id.isdigit() else {}
         ok = bool(raw) and await asyncio.to_thread(verify_password, password, raw.get("password", ""))

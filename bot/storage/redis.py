@@ -39,4 +39,3 @@ async def redis_is_up(client: aioredis.Redis) -> bool:
         return bool(await client.ping())
     except (aioredis.RedisError, OSError):
         return False
-

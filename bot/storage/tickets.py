@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 
@@ -21,7 +22,7 @@ from bot.storage.decode import as_text
 
 TICKET_TTL = 400 * 24 * 3600  # a year of tickets stays available for the daily hot-spot reports
 SOURCE_TTL = 7 * 24 * 3600
-ALERTS_KEPT = 200
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # ticket numbers carry the centre's date, not the server's
 
 # KEYS: source, ticket, history, queue, mode, deadlines
 # ARGV: number, now, fields (json), live ('1' switches the citizen to queued), score, deadline, ttl, openid
@@ -142,8 +143,11 @@ class CitizenMode:
 
 
 class TicketStore:
-    def __init__(self, client: aioredis.Redis, escalate_after: float = 600.0) -> None:
+    def __init__(
+        self, client: aioredis.Redis, escalate_after: float = 600.0, timezone: tzinfo = SHANGHAI
+    ) -> None:
         self._client = client
+        self._timezone = timezone
         self._escalate_after = escalate_after
         self._open = client.register_script(_OPEN)
         self._claim = client.register_script(_CLAIM)
@@ -200,7 +204,7 @@ class TicketStore:
         return opened
 
     async def _next_number(self, when: float) -> str:
-        day = datetime.fromtimestamp(when).strftime("%Y%m%d")
+        day = datetime.fromtimestamp(when, self._timezone).strftime("%Y%m%d")
         serial = await self._client.incr(keys.ticket_counter(day))
         await self._client.expire(keys.ticket_counter(day), 3 * 24 * 3600)
         return f"12315-{day}-{int(serial):04d}"

@@ -7,6 +7,9 @@ customer-service API, hears the citizen, closes; the bot answers again and the r
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -20,15 +23,25 @@ from tests.integration.desk import add_agent, agent_client, next_event, wait_for
 ANGRY = "你们这帮废物，什么都管不了！！！"
 
 
-async def test_angry_citizen_to_agent_and_back_to_the_bot(world: World, http: aiohttp.ClientSession) -> None:
+def shifts_file(tmp_path: Path, start: str, end: str) -> str:
+    path = tmp_path / "shifts.yml"
+    path.write_text(f'shifts:\n  - {{name: 测试班, start: "{start}", end: "{end}"}}\n', encoding="utf-8")
+    return str(path)
+
+
+async def test_angry_citizen_to_agent_and_back_to_the_bot(
+    world: World, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
     await add_agent(world.redis, "5101")
-    async with world.gateway() as url, agent_client(url.removesuffix("/wechat")) as agent:
+    always = shifts_file(tmp_path, "00:00", "00:00")  # round the clock: the test does not depend on the hour
+    async with world.gateway(SHIFTS_PATH=always) as url, agent_client(url.removesuffix("/wechat")) as agent:
         assert (await agent.login("5101"))[0] == 200
         citizen = world.citizen(url)
         async with agent.session.get(agent.base + "/api/events") as events:
             assert events.status == 200 and events.content_type == "text/event-stream"
             reply = await citizen.send_text(http, ANGRY)
             assert reply and "理解您的心情" in reply and "工单号：12315-" in reply
+            assert "目前有 1 位接线员在线，您前面还有 0 位" in reply  # the agent with the console open
             queued = await next_event(events, "queued")
         number = queued["number"]
 
@@ -93,6 +106,16 @@ async def test_angry_citizen_to_agent_and_back_to_the_bot(world: World, http: ai
         assert [e["event"] for e in tracker if e["event"] in ("pause", "resume")] == ["pause", "resume"]
 
 
+async def test_out_of_hours_the_citizen_is_told_when_the_ticket_will_be_handled(
+    world: World, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    later = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=3)
+    start, end = later.strftime("%H:%M"), (later + timedelta(minutes=30)).strftime("%H:%M")
+    async with world.gateway(SHIFTS_PATH=shifts_file(tmp_path, start, end)) as url:
+        reply = await world.citizen(url).send_text(http, "转人工")
+        assert reply and "现在不在人工服务时间" in reply and start in reply and "工单号" in reply
+
+
 async def test_two_agents_racing_for_one_ticket_exactly_one_wins(world: World) -> None:
     await asyncio.gather(add_agent(world.redis, "5201"), add_agent(world.redis, "5202"))
     opened = await TicketStore(world.redis).open(
@@ -134,6 +157,18 @@ async def test_not_needed_any_more_cancels_the_queue(world: World, http: aiohttp
         assert await world.redis.zscore(keys.ticket_queue(), str(number)) is None
         reply = await citizen.send_text(http, "口罩怎么预约")
         assert reply and "每人每次可预约" in reply
+
+
+async def test_a_menu_click_while_queued_is_answered_not_lost(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    async with world.gateway() as url:
+        citizen = world.citizen(url)
+        reply = await citizen.send_text(http, "转人工")
+        assert reply and "工单号" in reply
+        number = await world.redis.hget(keys.mode(citizen.openid), "ticket")
+        reply = await citizen.send_event(http, "CLICK", "MASK_BOOKING")
+        assert reply and f"工单 {number}" in reply and "人工服务中" in reply
 
 
 async def test_a_complaint_is_queued_and_the_citizen_stays_with_the_bot(

@@ -62,3 +62,9 @@ def test_gateway_refuses_to_start_without_its_settings() -> None:
     )
     assert result.returncode == 2
     assert "missing required setting(s): WECHAT_TOKEN" in result.stderr
+
+
+def test_a_wrong_time_zone_stops_the_start() -> None:
+    with pytest.raises(SettingsError, match="BOT_TIMEZONE"):
+        load_settings({"BOT_ENV": "development", "BOT_TIMEZONE": "Mars/Olympus"})
+    assert load_settings({"BOT_ENV": "development"}).timezone == "Asia/Shanghai"

@@ -113,7 +113,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         ZoneInfo(timezone)
     except (ValueError, ZoneInfoNotFoundError) as exc:
-        raise SettingsError(f"BOT_TIMEZONE must be a time zone such as Asia/Shanghai, got {timezone!r}") from exc
+        raise SettingsError(f"BOT_TIMEZONE must be a time zone like Asia/Shanghai, not {timezone!r}") from exc
     aes_key = source.get("WECHAT_AES_KEY") or None
     if aes_key is not None and len(aes_key) != 43:
         raise SettingsError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.appkeys import AGENTS, CANNED, DESK, SETTINGS
-from bot.console.security import COOKIE, SESSION, Can, can, error, requires
+from bot.console.security import COOKIE, SESSION, Can, Refusal, can, error, requires
 from bot.core.tickets import RESOLUTIONS, Status
 from bot.storage.agents import SESSION_TTL, Agent, Role
 
@@ -129,36 +129,27 @@ async def claim(request: web.Request) -> web.Response:
     if status == "missing":
         return error(404, "not_found", "工单不存在")
     if status != "claimed" or holder != me:
-        return web.json_response(
-            {
-                "error": "already_taken",
-                "message": f"该工单已被 {holder or '其他人'} 处理（{status}）",
-                "status": status,
-                "agent": holder,
-            },
-            status=409,
-        )
+        message = f"该工单已被 {holder or '其他人'} 处理（{status}）"
+        return error(409, "already_taken", message, status=status, agent=holder)
     return web.json_response({"status": "claimed", "agent": me})
 
 
-async def _held(request: web.Request) -> tuple[dict[str, Any] | None, web.Response | None]:
-    """The ticket, if the caller holds it (or supervises); otherwise the error to answer."""
+async def _held(request: web.Request) -> dict[str, Any]:
+    """The ticket, if the caller holds it (or supervises)."""
     ticket = await request.app[DESK].tickets.get(request.match_info["number"])
     if ticket is None:
-        return None, error(404, "not_found", "工单不存在")
+        raise Refusal(404, "not_found", "工单不存在")
     session = request[SESSION]
     if ticket["status"] == "closed":
-        return None, error(409, "closed", "工单已关闭")
+        raise Refusal(409, "closed", "工单已关闭")
     if ticket.get("agent") != session.agent.agent_id and not can(session, Can.SUPERVISE):
-        return None, error(403, "not_holder", "请先认领该工单")
-    return ticket, None
+        raise Refusal(403, "not_holder", "请先认领该工单")
+    return ticket
 
 
 @requires(Can.WORK_TICKETS)
 async def reply(request: web.Request) -> web.Response:
-    ticket, problem = await _held(request)
-    if ticket is None:
-        return problem or error(500, "internal", "")
+    ticket = await _held(request)
     text = str((await _json(request)).get("text") or "").strip()
     if not text:
         return error(400, "empty", "回复内容不能为空")
@@ -184,9 +175,7 @@ async def reply(request: web.Request) -> web.Response:
 
 @requires(Can.WORK_TICKETS)
 async def close(request: web.Request) -> web.Response:
-    ticket, problem = await _held(request)
-    if ticket is None:
-        return problem or error(500, "internal", "")
+    ticket = await _held(request)
     resolution = str((await _json(request)).get("resolution") or "")
     if resolution not in RESOLUTIONS or resolution == "citizen_cancelled":
         return error(400, "bad_resolution", "请选择处理结果：" + "、".join(RESOLUTIONS))
@@ -198,9 +187,7 @@ async def close(request: web.Request) -> web.Response:
 
 @requires(Can.WORK_TICKETS)
 async def transfer(request: web.Request) -> web.Response:
-    ticket, problem = await _held(request)
-    if ticket is None:
-        return problem or error(500, "internal", "")
+    ticket = await _held(request)
     target = str((await _json(request)).get("agent_id") or "")
     agent = await request.app[AGENTS].get(target)
     if agent is None or agent.disabled or agent.role is Role.MAINTAINER:

@@ -54,8 +54,16 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
+def error(http_status: int, code: str, message: str, **extra: str) -> web.Response:
+    return web.json_response({"error": code, "message": message} | extra, status=http_status)
+
+
+class Refusal(Exception):
+    """Raised by a handler's helpers; answered as a JSON error by `requires`."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.response = error(status, code, message)
 
 
 def requires(*needed: Can, page: bool = False) -> Callable[[Handler], Handler]:
@@ -80,7 +88,10 @@ def requires(*needed: Can, page: bool = False) -> Callable[[Handler], Handler]:
             if not set(needed) <= PERMISSIONS[session.agent.role]:
                 return error(403, "forbidden", "您的角色无权进行此操作")
             request[SESSION] = session
-            return await handler(request)
+            try:
+                return await handler(request)
+            except Refusal as refusal:
+                return refusal.response
 
         return checked
 

@@ -41,50 +41,44 @@ class RasaClient:
 
     async def send(self, sender: str, text: str, timeout: float) -> BotTurn:
         """Post one citizen message to the REST channel; the sender id is the citizen's openid."""
-        url = f"{self._base_url}/webhooks/rest/webhook"
-        try:
-            async with self._session.post(
-                url,
-                json={"sender": sender, "message": text},
-                timeout=aiohttp.ClientTimeout(total=timeout),
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+        body = await self._call(
+            "POST", "/webhooks/rest/webhook", timeout, json={"sender": sender, "message": text}
+        )
         if not isinstance(body, list):
             raise RasaUnavailable("Rasa answered something other than a list of messages")
         return turn_from_rest([m for m in body if isinstance(m, dict)])
 
     async def tracker(self, sender: str, timeout: float = 5.0) -> dict[str, Any]:
         """The conversation so far (events since the last restart), for a ticket's transcript."""
-        url = f"{self._base_url}/conversations/{sender}/tracker"
         params = {"token": self._token, "include_events": "AFTER_RESTART"}
-        try:
-            async with self._session.get(
-                url, params=params, timeout=aiohttp.ClientTimeout(total=timeout)
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+        body = await self._call("GET", f"/conversations/{sender}/tracker", timeout, params=params)
         return body if isinstance(body, dict) else {}
 
     async def add_event(self, sender: str, event: str, timeout: float = 5.0) -> None:
         """Append an event (`pause`, `resume`) to the citizen's tracker."""
-        url = f"{self._base_url}/conversations/{sender}/tracker/events"
+        path = f"/conversations/{sender}/tracker/events"
+        await self._call("POST", path, timeout, params={"token": self._token}, json={"event": event})
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        timeout: float,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> Any:
         try:
-            async with self._session.post(
-                url,
-                params={"token": self._token},
-                json={"event": event},
+            async with self._session.request(
+                method,
+                f"{self._base_url}{path}",
+                params=params,
+                json=json,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
 
     async def is_ready(self, timeout: float = 2.0) -> bool:

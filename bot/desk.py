@@ -98,10 +98,8 @@ class HelpDesk:
 
     async def _by_mode(self, openid: str, text: str, is_event: bool, source: str) -> list[str] | None:
         current = await self.tickets.mode_of(openid)
-        if current.mode is not Mode.BOT and is_event:
-            return [
-                menu_while_with_person(current.ticket)
-            ]  # Rasa's tracker is paused until the ticket closes
+        if current.mode is not Mode.BOT and is_event:  # Rasa's tracker is paused until the ticket closes
+            return [menu_while_with_person(current.ticket)]
         if current.mode is Mode.BOT:
             if current.rating_ticket:
                 rating = rating_of(text)
@@ -115,8 +113,7 @@ class HelpDesk:
             await self.tickets.add_message(number, "citizen", text)
             await self.close(number, "citizen", "citizen_cancelled")
             return [cancelled_message(number)]
-        if await self._client.set(keys.ticket_source(source), number, nx=True, ex=7 * 24 * 3600):
-            await self.tickets.add_message(number, "citizen", text)  # once, even if the message is reworked
+        await self.tickets.add_citizen_message(number, source, text)
         if current.mode is Mode.QUEUED:
             return [still_queued_message(number, await self.queue_view(number))]
         return []  # with an agent: it reaches the console live, and the agent answers

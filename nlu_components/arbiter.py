@@ -5,19 +5,30 @@ DIET reads the tone of a message well but weighs it over its content: "啥时候
 as anger with near certainty, and the citizen is handed to a person instead of being answered. When the
 classifier says `express_anger` but the message asks a question about something we answer or take in
 (masks, bookings, pickup, notices, prices, goods) and insults no one, this component picks the most likely
-of those intents instead. Insults keep the anger: a citizen who swears is handed over.
+of those intents instead. Insults keep the anger: a citizen who swears is handed over. Only question words
+count, not question marks or 吗: venting is full of rhetorical ones ("普通人不配拥有口罩吗？？？").
+
+Measured with `make eval-seeds` (three seeds, the shared real messages; reports/nlu/seeds-comparison.json):
+question words only: accuracy 0.759 -> 0.776, false live handoffs 11.4 % -> 5.7 %, human recall 0.84 -> 0.78;
+counting question marks and 吗 as well cut false handoffs to 3.8 % but human recall to 0.66.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -31,9 +42,11 @@ CONCRETE = (
 )  # fmt: skip
 QUESTION = re.compile(
     r"什么时候|啥时候|哪时候|几时|多久|怎么|咋|如何|哪里|哪儿|在哪|哪个|哪家|能不能|可不可以|行不行|是不是|有没有"
-    r"|能否|请问|想问|想知道|吗|么[?？]|呢[?？]|[?？]"
+    r"|能否|请问|想问|想知道"
 )
-TOPIC = re.compile(r"口罩|预约|约上|约到|摇号|中签|抢|领|买|购|供应|到货|公告|通知|通告|封城|复工|开学|隔离|价|假")
+TOPIC = re.compile(
+    r"口罩|预约|约上|约到|摇号|中签|抢|领|买|购|供应|到货|公告|通知|通告|封城|复工|开学|隔离|价|假"
+)
 MORE_INSULTS = ("尼玛", "特么", "tmd", "卧槽", "操")
 
 
@@ -53,7 +66,7 @@ class ConcreteAskOverAnger(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ConcreteAskOverAnger":
+    ) -> ConcreteAskOverAnger:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -66,7 +79,7 @@ class ConcreteAskOverAnger(GraphComponent):
 
     @staticmethod
     def _arbitrate(message: Message) -> None:
-        intent: Optional[Dict[Text, Any]] = message.get(INTENT)
+        intent: Dict[Text, Any] | None = message.get(INTENT)
         if not intent or intent.get(INTENT_NAME_KEY) != ANGER:
             return
         if not asks_concretely(str(message.get(TEXT) or "")):
@@ -75,8 +88,18 @@ class ConcreteAskOverAnger(GraphComponent):
         concrete = next((r for r in ranking if r.get(INTENT_NAME_KEY) in CONCRETE), None)
         if concrete is None:
             return
-        # The classifier was sure the message is not calm; that certainty now belongs to the question.
-        chosen = {INTENT_NAME_KEY: concrete[INTENT_NAME_KEY], PREDICTED_CONFIDENCE_KEY: intent[PREDICTED_CONFIDENCE_KEY]}
-        rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != concrete[INTENT_NAME_KEY]]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
+        # The two swap confidences: the classifier was sure the message is not calm, and that certainty now
+        # belongs to the question (and the fallback's ambiguity check still sees a clear winner).
+        swapped = {
+            ANGER: concrete[PREDICTED_CONFIDENCE_KEY],
+            concrete[INTENT_NAME_KEY]: intent[PREDICTED_CONFIDENCE_KEY],
+        }
+        reranked = sorted(
+            (
+                {**r, PREDICTED_CONFIDENCE_KEY: swapped.get(r[INTENT_NAME_KEY], r[PREDICTED_CONFIDENCE_KEY])}
+                for r in ranking
+            ),
+            key=lambda r: -float(r[PREDICTED_CONFIDENCE_KEY]),
+        )
+        message.set(INTENT, dict(reranked[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, reranked, add_to_output=True)

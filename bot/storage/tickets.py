@@ -25,7 +25,8 @@ SOURCE_TTL = 7 * 24 * 3600
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # ticket numbers carry the centre's date, not the server's
 
 # KEYS: source, ticket, history, queue, mode, deadlines
-# ARGV: number, now, fields (json), live ('1' switches the citizen to queued), score, deadline, ttl, openid
+# ARGV: number, now, fields (json), live ('1' switches the citizen to queued), score, deadline, ttl, openid,
+#       ttl of the source marker
 _OPEN = """
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 0} end
@@ -33,11 +34,11 @@ if ARGV[4] == '1' then
   local mode = redis.call('HGET', KEYS[5], 'mode')
   if mode == 'queued' or mode == 'agent' then
     local current = redis.call('HGET', KEYS[5], 'ticket')
-    redis.call('SET', KEYS[1], current, 'EX', 604800)
+    redis.call('SET', KEYS[1], current, 'EX', tonumber(ARGV[9]))
     return {current, 0}
   end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', 604800)
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[9]))
 local fields = cjson.decode(ARGV[3])
 for k, v in pairs(fields) do redis.call('HSET', KEYS[2], k, tostring(v)) end
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[7]))
@@ -196,7 +197,7 @@ class TicketStore:
             keys=[keys.ticket_source(source), keys.ticket(number), keys.ticket_history(number),
                   keys.ticket_queue(), keys.mode(openid), keys.ticket_deadlines()],
             args=[number, when, json.dumps(fields, ensure_ascii=False), "1" if live else "0",
-                  queue_score(priority, when), when + self._escalate_after, TICKET_TTL, openid],
+                  queue_score(priority, when), when + self._escalate_after, TICKET_TTL, openid, SOURCE_TTL],
         )  # fmt: skip
         opened = Opened(str(result[0]), created=bool(int(result[1])))
         if opened.created:
@@ -261,6 +262,12 @@ class TicketStore:
         await self._client.expire(keys.ticket_messages(number), TICKET_TTL)
         await self._publish("message", number)
         return str(entry)
+
+    async def add_citizen_message(self, number: str, source: str, text: str) -> None:
+        """What a citizen wrote while queued or with an agent; once per inbound message, even if it is
+        worked again after a crash."""
+        if await self._client.set(keys.ticket_source(source), number, nx=True, ex=SOURCE_TTL):
+            await self.add_message(number, "citizen", text)
 
     async def mark_first_reply(self, number: str, agent_id: str) -> None:
         now = time.time()

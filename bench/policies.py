@@ -28,6 +28,9 @@ from typing import Any
 
 import yaml
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the model names our components (nlu_components.*)
+
 MESSAGES = ["你好", "谢谢你", "再见", "你是机器人吗", "早上好", "多谢了", "拜拜", "你是真人吗"]
 TED = {"name": "TEDPolicy", "max_history": 5, "epochs": 100, "random_seed": 2020}
 

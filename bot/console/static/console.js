@@ -6,6 +6,8 @@ const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const ME = document.querySelector('meta[name="agent-id"]').content;
 const REASONS = {angry: "情绪激动", request_human: "要求人工", unresolved: "未解决", complaint: "投诉举报"};
 const STATUSES = {queued: "排队中", claimed: "处理中", closed: "已关闭"};
+const CHANGES = {queued: "进入队列", claimed: "认领", transferred: "转派", first_reply: "首次回复", closed: "关闭",
+  rated: "群众评价", escalated: "超时升级", send_failed: "微信发送失败"};
 let view = "queued";
 let current = null; // the ticket number on the right
 
@@ -115,7 +117,7 @@ async function openTicket(number) {
     chatLine(turn.who, turn.text, turn.at, turn.intent ? `${turn.intent} ${Number(turn.confidence).toFixed(2)}` : "")));
   document.getElementById("t-messages").replaceChildren(...(t.messages || []).map((m) => chatLine(m.who, m.text, m.at)));
   document.getElementById("t-history").replaceChildren(...(t.history || []).map((h) =>
-    el("li", `${when(h.at)} ${h.who} ${h.what} ${h.note || ""}`)));
+    el("li", `${when(h.at)} ${h.who} ${CHANGES[h.what] || h.what} ${h.note || ""}`)));
   const w = t.send_window;
   document.getElementById("t-window").textContent = w.open
     ? `客服消息窗口至 ${when(w.ends_at)}，已用 ${w.used}/${w.limit} 条` : "48小时客服窗口已关闭：回复将无法送达，请电话联系";

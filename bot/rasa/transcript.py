@@ -30,13 +30,20 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def details_from_events(events: list[dict[str, Any]]) -> dict[str, str]:
-    """The latest value of each detail (shop, address, product, price, time) the model extracted."""
+    """The latest value of each detail (shop, address, product, price, time) the model extracted.
+
+    Within one message the longest match wins: the pattern extractor may report "口罩" inside "N95口罩"."""
     details: dict[str, str] = {}
     for event in events:
         if event.get("event") != "user":
             continue
+        longest: dict[str, tuple[int, str]] = {}
         for entity in (event.get("parse_data") or {}).get("entities") or []:
-            name = entity.get("entity")
-            if name in DETAIL_FIELDS and entity.get("value"):
-                details[name] = str(entity["value"])
+            name, value = entity.get("entity"), entity.get("value")
+            if name not in DETAIL_FIELDS or not value:
+                continue
+            span = int(entity.get("end") or 0) - int(entity.get("start") or 0)
+            if span > longest.get(name, (-1, ""))[0]:
+                longest[name] = (span, str(value))
+        details |= {name: value for name, (_, value) in longest.items()}
     return details

@@ -1,4 +1,4 @@
-"""The inbox worker: takes accepted messages from the Redis stream, asks Rasa once, stores the answer.
+"""The inbox worker: takes accepted messages from the Redis stream, has each answered once, stores the answer.
 
 Runs in every gateway process as one consumer of a shared group, so each message is worked by exactly
 one process. A message whose worker died (the process crashed) is claimed by another after

@@ -109,6 +109,8 @@ def test_transcript_and_details_from_rasa_events() -> None:
         {"event": "user", "text": "华联超市口罩卖50一个", "timestamp": 1.0,
          "parse_data": {"intent": {"name": "report_price_gouging", "confidence": 0.91234},
                         "entities": [{"entity": "shop", "value": "华联超市"}, {"entity": "price", "value": "50一个"},
+                                     {"entity": "product", "value": "N95口罩", "start": 0, "end": 5},
+                                     {"entity": "product", "value": "口罩", "start": 3, "end": 5},
                                      {"entity": "mood", "value": "x"}]}},
         {"event": "bot", "text": "好的，我来帮您登记", "timestamp": 2.0},
         {"event": "bot", "timestamp": 2.1},
@@ -118,6 +120,6 @@ def test_transcript_and_details_from_rasa_events() -> None:
          "confidence": 0.912},
         {"who": "bot", "text": "好的，我来帮您登记", "at": 2.0},
     ]  # fmt: skip
-    assert details_from_events(events) == {"shop": "华联超市", "price": "50一个"}
+    assert details_from_events(events) == {"shop": "华联超市", "price": "50一个", "product": "N95口罩"}
     assert summary_of(["第一句", "第二句"]) == "第二句 / 第一句"
     assert summary_of(["长" * 200]).endswith("…")

@@ -187,6 +187,7 @@ async def test_a_complaint_is_queued_and_the_citizen_stays_with_the_bot(
         assert (
             ticket and ticket["reason"] == "complaint" and ticket["category"] == "举报" and not ticket["live"]
         )
+        assert ticket["details"]["product"] == "N95口罩" and ticket["details"]["shop"] == "惠民大药房"
         assert await world.redis.hget(keys.mode(citizen.openid), "mode") in (None, "bot")
         reply = await citizen.send_text(http, "口罩怎么预约")
         assert reply and "每人每次可预约" in reply

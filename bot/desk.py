@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -39,22 +38,11 @@ from bot.core.tickets import (
 )
 from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.rasa.transcript import details_from_events, transcript_from_events
-from bot.storage import keys
 from bot.storage.agents import AgentStore, Role
 from bot.storage.tickets import TicketStore
 from bot.workers.outbox import enqueue_texts
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SendWindow:
-    """The citizen's customer-service window, as the agent sees it before replying."""
-
-    open: bool
-    ends_at: float
-    used: int
-    limit: int
 
 
 class HelpDesk:
@@ -199,20 +187,13 @@ class HelpDesk:
         with contextlib.suppress(RasaUnavailable):
             await self._rasa.add_event(openid, "resume")  # the bot answers the next message again
         if before == Mode.AGENT.value:
-            await enqueue_texts(
-                self._client, openid, [CLOSING_MESSAGE], origin=f"ticket:{number}", ticket=number
-            )
+            await enqueue_texts(self._client, openid, [CLOSING_MESSAGE], origin=f"ticket:{number}")
         return status
-
-    async def send_window(self, openid: str) -> SendWindow:
-        raw = await self._client.hgetall(keys.quota(openid))
-        ends = float(raw.get("end") or 0)
-        return SendWindow(ends > time.time(), ends, int(raw.get("used") or 0), int(raw.get("limit") or 0))
 
     async def on_refused(self, fields: dict[str, Any], reason: str) -> None:
         """The outbox could not deliver an agent's reply: show it on the ticket, keep the text."""
         number = str(fields.get("ticket") or "")
-        if number and fields.get("message_id"):
+        if number:  # only agents' replies name their ticket
             await self.tickets.record_send_failure(number, str(fields.get("message_id") or ""), reason)
 
     async def escalate_forever(self, every: float = 5.0) -> None:

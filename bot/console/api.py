@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import AGENTS, CANNED, DESK, SETTINGS
+from bot.appkeys import AGENTS, CANNED, CONVERSATIONS, DESK, SETTINGS
 from bot.console.security import COOKIE, SESSION, Can, Refusal, can, error, requires
 from bot.core.tickets import RESOLUTIONS, Status
 from bot.storage.agents import SESSION_TTL, Agent, Role
@@ -106,18 +107,13 @@ async def get_ticket(request: web.Request) -> web.Response:
     ticket = await desk.tickets.get(number)
     if ticket is None:
         return error(404, "not_found", "工单不存在")
-    window = await desk.send_window(ticket["openid"])
+    window = await request.app[CONVERSATIONS].send_window(ticket["openid"])
     body = ticket | {
         "waiting_seconds": round(time.time() - float(ticket.get("queued_at") or time.time())),
         "history": await desk.tickets.history(number),
         "messages": await desk.tickets.messages(number),
         "position": await desk.tickets.queue_position(number) if ticket["status"] == "queued" else None,
-        "send_window": {
-            "open": window.open,
-            "ends_at": window.ends_at,
-            "used": window.used,
-            "limit": window.limit,
-        },
+        "send_window": asdict(window),
     }
     return web.json_response(body)
 
@@ -156,18 +152,13 @@ async def reply(request: web.Request) -> web.Response:
     if len(text) > MAX_REPLY_CHARS:
         return error(400, "too_long", f"回复请不超过{MAX_REPLY_CHARS}字")
     desk = request.app[DESK]
-    window = await desk.send_window(ticket["openid"])
+    window = await request.app[CONVERSATIONS].send_window(ticket["openid"])
     message_id = await desk.reply(ticket["number"], request[SESSION].agent.agent_id, text)
     return web.json_response(
         {
             "message_id": message_id,
             "queued": True,
-            "send_window": {
-                "open": window.open,
-                "ends_at": window.ends_at,
-                "used": window.used,
-                "limit": window.limit,
-            },
+            "send_window": asdict(window),
         },
         status=202,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
@@ -36,6 +37,16 @@ return 'ok'
 """
 
 
+@dataclass(frozen=True)
+class SendWindow:
+    """The citizen's customer-service window, as an agent sees it before replying."""
+
+    open: bool
+    ends_at: float
+    used: int
+    limit: int
+
+
 class Conversations:
     def __init__(self, client: aioredis.Redis, rules: QuotaRules) -> None:
         self._client = client
@@ -54,6 +65,11 @@ class Conversations:
     async def take_send(self, openid: str) -> str:
         """Use one send of the citizen's window: 'ok', 'expired' or 'exhausted'."""
         return str(await self._take(keys=[keys.quota(openid)], args=[time.time()]))
+
+    async def send_window(self, openid: str) -> SendWindow:
+        raw = await self._client.hgetall(keys.quota(openid))
+        ends = float(raw.get("end") or 0)
+        return SendWindow(ends > time.time(), ends, int(raw.get("used") or 0), int(raw.get("limit") or 0))
 
     async def give_back_send(self, openid: str) -> None:
         """A send WeChat refused without delivering does not count."""

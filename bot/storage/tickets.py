@@ -2,7 +2,8 @@
 
 The only writer of ticket keys and of citizens' modes. Each change that must not race (open, claim,
 transfer, close, escalate) is one Lua script, so two gateways or two agents never see half a change.
-Every change is published on `keys.desk_events()` for the console's live views.
+The changes an agent must see at once (queued, claimed, transferred, closed, escalated, a new message, a
+refused reply) are published on `keys.desk_events()` for the console's live views.
 """
 
 from __future__ import annotations

@@ -1,16 +1,26 @@
-"""A concrete question outranks venting: the catalog's rule that `express_anger` is anger *without* a new
-concrete request, applied after the classifier.
+"""The catalog's definitions, applied after the classifier where DIET weighs tone over content.
 
-DIET reads the tone of a message well but weighs it over its content: "啥时候才能约上口罩啊！！！" comes out
-as anger with near certainty, and the citizen is handed to a person instead of being answered. When the
-classifier says `express_anger` but the message asks a question about something we answer or take in
-(masks, bookings, pickup, notices, prices, goods) and insults no one, this component picks the most likely
-of those intents instead. Insults keep the anger: a citizen who swears is handed over. Only question words
-count, not question marks or 吗: venting is full of rhetorical ones ("普通人不配拥有口罩吗？？？").
+DIET reads the tone of a message well but weighs it over what the message asks: "啥时候才能约上口罩啊！！！"
+comes out as anger with near certainty, and the citizen is handed to a person instead of being answered.
+Four rules from the intent catalog correct that, each only when the classifier's top intent is the one the
+rule is about:
 
-Measured with `make eval-seeds` (three seeds, the shared real messages; reports/nlu/seeds-comparison.json):
-question words only: accuracy 0.759 -> 0.776, false live handoffs 11.4 % -> 5.7 %, human recall 0.84 -> 0.78;
-counting question marks and 吗 as well cut false handoffs to 3.8 % but human recall to 0.66.
+1. **A concrete question outranks venting.** `express_anger` is anger *without* a new concrete request. When
+   the message asks a question (question words, not question marks or 吗: venting is full of rhetorical
+   ones, "普通人不配拥有口罩吗？？？") about something we answer or take in, and insults no one, the most
+   likely concrete intent wins.
+2. **A failed booking is a booking-result question.** "摇了一周都没中" is answered with what to do next (the
+   catalog puts 没约上, 摇不到 under `ask_booking_result`), unless the citizen insults someone.
+3. **Asking for a person gets a person.** 转人工, 找真人, 人工客服 win over whatever else the message is
+   about ("会员费能退吗 我要转人工"), unless negated (不用转人工) or asked as a question about the bot
+   (是人工吗, `bot_challenge`).
+4. **An insult is not a question about the bot.** "你是白痴吗" is `express_anger`, not `bot_challenge`.
+
+The promoted intent and the classifier's top intent swap confidences: the classifier was sure, and that
+certainty now belongs to the corrected intent (FallbackClassifier's ambiguity check still sees a winner).
+
+Measured with `make eval-seeds` (three seeds, the shared real messages; reports/nlu/seeds-comparison.json).
+Rule 1 alone: accuracy 0.759 -> 0.776, false live handoffs 11.4 % -> 5.7 %, human recall 0.84 -> 0.78.
 """
 
 from __future__ import annotations
@@ -35,6 +45,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from actions.signals import INSULTS
 
 ANGER = "express_anger"
+BOOKING_RESULT = "ask_booking_result"
+PERSON = "request_human"
+BOT = "bot_challenge"
+DENY = "deny"
 # Intents that carry a concrete request this service answers or takes in.
 CONCRETE = (
     "ask_mask_booking", "ask_booking_result", "ask_mask_pickup", "ask_announcement",
@@ -47,17 +61,67 @@ QUESTION = re.compile(
 TOPIC = re.compile(
     r"口罩|预约|约上|约到|摇号|中签|抢|领|买|购|供应|到货|公告|通知|通告|封城|复工|开学|隔离|价|假"
 )
+FAILED_BOOKING = re.compile(
+    r"没中|不中|摇不到|摇不上|没摇上|没摇到|抢不到|没抢到|约不上|约不到|没约上|没约到|预约不上|预约不到"
+)
+ASKS_FOR_PERSON = re.compile(r"(转|找|要|换|叫|接)(个)?(人工|真人|活人)|人工客服|人工服务")
+DECLINES_PERSON = re.compile(r"(不用|不要|不需要|无需|别)(给我)?(转|找|要|换|叫|接)?(个)?(人工|真人|活人)")
+
+
+def insults(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in INSULTS)
 
 
 def asks_concretely(text: str) -> bool:
-    lowered = text.lower()
-    if any(word in lowered for word in INSULTS):
-        return False
-    return bool(QUESTION.search(text)) and bool(TOPIC.search(text))
+    return not insults(text) and bool(QUESTION.search(text)) and bool(TOPIC.search(text))
+
+
+def reports_failed_booking(text: str) -> bool:
+    return not insults(text) and bool(FAILED_BOOKING.search(text))
+
+
+def asks_for_person(text: str) -> bool:
+    return bool(ASKS_FOR_PERSON.search(text)) and not DECLINES_PERSON.search(text)
+
+
+Ranking = List[Dict[Text, Any]]
+
+
+def corrected_intent(text: str, ranking: Ranking) -> Text | None:
+    """The intent the catalog's rules put first, or None where the classifier's choice stands."""
+    top = ranking[0][INTENT_NAME_KEY]
+    if top == ANGER:
+        if asks_concretely(text):
+            concrete = next((r for r in ranking if r[INTENT_NAME_KEY] in CONCRETE), None)
+            if concrete is not None:
+                return str(concrete[INTENT_NAME_KEY])
+        if reports_failed_booking(text):
+            return BOOKING_RESULT
+    if top not in (PERSON, BOT, DENY) and asks_for_person(text):
+        return PERSON
+    if top == BOT and insults(text):
+        return ANGER
+    return None
+
+
+def promoted(ranking: Ranking, name: Text) -> Ranking:
+    """The ranking with `name` and the top intent swapping confidences (an absent `name` had none)."""
+    top = ranking[0]
+    theirs = next((float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking if r[INTENT_NAME_KEY] == name), 0.0)
+    swapped = {top[INTENT_NAME_KEY]: theirs, name: float(top[PREDICTED_CONFIDENCE_KEY])}
+    names = [r[INTENT_NAME_KEY] for r in ranking]
+    rows = [
+        {**r, PREDICTED_CONFIDENCE_KEY: swapped.get(r[INTENT_NAME_KEY], r[PREDICTED_CONFIDENCE_KEY])}
+        for r in ranking
+    ]
+    if name not in names:
+        rows.append({INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: swapped[name]})
+    return sorted(rows, key=lambda r: -float(r[PREDICTED_CONFIDENCE_KEY]))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ConcreteAskOverAnger(GraphComponent):
+class CatalogArbiter(GraphComponent):
     @classmethod
     def create(
         cls,
@@ -65,7 +129,7 @@ class ConcreteAskOverAnger(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> ConcreteAskOverAnger:
+    ) -> CatalogArbiter:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -78,27 +142,12 @@ class ConcreteAskOverAnger(GraphComponent):
 
     @staticmethod
     def _arbitrate(message: Message) -> None:
-        intent: Dict[Text, Any] | None = message.get(INTENT)
-        if not intent or intent.get(INTENT_NAME_KEY) != ANGER:
+        ranking: Ranking = list(message.get(INTENT_RANKING_KEY) or [])
+        if not ranking:
             return
-        if not asks_concretely(str(message.get(TEXT) or "")):
+        name = corrected_intent(str(message.get(TEXT) or ""), ranking)
+        if name is None:
             return
-        ranking: List[Dict[Text, Any]] = list(message.get(INTENT_RANKING_KEY) or [])
-        concrete = next((r for r in ranking if r.get(INTENT_NAME_KEY) in CONCRETE), None)
-        if concrete is None:
-            return
-        # The two swap confidences: the classifier was sure the message is not calm, and that certainty now
-        # belongs to the question (and the fallback's ambiguity check still sees a clear winner).
-        swapped = {
-            ANGER: concrete[PREDICTED_CONFIDENCE_KEY],
-            concrete[INTENT_NAME_KEY]: intent[PREDICTED_CONFIDENCE_KEY],
-        }
-        reranked = sorted(
-            (
-                {**r, PREDICTED_CONFIDENCE_KEY: swapped.get(r[INTENT_NAME_KEY], r[PREDICTED_CONFIDENCE_KEY])}
-                for r in ranking
-            ),
-            key=lambda r: -float(r[PREDICTED_CONFIDENCE_KEY]),
-        )
+        reranked = promoted(ranking, name)
         message.set(INTENT, dict(reranked[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, reranked, add_to_output=True)

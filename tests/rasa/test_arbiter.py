@@ -1,4 +1,4 @@
-"""The arbiter that lets a concrete question outrank venting, run in the Rasa environment."""
+"""The arbiter that applies the catalog's definitions after DIET, run in the Rasa environment."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ pytest.importorskip("rasa")
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu_components.arbiter import ConcreteAskOverAnger, asks_concretely
+from nlu_components.arbiter import CatalogArbiter, asks_concretely, asks_for_person, reports_failed_booking
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def classified(text: str, ranking: list[tuple[str, float]]) -> Message:
 
 
 def test_anger_with_a_concrete_question_becomes_the_question() -> None:
-    arbiter = ConcreteAskOverAnger()
+    arbiter = CatalogArbiter()
     message = classified(
         "啥时候才能约上口罩啊！！！",
         [
@@ -64,5 +64,64 @@ def test_other_messages_are_left_alone(text: str, top: str) -> None:
     message = classified(
         text, [(top, 0.9), ("ask_mask_booking" if top != "ask_mask_booking" else "greet", 0.1)]
     )
-    ConcreteAskOverAnger().process([message])
+    CatalogArbiter().process([message])
     assert message.get(INTENT)["name"] == top
+
+
+@pytest.mark.parametrize(
+    ("text", "failed"),
+    [
+        ("摇了一个礼拜都没中！！！", True),
+        ("天天定闹钟抢，还是抢不到", True),
+        ("约不上约不上，烦死了", True),
+        ("抢不到口罩，你们这帮废物", False),  # an insult keeps the anger
+        ("约上了，在哪领", False),
+    ],
+)
+def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
+    assert reports_failed_booking(text) is failed
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("会员费能退吗 我要转人工", True),
+        ("给我找个真人", True),
+        ("人工客服在哪", True),
+        ("不用转人工了", False),
+        ("不要人工", False),
+        ("你是真人吗", False),  # a question about the bot, not a request
+        ("人工智能是什么", False),
+    ],
+)
+def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
+    assert asks_for_person(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "expected"),
+    [
+        # A failed booking without insults is answered, not handed over.
+        (
+            "摇了一个礼拜都没中！！！",
+            [("express_anger", 0.9), ("ask_booking_result", 0.06)],
+            "ask_booking_result",
+        ),
+        # An explicit request for a person wins over the topic, even when DIET did not rank it.
+        ("刚交的会员费能退吗 我要转人工", [("complain_other", 0.8), ("out_of_scope", 0.2)], "request_human"),
+        # An insult aimed at the bot is anger, not a question about the bot.
+        ("你是白痴吗", [("bot_challenge", 0.9), ("express_anger", 0.1)], "express_anger"),
+        # The question "是人工吗" stays a question about the bot.
+        ("是转人工了吗", [("bot_challenge", 0.9), ("request_human", 0.1)], "bot_challenge"),
+        ("不用转人工", [("deny", 0.9), ("request_human", 0.1)], "deny"),
+    ],
+)
+def test_catalog_rules_correct_the_classifier(
+    text: str, ranking: list[tuple[str, float]], expected: str
+) -> None:
+    message = classified(text, ranking)
+    CatalogArbiter().process([message])
+    assert message.get(INTENT)["name"] == expected
+    confidences = [r["confidence"] for r in message.get(INTENT_RANKING_KEY)]
+    assert confidences == sorted(confidences, reverse=True)
+    assert message.get(INTENT)["confidence"] == ranking[0][1]  # the classifier's certainty moves with it

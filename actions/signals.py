@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 INSULTS = ("垃圾", "废物", "滚", "他妈", "妈的", "tm", "狗", "骗子", "无能", "混蛋", "傻", "去死", "有病",
-           "什么玩意", "吃屎", "不要脸", "黑心", "蛀虫", "尼玛", "特么", "卧槽",
+           "什么玩意", "吃屎", "不要脸", "黑心", "蛀虫", "尼玛", "特么", "卧槽", "她妈",
            "白痴", "智障", "脑残", "蠢")  # fmt: skip
 _EXCLAMATION_RUN = re.compile(r"[!！]{2,}")
 _QUESTION_RUN = re.compile(r"[?？]{2,}")

@@ -8,13 +8,15 @@ rule is about:
 1. **A concrete question outranks venting.** `express_anger` is anger *without* a new concrete request. When
    the message asks a question (question words, not question marks or 吗: venting is full of rhetorical
    ones, "普通人不配拥有口罩吗？？？") about something we answer or take in, and insults no one, the most
-   likely concrete intent wins.
+   likely concrete intent wins. A reproach is not a question: "你们怎么不去查查药价", "就不能智能点吗" and
+   "都什么时候了" keep the anger.
 2. **A failed booking is a booking-result question.** "摇了一周都没中" is answered with what to do next (the
    catalog puts 没约上, 摇不到 under `ask_booking_result`), unless the citizen insults someone.
 3. **Asking for a person gets a person.** 转人工, 找真人, 人工客服 win over whatever else the message is
    about ("会员费能退吗 我要转人工"), unless negated (不用转人工) or asked as a question about the bot
    (是人工吗, `bot_challenge`).
-4. **An insult is not a question about the bot.** "你是白痴吗" is `express_anger`, not `bot_challenge`.
+4. **Questions about the bot are not requests, and insults are not questions.** "是人工吗" asks what it is
+   talking to (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`.
 
 The promoted intent and the classifier's top intent swap confidences: the classifier was sure, and that
 certainty now belongs to the corrected intent (FallbackClassifier's ambiguity check still sees a winner).
@@ -59,12 +61,23 @@ QUESTION = re.compile(
     r"|能否|请问|想问|想知道"
 )
 TOPIC = re.compile(
-    r"口罩|预约|约上|约到|摇号|中签|抢|领|买|购|供应|到货|公告|通知|通告|封城|复工|开学|隔离|价|假"
+    # 领 but not 领导, 价 but not 评价/代价, 假 but not 放假/假期.
+    r"口罩|预约|约上|约到|摇号|中签|抢|领(?!导)|买|购|供应|到货|公告|通知|通告|封城|复工|开学|隔离"
+    r"|(?<![评代])价|(?<![放请休])假(?!期)"
+)
+# Reproaches phrased as questions ("你们怎么不去查查药价", "就不能智能点吗"): they ask for nothing.
+REPROACH = re.compile(
+    r"怎么不去|咋不去|就不能|能不能别|难道|凭什么|不作为|做个人|都什么时候了|什么年代了|有点儿?作为"
 )
 FAILED_BOOKING = re.compile(
     r"没中|不中|摇不到|摇不上|没摇上|没摇到|抢不到|没抢到|约不上|约不到|没约上|没约到|预约不上|预约不到"
 )
-ASKS_FOR_PERSON = re.compile(r"(转|找|要|换|叫|接)(个)?(人工|真人|活人)|人工客服|人工服务")
+# The bot's own answers say "回复“人工”": the bare word, alone or repeated, is a request too.
+ASKS_FOR_PERSON = re.compile(
+    r"(转|找|要|换|叫|接)(个)?(人工|真人|活人)|人工客服|人工服务|^[\s\W]*(人工[\s\W]*)+$"
+)
+# "是人工吗", "现在是真人在回复么": whether one is talking to a person is a question about the bot.
+ASKS_IF_PERSON = re.compile(r"是(不是)?(到)?(人工|真人|活人)(客服|在回复?)?(了)?(吗|么|嘛|不|没|\?)")
 DECLINES_PERSON = re.compile(r"(不用|不要|不需要|无需|别)(给我)?(转|找|要|换|叫|接)?(个)?(人工|真人|活人)")
 
 
@@ -74,7 +87,9 @@ def insults(text: str) -> bool:
 
 
 def asks_concretely(text: str) -> bool:
-    return not insults(text) and bool(QUESTION.search(text)) and bool(TOPIC.search(text))
+    if insults(text) or REPROACH.search(text):
+        return False
+    return bool(QUESTION.search(text)) and bool(TOPIC.search(text))
 
 
 def reports_failed_booking(text: str) -> bool:
@@ -100,16 +115,19 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
             return BOOKING_RESULT
     if top not in (PERSON, BOT, DENY) and asks_for_person(text):
         return PERSON
+    if top == PERSON and ASKS_IF_PERSON.search(text):
+        return BOT
     if top == BOT and insults(text):
         return ANGER
     return None
 
 
-def promoted(ranking: Ranking, name: Text) -> Ranking:
-    """The ranking with `name` and the top intent swapping confidences (an absent `name` had none)."""
+def promoted(ranking: Ranking, name: Text, at_least: float = 0.0) -> Ranking:
+    """The ranking with `name` and the top intent swapping confidences (an absent `name` had none);
+    `name` gets at least `at_least`."""
     top = ranking[0]
     theirs = next((float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking if r[INTENT_NAME_KEY] == name), 0.0)
-    swapped = {top[INTENT_NAME_KEY]: theirs, name: float(top[PREDICTED_CONFIDENCE_KEY])}
+    swapped = {top[INTENT_NAME_KEY]: theirs, name: max(at_least, float(top[PREDICTED_CONFIDENCE_KEY]))}
     names = [r[INTENT_NAME_KEY] for r in ranking]
     rows = [
         {**r, PREDICTED_CONFIDENCE_KEY: swapped.get(r[INTENT_NAME_KEY], r[PREDICTED_CONFIDENCE_KEY])}
@@ -148,6 +166,7 @@ class CatalogArbiter(GraphComponent):
         name = corrected_intent(str(message.get(TEXT) or ""), ranking)
         if name is None:
             return
-        reranked = promoted(ranking, name)
+        # Words like 转人工 are a request in themselves: no fallback question ("请换个说法") in their way.
+        reranked = promoted(ranking, name, at_least=1.0 if name == PERSON else 0.0)
         message.set(INTENT, dict(reranked[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, reranked, add_to_output=True)

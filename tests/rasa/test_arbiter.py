@@ -21,6 +21,11 @@ from nlu_components.arbiter import CatalogArbiter, asks_concretely, asks_for_per
         ("tmd哪里都买不到口罩？", False),
         ("气死我了", False),  # no question
         ("你们还管不管了？", False),  # a question about nothing we answer
+        ("有关部门怎么不去查查口罩的价格", False),  # a reproach, not a question
+        ("你们领导能不能出来说句话", False),  # 领导 is no topic
+        ("放假放到什么时候？？", False),
+        ("网上预约就不能简单点吗，怎么约个口罩这么难", False),
+        ("都什么时候了，口罩到底在哪领", False),
     ],
 )
 def test_what_counts_as_a_concrete_question(text: str, concrete: bool) -> None:
@@ -88,6 +93,8 @@ def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
         ("会员费能退吗 我要转人工", True),
         ("给我找个真人", True),
         ("人工客服在哪", True),
+        ("人工", True),  # what the bot's answers tell citizens to reply
+        ("人工！人工！", True),
         ("不用转人工了", False),
         ("不要人工", False),
         ("你是真人吗", False),  # a question about the bot, not a request
@@ -114,6 +121,10 @@ def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
         # The question "是人工吗" stays a question about the bot.
         ("是转人工了吗", [("bot_challenge", 0.9), ("request_human", 0.1)], "bot_challenge"),
         ("不用转人工", [("deny", 0.9), ("request_human", 0.1)], "deny"),
+        ("现在是真人在回复吗", [("request_human", 0.8), ("bot_challenge", 0.2)], "bot_challenge"),
+        ("请给我转人工", [("request_human", 0.8), ("bot_challenge", 0.2)], "request_human"),
+        # A hesitant classifier does not stand between a citizen and a person.
+        ("我要转人工 订单能拆开发吗", [("complain_other", 0.3), ("out_of_scope", 0.25)], "request_human"),
     ],
 )
 def test_catalog_rules_correct_the_classifier(
@@ -124,4 +135,7 @@ def test_catalog_rules_correct_the_classifier(
     assert message.get(INTENT)["name"] == expected
     confidences = [r["confidence"] for r in message.get(INTENT_RANKING_KEY)]
     assert confidences == sorted(confidences, reverse=True)
-    assert message.get(INTENT)["confidence"] == ranking[0][1]  # the classifier's certainty moves with it
+    if expected == "request_human" != ranking[0][0]:  # an explicit request is certain, whatever DIET thought
+        assert message.get(INTENT)["confidence"] == 1.0
+    else:  # the classifier's certainty moves with the corrected intent
+        assert message.get(INTENT)["confidence"] == ranking[0][1]

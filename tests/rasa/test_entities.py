@@ -1,0 +1,51 @@
+"""Entities by pattern and lookup table, trained from the project's own NLU data (no model needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rasa")
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.extractors.regex_entity_extractor import RegexEntityExtractor
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+CONFIG = {"use_lookup_tables": True, "use_regexes": True, "use_word_boundaries": False}
+
+
+@pytest.fixture(scope="module")
+def extractor(tmp_path_factory: pytest.TempPathFactory) -> RegexEntityExtractor:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("entities"))
+    context = ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
+    component = RegexEntityExtractor.create(
+        {**RegexEntityExtractor.get_default_config(), **CONFIG}, storage, Resource("regex"), context
+    )
+    component.train(load_data(str(Path(__file__).parents[2] / "nlu_data" / "nlu")))
+    return component
+
+
+def products(extractor: RegexEntityExtractor, text: str) -> list[str]:
+    message = Message(data={TEXT: text})
+    extractor.process([message])
+    return [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "product"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("药店卖的N95口罩是假的", ["N95口罩"]),  # once, and not also 口罩 inside it
+        ("一次性口罩卖到五块一只", ["一次性口罩"]),
+        ("额温枪和医用酒精都涨价了", ["额温枪", "医用酒精"]),
+        ("口罩", ["口罩"]),
+    ],
+)
+def test_each_product_is_found_once_by_its_longest_name(
+    extractor: RegexEntityExtractor, text: str, expected: list[str]
+) -> None:
+    assert products(extractor, text) == expected

@@ -50,7 +50,7 @@ def train(log: Callable[[str], None] = print) -> None:
     if model_is_current():
         log(f"model is current: {MODEL.relative_to(ROOT)}")
         return
-    log("training the Rasa model (about a minute) ...")
+    log("training the Rasa model (about three minutes on 2 cores) ...")
     wanted = training_hash()
     started = time.monotonic()
     subprocess.run(

@@ -84,12 +84,29 @@ async def test_cancelling_the_intake_opens_no_ticket(
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("转人工！", "转接人工"), ("你们这帮废物，什么都管不了！！！", "理解您的心情")]
+    ("text", "expected"),
+    [
+        ("转人工！", "转接人工"),
+        ("你们这帮废物，什么都管不了！！！", "理解您的心情"),
+        # The catalog rules after DIET (nlu_components/arbiter.py), through the trained model:
+        ("人工", "转接人工"),  # what the bot's own answers tell citizens to reply
+        ("上周交的会员费可以退吗 我要转人工", "转接人工"),  # the request wins over the topic
+        ("你是白痴吗", "理解您的心情"),  # an insult, not a question about the bot
+    ],
 )
 async def test_handoff_on_request_and_on_anger(
     stack: Launcher, wechat_token: str, http: aiohttp.ClientSession, text: str, expected: str
 ) -> None:
     assert expected in await say(citizen(stack, wechat_token), http, text)
+
+
+@pytest.mark.parametrize("text", ["天天定闹钟抢口罩，摇了一个礼拜都没中！！！", "现在跟我说话的是人工吗"])
+async def test_frustration_with_a_concrete_matter_is_answered_not_handed_over(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession, text: str
+) -> None:
+    reply = await say(citizen(stack, wechat_token), http, text)
+    assert "转接人工" not in reply and "理解您的心情" not in reply
+    assert ("查询预约结果" in reply) if "没中" in text else ("智能助手" in reply)
 
 
 async def test_two_misunderstandings_in_a_row_offer_a_person_who_can_be_accepted(

@@ -99,6 +99,7 @@ def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
         ("不要人工", False),
         ("你是真人吗", False),  # a question about the bot, not a request
         ("人工智能是什么", False),
+        ("孩子想学人工智能，需要人工智能的入门书", False),  # 要人工 inside 需要人工智能
     ],
 )
 def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:

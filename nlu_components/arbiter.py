@@ -2,8 +2,7 @@
 
 DIET reads the tone of a message well but weighs it over what the message asks: "啥时候才能约上口罩啊！！！"
 comes out as anger with near certainty, and the citizen is handed to a person instead of being answered.
-Four rules from the intent catalog correct that, each only when the classifier's top intent is the one the
-rule is about:
+Four rules from the intent catalog correct that, each only for the top intents it names:
 
 1. **A concrete question outranks venting.** `express_anger` is anger *without* a new concrete request. When
    the message asks a question (question words, not question marks or 吗: venting is full of rhetorical
@@ -100,7 +99,10 @@ def reports_failed_booking(text: str) -> bool:
 
 
 def asks_for_person(text: str) -> bool:
-    return bool(ASKS_FOR_PERSON.search(text)) and not DECLINES_PERSON.search(text)
+    """A request for a person: not declined (不用转人工), nor asking whether one is there (是人工客服吗)."""
+    if DECLINES_PERSON.search(text) or ASKS_IF_PERSON.search(text):
+        return False
+    return bool(ASKS_FOR_PERSON.search(text))
 
 
 Ranking = List[Dict[Text, Any]]

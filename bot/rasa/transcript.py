@@ -32,7 +32,8 @@ def transcript_from_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]
 def details_from_events(events: list[dict[str, Any]]) -> dict[str, str]:
     """The latest value of each detail (shop, address, product, price, time) the model extracted.
 
-    Within one message the longest match wins: the pattern extractor may report "口罩" inside "N95口罩"."""
+    Within one message the longest match wins: each regex example and lookup table is its own pattern, so
+    overlapping patterns for one entity report overlapping matches ("人民区建设路" in "人民区建设路12号")."""
     details: dict[str, str] = {}
     for event in events:
         if event.get("event") != "user":

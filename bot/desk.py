@@ -25,6 +25,7 @@ from bot.core.tickets import (
     Mode,
     QueueView,
     Reason,
+    agent_joined_message,
     cancelled_message,
     category_for,
     handoff_message,
@@ -39,7 +40,7 @@ from bot.core.tickets import (
 from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.rasa.transcript import details_from_events, transcript_from_events
 from bot.storage.agents import AgentStore, Role
-from bot.storage.tickets import TicketStore
+from bot.storage.tickets import Claim, TicketStore
 from bot.workers.outbox import enqueue_texts
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,16 @@ class HelpDesk:
         return online
 
     # ---- the agents' side ----------------------------------------------------------------------
+
+    async def claim(self, number: str, agent_id: str) -> Claim:
+        """Claim a ticket; a citizen whose messages now go to the agent is told so, with the agent's id."""
+        claim = await self.tickets.claim(number, agent_id)
+        if claim.citizen_switched:
+            ticket = await self.tickets.get(number)
+            if ticket is not None:
+                notice = agent_joined_message(number, agent_id)
+                await enqueue_texts(self._client, ticket["openid"], [notice], origin=f"ticket:{number}")
+        return claim
 
     async def reply(self, number: str, agent_id: str, text: str) -> str:
         """Send an agent's reply through the outbox; the line is kept on the ticket whatever WeChat says."""

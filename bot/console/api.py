@@ -121,12 +121,12 @@ async def get_ticket(request: web.Request) -> web.Response:
 @requires(Can.WORK_TICKETS)
 async def claim(request: web.Request) -> web.Response:
     me = request[SESSION].agent.agent_id
-    status, holder = await request.app[DESK].tickets.claim(request.match_info["number"], me)
-    if status == "missing":
+    claim = await request.app[DESK].claim(request.match_info["number"], me)
+    if claim.status == "missing":
         return error(404, "not_found", "工单不存在")
-    if status != "claimed" or holder != me:
-        message = f"该工单已被 {holder or '其他人'} 处理（{status}）"
-        return error(409, "already_taken", message, status=status, agent=holder)
+    if claim.status != "claimed" or claim.holder != me:
+        message = f"该工单已被 {claim.holder or '其他人'} 处理（{claim.status}）"
+        return error(409, "already_taken", message, status=claim.status, agent=claim.holder)
     return web.json_response({"status": "claimed", "agent": me})
 
 

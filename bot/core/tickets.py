@@ -120,6 +120,10 @@ def still_queued_message(number: str, view: QueueView) -> str:
     return f"您的留言已附到工单 {number}，您前面还有 {view.position - 1} 位，请稍候。回复“不用了”可取消排队。"
 
 
+def agent_joined_message(number: str, agent_id: str) -> str:
+    return f"工作人员（工号 {agent_id}）已接手您的工单 {number}，请直接在这里回复，我们会尽快答复您。"
+
+
 def menu_while_with_person(number: str) -> str:
     return (
         f"您正在人工服务中（工单 {number}），请直接留言；人工服务结束后即可使用菜单。回复“不用了”可取消排队。"

@@ -57,21 +57,23 @@ return {ARGV[1], 1}
 # KEYS: ticket, queue, claimed, agent's set, mode, history, deadlines. ARGV: number, agent, now
 _CLAIM = """
 local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'missing', ''} end
-if status ~= 'queued' then return {status, redis.call('HGET', KEYS[1], 'agent') or ''} end
+if not status then return {'missing', '', ''} end
+if status ~= 'queued' then return {status, redis.call('HGET', KEYS[1], 'agent') or '', ''} end
 redis.call('HSET', KEYS[1], 'status', 'claimed', 'agent', ARGV[2], 'claimed_at', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
 local mode = redis.call('HGET', KEYS[5], 'mode')
+local outcome = 'claimed_now'
 if (not mode) or mode == 'bot' or redis.call('HGET', KEYS[5], 'ticket') == ARGV[1] then
   local openid = redis.call('HGET', KEYS[1], 'openid')
   redis.call('HSET', KEYS[5], 'mode', 'agent', 'ticket', ARGV[1], 'openid', openid)
   redis.call('HDEL', KEYS[5], 'rating_ticket')
+  outcome = 'with_citizen'
 end
 redis.call('XADD', KEYS[6], '*', 'at', ARGV[3], 'who', ARGV[2], 'what', 'claimed', 'note', '')
-return {'claimed', ARGV[2]}
+return {'claimed', ARGV[2], outcome}
 """
 
 # KEYS: ticket, from agent's set, to agent's set, history. ARGV: number, from, to, who, now
@@ -135,6 +137,16 @@ return priority
 class Opened:
     number: str
     created: bool  # False: this message (or the citizen's live ticket) already had one
+
+
+@dataclass(frozen=True)
+class Claim:
+    status: str  # 'claimed' (by `holder`), another status, or 'missing'
+    holder: str
+    now: bool = False  # this call claimed it (a repeated claim by the holder is not new)
+    # This claim put the citizen in conversation with the agent: their next message goes to the agent.
+    # False when they are already with an agent about another ticket.
+    citizen_switched: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,21 +225,23 @@ class TicketStore:
 
     # ---- agents' actions -----------------------------------------------------------------------
 
-    async def claim(self, number: str, agent_id: str, now: float | None = None) -> tuple[str, str]:
-        """('claimed', me) when this agent won; otherwise the ticket's status and holder."""
+    async def claim(self, number: str, agent_id: str, now: float | None = None) -> Claim:
+        """Status 'claimed' and holder me when this agent won; otherwise the ticket's status and holder."""
         when = time.time() if now is None else now
         openid = await self._client.hget(keys.ticket(number), "openid")
         if openid is None:
-            return ("missing", "")
-        status, holder = await self._claim(
+            return Claim("missing", "")
+        status, holder, outcome = await self._claim(
             keys=[keys.ticket(number), keys.ticket_queue(), keys.tickets_claimed(),
                   keys.agent_tickets(agent_id), keys.mode(str(openid)), keys.ticket_history(number),
                   keys.ticket_deadlines()],
             args=[number, agent_id, when],
         )  # fmt: skip
-        if status == "claimed":
+        outcome = str(outcome)
+        claim = Claim(str(status), str(holder), now=bool(outcome), citizen_switched=outcome == "with_citizen")
+        if claim.now:
             await self._publish("claimed", number)
-        return (str(status), str(holder))
+        return claim
 
     async def transfer(self, number: str, from_agent: str, to_agent: str, who: str) -> str:
         result = await self._transfer(

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from bot.core.tickets import agent_joined_message
 from bot.storage import keys
 from tests.integration.conftest import World
 from tests.integration.desk import PASSWORD, add_agent
@@ -74,8 +75,8 @@ async def test_an_agent_works_a_ticket_in_the_console(
         )
         await page.fill("#reply-text", "您好，请问是哪家店？")
         await page.click("#send")
-        sends = await world.sends_to(citizen.openid, 1)
-        assert [s["content"] for s in sends] == ["您好，请问是哪家店？"]
+        sends = await world.sends_to(citizen.openid, 2)
+        assert [s["content"] for s in sends] == [agent_joined_message(number, "5501"), "您好，请问是哪家店？"]
 
         assert await citizen.send_text(http, "人民路的<b>华联超市</b>") is None
         await expect(page.locator("#t-messages")).to_contain_text("人民路的<b>华联超市</b>", timeout=15_000)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from bot.core.tickets import CLOSING_MESSAGE, RATING_THANKS, Reason
+from bot.core.tickets import CLOSING_MESSAGE, RATING_THANKS, Reason, agent_joined_message
 from bot.storage import keys
 from bot.storage.agents import Role
 from bot.storage.tickets import TicketStore
@@ -65,12 +65,17 @@ async def test_angry_citizen_to_agent_and_back_to_the_bot(
             200,
             {"status": "claimed", "agent": "5101"},
         )
+        # the citizen learns that a person has their ticket, once, however often the agent clicks
+        assert (await agent.call("POST", f"/api/tickets/{number}/claim"))[0] == 200
         status, sent = await agent.call(
             "POST", f"/api/tickets/{number}/reply", {"text": "您好，我是5101，马上为您处理"}
         )
         assert status == 202 and sent["send_window"]["open"]
-        sends = await world.sends_to(citizen.openid, 1)
-        assert [s["content"] for s in sends] == ["您好，我是5101，马上为您处理"]
+        sends = await world.sends_to(citizen.openid, 2)
+        assert [s["content"] for s in sends] == [
+            agent_joined_message(number, "5101"),
+            "您好，我是5101，马上为您处理",
+        ]
 
         # with the agent: the citizen's message reaches the agent, not the bot, and WeChat gets `success`
         assert await citizen.send_text(http, "好的，我在人民路华联超市买的") is None
@@ -85,7 +90,7 @@ async def test_angry_citizen_to_agent_and_back_to_the_bot(
         assert (await agent.call("POST", f"/api/tickets/{number}/close", {"resolution": "resolved"}))[
             0
         ] == 200
-        sends = await world.sends_to(citizen.openid, 2)
+        sends = await world.sends_to(citizen.openid, 3)
         assert sends[-1]["content"] == CLOSING_MESSAGE
         assert await citizen.send_text(http, "5") == RATING_THANKS
         reply = await citizen.send_text(http, "口罩怎么预约")
@@ -193,13 +198,38 @@ async def test_a_complaint_is_queued_and_the_citizen_stays_with_the_bot(
         assert reply and "每人每次可预约" in reply
 
 
+async def test_a_citizen_is_told_when_an_agent_takes_their_complaint(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """Claiming a complaint sends the citizen's next words to the agent: they must know who has them."""
+    await add_agent(world.redis, "5105")
+    async with world.gateway() as url, agent_client(url.removesuffix("/wechat")) as agent:
+        citizen = world.citizen(url)
+        assert await citizen.send_text(http, "你好")  # their message opens the 48-hour window to write back
+        opened = await TicketStore(world.redis).open(
+            citizen.openid, "complaint-1", Reason.COMPLAINT, priority=2, category="举报",
+            summary="口罩卖80元一个", live=False,
+        )  # fmt: skip
+        await agent.login("5105")
+        assert (await agent.call("POST", f"/api/tickets/{opened.number}/claim"))[0] == 200
+        sends = await world.sends_to(citizen.openid, 1)
+        assert [s["content"] for s in sends] == [agent_joined_message(opened.number, "5105")]
+        assert await world.redis.hget(keys.mode(citizen.openid), "mode") == "agent"
+        assert await citizen.send_text(http, "店在人民路12号") is None  # it reaches the agent
+        lines = (await agent.ticket(opened.number))["messages"]
+        assert [(m["who"], m["text"]) for m in lines] == [("citizen", "店在人民路12号")]
+
+
 async def test_a_reply_wechat_refuses_is_shown_to_the_agent_and_kept(world: World) -> None:
     await add_agent(world.redis, "5301")
     store = TicketStore(world.redis)
     opened = await store.open(
         "o_refused", "refused-1", Reason.ANGRY, priority=1, category="咨询", summary="太气人了", live=True
     )
-    world.fake.script = [45015]  # the citizen's 48-hour window has closed
+    world.fake.script = [
+        45015,
+        45015,
+    ]  # the citizen's 48-hour window has closed (the claim notice, the reply)
     await world.redis.hset(keys.quota("o_refused"), mapping={"end": 9e9, "limit": 5, "used": 0})
     async with world.gateway() as url, agent_client(url.removesuffix("/wechat")) as agent:
         await agent.login("5301")

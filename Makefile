@@ -59,8 +59,7 @@ eval: envs
 	$(VENV)/bin/python -m bot train
 	mkdir -p reports/nlu
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages $(EVAL_MESSAGES) --out reports/nlu
-	TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa test nlu --nlu nlu_data --config config.yml \
-		--cross-validation --folds 5 --out reports/nlu/cv
+	$(RASA_VENV)/bin/python scripts/cross_validate.py --config config.yml --nlu nlu_data --folds 5 --out reports/nlu/cv
 	$(RASA_VENV)/bin/python scripts/summarise_cv.py reports/nlu/cv reports/nlu/summary.json
 
 # One training run swings by several points; compare configurations on the mean of several seeds.

@@ -76,7 +76,9 @@ FAILED_BOOKING = re.compile(
 )
 # The bot's own answers say "回复“人工”": the bare word, alone or repeated, is a request too.
 ASKS_FOR_PERSON = re.compile(
-    r"(转|找|要|换|叫|接)(个)?(人工(?!智能|智障)|真人|活人)|人工客服|人工服务|^[\s\W]*(人工[\s\W]*)+$"
+    r"(转|找|要|换|叫|接|有没有)(个)?(人工(?!智能|智障)|真人|活人)|人工客服|人工服务"
+    # A bare 人工, also impatient (人工呢???, 人工在哪): the reply the bot's own answers ask for.
+    r"|^[\s\W]*(人工(呢|啊|呀|在哪|在哪里)?[\s\W]*)+$"
 )
 # "是人工吗", "现在是真人在回复么": whether one is talking to a person is a question about the bot.
 ASKS_IF_PERSON = re.compile(r"是(不是)?(到)?(人工|真人|活人)(客服|在回复?)?(了)?(吗|么|嘛|不|没|\?)")

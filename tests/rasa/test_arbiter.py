@@ -105,6 +105,9 @@ def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
         ("人工客服在哪", True),
         ("人工", True),  # what the bot's answers tell citizens to reply
         ("人工！人工！", True),
+        ("人工呢???", True),
+        ("有没有真人", True),
+        ("有没有人工智能的书", False),
         ("不用转人工了", False),
         ("不要人工", False),
         ("你是真人吗", False),  # a question about the bot, not a request

@@ -49,3 +49,26 @@ def test_each_product_is_found_once_by_its_longest_name(
     extractor: RegexEntityExtractor, text: str, expected: list[str]
 ) -> None:
     assert products(extractor, text) == expected
+
+
+def addresses(extractor: RegexEntityExtractor, text: str) -> list[str]:
+    message = Message(data={TEXT: text})
+    extractor.process([message])
+    return [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "address"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The street name stops at the words around it (was "号下午在解放大道88号").
+        ("2月3号下午在解放大道88号买的", "解放大道88号"),
+        ("我去和平路12号那家药店看了", "和平路12号"),
+        ("天河路305号", "天河路305号"),
+        ("店在江北区建设街", "江北区建设街"),
+    ],
+)
+def test_an_address_does_not_swallow_the_words_before_it(
+    extractor: RegexEntityExtractor, text: str, expected: str
+) -> None:
+    assert expected in addresses(extractor, text)
+    assert all(expected in found or found in expected for found in addresses(extractor, text))

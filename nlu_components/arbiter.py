@@ -2,7 +2,7 @@
 
 DIET reads the tone of a message well but weighs it over what the message asks: "啥时候才能约上口罩啊！！！"
 comes out as anger with near certainty, and the citizen is handed to a person instead of being answered.
-Four rules from the intent catalog correct that, each only for the top intents it names:
+Five rules from the intent catalog correct that, each only for the top intents it names:
 
 1. **A concrete question outranks venting.** `express_anger` is anger *without* a new concrete request. When
    the message asks a question (question words, not question marks or 吗: venting is full of rhetorical
@@ -16,15 +16,21 @@ Four rules from the intent catalog correct that, each only for the top intents i
    (是人工吗, `bot_challenge`).
 4. **Questions about the bot are not requests, and insults are not questions.** "是人工吗" asks what it is
    talking to (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`.
+5. **Cursing and reproach are not small talk.** Where the classifier says out-of-scope or small talk, a message
+   with an unmistakable insult (他妈, 废物, 不要脸; not the looser words the anger score counts, such as 狗 or
+   滚, which are in 热狗 and 滚动) or a reproach (做个人, 有点作为, 凭什么) is `express_anger`: "全世界都他妈
+   启动一级了" is not chit-chat. Topic and complaint intents keep their answer (rule 1 covers them).
 
 The promoted intent and the classifier's top intent swap confidences: the classifier was sure, and that
 certainty now belongs to the corrected intent (FallbackClassifier's ambiguity check still sees a winner).
 
 Measured with `make eval-seeds` (three seeds, the shared real messages; reports/nlu/seeds-comparison.json).
 Rule 1 alone: accuracy 0.759 -> 0.776, false live handoffs 11.4 % -> 5.7 %, human recall 0.84 -> 0.78.
-All four, with the reproach exception: accuracy 0.808, false live handoffs 3.1 %, human recall 0.88. The rules
-were written after reading the kinds of error on those messages, so those figures flatter them somewhat; each
-rule is also checked against our own training data: tests/rasa/test_arbiter.py lists what it overrules.
+Rules 1-4, with the reproach exception: accuracy 0.808, false live handoffs 3.1 %, human recall 0.88. Rule 5,
+replayed on saved DIET rankings of the committed model: human recall 0.835 -> 0.861, nothing else changes.
+The rules were written after reading the kinds of error on those messages, so those figures flatter them
+somewhat; each rule is also checked against our own training data: tests/rasa/test_arbiter.py lists what it
+overrules.
 """
 
 from __future__ import annotations
@@ -71,6 +77,13 @@ TOPIC = re.compile(
 REPROACH = re.compile(
     r"怎么不去|咋不去|就不能|能不能别|难道|凭什么|不作为|做个人|都什么时候了|什么年代了|有点儿?作为"
 )
+# Insults in any context (INSULTS, shared with the anger score, also counts words with innocent uses).
+CURSES = re.compile(
+    r"他妈|她妈|妈的|尼玛|特么|卧槽|废物|混蛋|去死|吃屎|不要脸|白痴|智障|脑残|傻逼|傻x|狗官|狗东西|滚蛋"
+    r"|无能(?!为力)|蠢",
+    re.IGNORECASE,
+)
+SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge")
 FAILED_BOOKING = re.compile(
     r"没中|不中|摇不到|摇不上|没摇上|没摇到|抢不到|没抢到|约不上|约不到|没约上|没约到|预约不上|预约不到"
 )
@@ -107,6 +120,10 @@ def asks_for_person(text: str) -> bool:
     return bool(ASKS_FOR_PERSON.search(text))
 
 
+def curses_or_reproaches(text: str) -> bool:
+    return bool(CURSES.search(text) or REPROACH.search(text))
+
+
 Ranking = List[Dict[Text, Any]]
 
 
@@ -125,6 +142,8 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
     if top == PERSON and ASKS_IF_PERSON.search(text):
         return BOT
     if top == BOT and insults(text):
+        return ANGER
+    if top in SMALL_TALK_OR_ELSEWHERE and curses_or_reproaches(text):
         return ANGER
     return None
 

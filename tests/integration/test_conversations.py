@@ -92,6 +92,8 @@ async def test_cancelling_the_intake_opens_no_ticket(
         ("人工", "转接人工"),  # what the bot's own answers tell citizens to reply
         ("上周交的会员费可以退吗 我要转人工", "转接人工"),  # the request wins over the topic
         ("你是白痴吗", "理解您的心情"),  # an insult, not a question about the bot
+        ("人工呢???", "转接人工"),  # impatient, still a request
+        ("全世界都他妈乱套了，你们才反应过来", "理解您的心情"),  # cursing is not chit-chat
     ],
 )
 async def test_handoff_on_request_and_on_anger(

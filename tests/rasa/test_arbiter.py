@@ -140,6 +140,17 @@ def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
         ("请给我转人工", [("request_human", 0.8), ("bot_challenge", 0.2)], "request_human"),
         # A hesitant classifier does not stand between a citizen and a person.
         ("我要转人工 订单能拆开发吗", [("complain_other", 0.3), ("out_of_scope", 0.25)], "request_human"),
+        # Cursing and reproach are not chit-chat; a topic intent keeps its answer.
+        ("全世界都他妈乱套了", [("out_of_scope", 0.75), ("express_anger", 0.2)], "express_anger"),
+        ("求求你们做个人", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("你们就是一群废物", [("greet", 0.5), ("express_anger", 0.3)], "express_anger"),
+        ("我真是无能为力了，在家好无聊", [("out_of_scope", 0.8), ("express_anger", 0.1)], "out_of_scope"),
+        ("热狗里的香肠是什么肉", [("out_of_scope", 0.9), ("express_anger", 0.05)], "out_of_scope"),
+        (
+            "他妈的，人民路药店口罩卖50一只",
+            [("report_price_gouging", 0.9), ("express_anger", 0.1)],
+            "report_price_gouging",
+        ),
     ],
 )
 def test_catalog_rules_correct_the_classifier(

@@ -143,7 +143,7 @@ class Opened:
 class Claim:
     status: str  # 'claimed' (by `holder`), another status, or 'missing'
     holder: str
-    now: bool = False  # this call claimed it (a repeated claim by the holder is not new)
+    is_new: bool = False  # this call claimed it (a repeated claim by the holder is not new)
     # This claim put the citizen in conversation with the agent: their next message goes to the agent.
     # False when they are already with an agent about another ticket.
     citizen_switched: bool = False
@@ -237,9 +237,11 @@ class TicketStore:
                   keys.ticket_deadlines()],
             args=[number, agent_id, when],
         )  # fmt: skip
-        outcome = str(outcome)
-        claim = Claim(str(status), str(holder), now=bool(outcome), citizen_switched=outcome == "with_citizen")
-        if claim.now:
+        outcome = str(outcome)  # '' (not new), 'claimed_now' or 'with_citizen'
+        claim = Claim(
+            str(status), str(holder), is_new=bool(outcome), citizen_switched=outcome == "with_citizen"
+        )
+        if claim.is_new:
             await self._publish("claimed", number)
         return claim
 

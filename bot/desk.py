@@ -169,10 +169,8 @@ class HelpDesk:
         """Claim a ticket; a citizen whose messages now go to the agent is told so, with the agent's id."""
         claim = await self.tickets.claim(number, agent_id)
         if claim.citizen_switched:
-            ticket = await self.tickets.get(number)
-            if ticket is not None:
-                notice = agent_joined_message(number, agent_id)
-                await enqueue_texts(self._client, ticket["openid"], [notice], origin=f"ticket:{number}")
+            notice = agent_joined_message(number, agent_id)
+            await enqueue_texts(self._client, claim.openid, [notice], origin=f"ticket:{number}")
         return claim
 
     async def reply(self, number: str, agent_id: str, text: str) -> str:

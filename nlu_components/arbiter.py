@@ -87,10 +87,9 @@ SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm"
 FAILED_BOOKING = re.compile(
     r"没中|不中|摇不到|摇不上|没摇上|没摇到|抢不到|没抢到|约不上|约不到|没约上|没约到|预约不上|预约不到"
 )
-# The bot's own answers say "回复“人工”": the bare word, alone or repeated, is a request too.
 ASKS_FOR_PERSON = re.compile(
     r"(转|找|要|换|叫|接|有没有)(个)?(人工(?!智能|智障)|真人|活人)|人工客服|人工服务"
-    # A bare 人工, also impatient (人工呢???, 人工在哪): the reply the bot's own answers ask for.
+    # The bot's own answers say "回复“人工”": the bare word, alone, repeated or impatient (人工呢???).
     r"|^[\s\W]*(人工(呢|啊|呀|在哪|在哪里)?[\s\W]*)+$"
 )
 # "是人工吗", "现在是真人在回复么": whether one is talking to a person is a question about the bot.

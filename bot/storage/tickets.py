@@ -143,6 +143,7 @@ class Opened:
 class Claim:
     status: str  # 'claimed' (by `holder`), another status, or 'missing'
     holder: str
+    openid: str = ""  # the ticket's citizen
     is_new: bool = False  # this call claimed it (a repeated claim by the holder is not new)
     # This claim put the citizen in conversation with the agent: their next message goes to the agent.
     # False when they are already with an agent about another ticket.
@@ -239,8 +240,9 @@ class TicketStore:
         )  # fmt: skip
         outcome = str(outcome)  # '' (not new), 'claimed_now' or 'with_citizen'
         claim = Claim(
-            str(status), str(holder), is_new=bool(outcome), citizen_switched=outcome == "with_citizen"
-        )
+            str(status), str(holder), str(openid),
+            is_new=bool(outcome), citizen_switched=outcome == "with_citizen",
+        )  # fmt: skip
         if claim.is_new:
             await self._publish("claimed", number)
         return claim

@@ -30,10 +30,10 @@ def extractor(tmp_path_factory: pytest.TempPathFactory) -> RegexEntityExtractor:
     return component
 
 
-def products(extractor: RegexEntityExtractor, text: str) -> list[str]:
+def found(extractor: RegexEntityExtractor, text: str, entity: str) -> list[str]:
     message = Message(data={TEXT: text})
     extractor.process([message])
-    return [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "product"]
+    return [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == entity]
 
 
 @pytest.mark.parametrize(
@@ -48,13 +48,7 @@ def products(extractor: RegexEntityExtractor, text: str) -> list[str]:
 def test_each_product_is_found_once_by_its_longest_name(
     extractor: RegexEntityExtractor, text: str, expected: list[str]
 ) -> None:
-    assert products(extractor, text) == expected
-
-
-def addresses(extractor: RegexEntityExtractor, text: str) -> list[str]:
-    message = Message(data={TEXT: text})
-    extractor.process([message])
-    return [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "address"]
+    assert found(extractor, text, "product") == expected
 
 
 @pytest.mark.parametrize(
@@ -70,5 +64,6 @@ def addresses(extractor: RegexEntityExtractor, text: str) -> list[str]:
 def test_an_address_does_not_swallow_the_words_before_it(
     extractor: RegexEntityExtractor, text: str, expected: str
 ) -> None:
-    assert expected in addresses(extractor, text)
-    assert all(expected in found or found in expected for found in addresses(extractor, text))
+    addresses = found(extractor, text, "address")
+    assert expected in addresses
+    assert all(expected in other or other in expected for other in addresses)

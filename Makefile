@@ -34,8 +34,8 @@ $(RASA_VENV)/.stamp: requirements/rasa.lock
 	touch $@
 
 lint: $(VENV)/.stamp
-	$(VENV)/bin/ruff check bot tests
-	$(VENV)/bin/ruff format --check bot tests
+	$(VENV)/bin/ruff check bot tests nlu_components actions scripts
+	$(VENV)/bin/ruff format --check bot tests nlu_components actions scripts
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.stamp

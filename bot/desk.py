@@ -156,12 +156,8 @@ class HelpDesk:
 
     async def online_agents(self) -> list[str]:
         """Agents and supervisors with the console open (maintainers do not take tickets)."""
-        online = []
-        for agent_id in await self.agents.online():
-            agent = await self.agents.get(agent_id)
-            if agent is not None and not agent.disabled and agent.role is not Role.MAINTAINER:
-                online.append(agent_id)
-        return online
+        agents = await self.agents.get_many(list(await self.agents.online()))
+        return [a.agent_id for a in agents if not a.disabled and a.role is not Role.MAINTAINER]
 
     # ---- the agents' side ----------------------------------------------------------------------
 

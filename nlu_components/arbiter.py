@@ -16,10 +16,11 @@ Five rules from the intent catalog correct that, each only for the top intents i
    (是人工吗, `bot_challenge`).
 4. **Questions about the bot are not requests, and insults are not questions.** "是人工吗" asks what it is
    talking to (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`.
-5. **Cursing and reproach are not small talk.** Where the classifier says out-of-scope or small talk, a message
-   with an unmistakable insult (他妈, 废物, 不要脸; not the looser words the anger score counts, such as 狗 or
-   滚, which are in 热狗 and 滚动) or a reproach (做个人, 有点作为, 凭什么) is `express_anger`: "全世界都他妈
-   启动一级了" is not chit-chat. Topic and complaint intents keep their answer (rule 1 covers them).
+5. **Cursing and reproach are not small talk.** Where the classifier says out-of-scope or small talk, a
+   message with an unmistakable insult (他妈, 废物, 不要脸; not the looser words the anger score
+   counts, such as 狗 or 滚, which are in 热狗 and 滚动) or a reproach (做个人, 有点作为, 凭什么)
+   is `express_anger`: "全世界都他妈启动一级了" is not chit-chat. Topic and complaint intents keep
+   their answer (rule 1 covers them).
 
 The promoted intent and the classifier's top intent swap confidences: the classifier was sure, and that
 certainty now belongs to the corrected intent (FallbackClassifier's ambiguity check still sees a winner).

@@ -71,7 +71,9 @@ def train(config: Path, train_data: Any, folder: Path, env: dict[str, str]) -> t
     return folder / "model.tar.gz", time.monotonic() - started
 
 
-async def predict(model: Path, held_out: list[tuple[str, str]]) -> list[dict[str, Any]]:
+async def predict(
+    model: Path, held_out: list[tuple[str, str]], with_ranking: bool = False
+) -> list[dict[str, Any]]:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
@@ -83,15 +85,16 @@ async def predict(model: Path, held_out: list[tuple[str, str]]) -> list[dict[str
         served = (result.get("intent") or {}).get("name") or FALLBACK
         ranking = [r for r in result.get("intent_ranking") or [] if r["name"] != FALLBACK]
         best = ranking[0] if ranking else {"name": FALLBACK, "confidence": 0.0}
-        rows.append(
-            {
-                "text": text,
-                "intent": intent,
-                "served": served,
-                "classifier": best["name"],
-                "confidence": round(float(best["confidence"]), 4),
-            }
-        )
+        row = {
+            "text": text,
+            "intent": intent,
+            "served": served,
+            "classifier": best["name"],
+            "confidence": round(float(best["confidence"]), 4),
+        }
+        if with_ranking:
+            row["ranking"] = {r["name"]: round(float(r["confidence"]), 5) for r in ranking}
+        rows.append(row)
     return rows
 
 
@@ -140,6 +143,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=12315, help="seeds the split, not the model")
     parser.add_argument("--out", type=Path, default=Path("reports/nlu/cv"))
+    parser.add_argument("--rankings", action="store_true", help="keep each prediction's whole ranking")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
@@ -153,7 +157,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix=f"cv-fold-{number}-") as folder:
             model, seconds = train(args.config, train_data, Path(folder), env)
             train_seconds.append(round(seconds, 1))
-            fold_rows = asyncio.run(predict(model, held_out))
+            fold_rows = asyncio.run(predict(model, held_out, args.rankings))
         rows.extend(row | {"fold": number} for row in fold_rows)
         print(
             f"fold {number}/{args.folds}: trained in {seconds:.0f} s, {len(fold_rows)} held out", flush=True

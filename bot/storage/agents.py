@@ -76,17 +76,18 @@ class AgentStore:
         return True
 
     async def get(self, agent_id: str) -> Agent | None:
-        raw = as_text(await self._client.hgetall(keys.agent(agent_id)))
-        if not raw:
-            return None
-        return Agent(
-            agent_id, raw.get("name", ""), Role(raw.get("role", "agent")), raw.get("disabled") == "1"
-        )
+        return _agent(agent_id, as_text(await self._client.hgetall(keys.agent(agent_id))))
+
+    async def get_many(self, agent_ids: list[str]) -> list[Agent]:
+        """The agents that exist, in the order asked, in one round trip."""
+        pipe = self._client.pipeline(transaction=False)
+        for agent_id in agent_ids:
+            pipe.hgetall(keys.agent(agent_id))
+        found = [_agent(i, as_text(raw)) for i, raw in zip(agent_ids, await pipe.execute(), strict=True)]
+        return [a for a in found if a is not None]
 
     async def all(self) -> list[Agent]:
-        ids = sorted(str(i) for i in await self._client.smembers(keys.agents()))
-        found = [await self.get(i) for i in ids]
-        return [a for a in found if a is not None]
+        return await self.get_many(sorted(str(i) for i in await self._client.smembers(keys.agents())))
 
     async def authenticate(self, agent_id: str, password: str, client: str) -> Agent | str | None:
         """The agent, None for a wrong id or password, or 'locked' after too many failures."""
@@ -138,6 +139,12 @@ class AgentStore:
         await self._client.zremrangebyscore(keys.agents_online(), 0, since)
         members: list[Any] = await self._client.zrange(keys.agents_online(), 0, -1, withscores=True)
         return {str(member): float(score) for member, score in members}
+
+
+def _agent(agent_id: str, raw: dict[str, str]) -> Agent | None:
+    if not raw:
+        return None
+    return Agent(agent_id, raw.get("name", ""), Role(raw.get("role", "agent")), raw.get("disabled") == "1")
 
 
 def _digest(token: str) -> str:

@@ -175,3 +175,19 @@ async def test_the_api_is_described(world: World, http: aiohttp.ClientSession) -
         "reason",
         "status",
     }
+
+
+async def test_only_agents_and_supervisors_who_can_take_tickets_count_as_online(world: World) -> None:
+    await add_agent(world.redis, "5801", Role.SUPERVISOR)
+    await add_agent(world.redis, "5802")
+    await add_agent(world.redis, "5803", Role.MAINTAINER)  # keeps the answers, takes no tickets
+    await add_agent(world.redis, "5804")
+    store = AgentStore(world.redis)
+    await store.disable("5804")
+    for agent_id in ("5801", "5802", "5803", "5804", "5899"):  # 5899: a heartbeat left by a deleted account
+        await store.heartbeat(agent_id)
+    async with world.gateway() as url, agent_client(url.removesuffix("/wechat")) as sup:
+        await sup.login("5801")
+        status, overview = await sup.call("GET", "/api/overview")
+        assert (status, overview["agents_online"]) == (200, 2)
+    assert [a.agent_id for a in await store.get_many(["5899", "5802", "5801"])] == ["5802", "5801"]

@@ -6,7 +6,7 @@ PYTHON310 ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/pytho
 VENV := .venv
 RASA_VENV := .venv-rasa
 
-.PHONY: run test chat train eval eval-seeds envs lint unit actions-test integration clean
+.PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean
 
 run: envs
 	$(VENV)/bin/python -m bot run
@@ -62,9 +62,18 @@ eval: envs
 	$(RASA_VENV)/bin/python scripts/cross_validate.py --config config.yml --nlu nlu_data --folds 5 --out reports/nlu/cv
 	$(RASA_VENV)/bin/python scripts/summarise_cv.py reports/nlu/cv reports/nlu/summary.json
 
-# One training run swings by several points; compare configurations on the mean of several seeds.
+# One training run swings by several points; compare configurations on several seeds, e.g.
+#   make eval-seeds SEEDS_OUT=reports/nlu/seeds-before   (change the data or config.yml)
+#   make eval-seeds SEEDS_OUT=reports/nlu/seeds-after
+#   make eval-compare BASELINE=reports/nlu/seeds-before CANDIDATE=reports/nlu/seeds-after
+SEEDS ?= 1 2 3
+SEEDS_OUT ?= reports/nlu/seeds
 eval-seeds: envs
-	$(RASA_VENV)/bin/python scripts/eval_seeds.py --seeds 1 2 3 --messages $(EVAL_MESSAGES) --out reports/nlu/seeds
+	$(RASA_VENV)/bin/python scripts/eval_seeds.py --seeds $(SEEDS) --messages $(EVAL_MESSAGES) --out $(SEEDS_OUT)
+
+# Better, worse or within the noise: a paired bootstrap over messages and seed runs.
+eval-compare: envs
+	$(RASA_VENV)/bin/python scripts/compare_runs.py $(BASELINE) $(CANDIDATE) --out reports/nlu/compare/latest.json
 
 clean:
 	rm -rf var models reports .pytest_cache .mypy_cache .ruff_cache

@@ -73,7 +73,8 @@ eval-seeds: envs
 
 # Better, worse or within the noise: a paired bootstrap over messages and seed runs.
 eval-compare: envs
-	$(RASA_VENV)/bin/python scripts/compare_runs.py $(BASELINE) $(CANDIDATE) --out reports/nlu/compare/latest.json
+	@test -n "$(BASELINE)" -a -n "$(CANDIDATE)" || { echo "usage: make eval-compare BASELINE=folder CANDIDATE=folder"; exit 2; }
+	$(RASA_VENV)/bin/python scripts/compare_runs.py $(BASELINE) $(CANDIDATE) --out $(CANDIDATE)/compare.json
 
 clean:
 	rm -rf var models reports .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,36 +28,36 @@ ROUNDS = 10_000
 LOWER_IS_BETTER = {"false_live_handoff_rate", "fallback_rate"}
 
 
-def load_runs(folder: Path) -> tuple[list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Seed names, per-figure 0/1 matrices [runs x messages], and per-figure masks of the messages counted."""
+def load_runs(folder: Path) -> tuple[list[str], list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Seed run names, message ids, per-figure 0/1 matrices [runs x messages], and per-figure masks of the
+    messages each figure counts."""
     reports = sorted(folder.glob("seed-*/report/real_messages.json"))
     if not reports:
         raise SystemExit(f"no seed-*/report/real_messages.json under {folder}")
     runs = [json.loads(path.read_text(encoding="utf-8")) for path in reports]
     ids = [row["id"] for row in runs[0]]
-    for run in runs:
-        if [row["id"] for row in run] != ids:
-            raise SystemExit(f"{folder}: the seed runs scored different messages")
-    first = runs[0]
-    masks = {
-        "accuracy": np.ones(len(ids), dtype=bool),
-        "human_recall": np.array([row["handoff"] == "human" for row in first]),
-        "false_live_handoff_rate": np.array([row["handoff"] == "none" for row in first]),
-        "fallback_rate": np.ones(len(ids), dtype=bool),
-    }
+    if any([row["id"] for row in run] != ids for run in runs):
+        raise SystemExit(f"{folder}: the seed runs scored different messages")
+
+    def per_run(test: Callable[[dict[str, Any]], bool]) -> np.ndarray:
+        return np.array([[test(row) for row in run] for run in runs], dtype=float)
+
+    # A live handoff is a hit for human recall and a false alarm among messages labelled `none`.
+    live = per_run(lambda row: row["predicted_handoff"] == "human")
     hits = {
-        "accuracy": np.array([[row["ok"] for row in run] for run in runs], dtype=float),
-        "human_recall": np.array(
-            [[row["predicted_handoff"] == "human" for row in run] for run in runs], dtype=float
-        ),
-        "false_live_handoff_rate": np.array(
-            [[row["predicted_handoff"] == "human" for row in run] for run in runs], dtype=float
-        ),
-        "fallback_rate": np.array(
-            [[row["predicted"] == "nlu_fallback" for row in run] for run in runs], dtype=float
-        ),
+        "accuracy": per_run(lambda row: row["ok"]),
+        "human_recall": live,
+        "false_live_handoff_rate": live,
+        "fallback_rate": per_run(lambda row: row["predicted"] == "nlu_fallback"),
     }
-    return [path.parts[-3] for path in reports], hits, masks
+    every = np.ones(len(ids), dtype=bool)
+    masks = {
+        "accuracy": every,
+        "human_recall": np.array([row["handoff"] == "human" for row in runs[0]]),
+        "false_live_handoff_rate": np.array([row["handoff"] == "none" for row in runs[0]]),
+        "fallback_rate": every,
+    }
+    return [path.parts[-3] for path in reports], ids, hits, masks
 
 
 def paired_bootstrap(
@@ -97,9 +98,9 @@ def verdict(figure: str, interval: list[float]) -> str:
 
 
 def compare(baseline_dir: Path, candidate_dir: Path, rounds: int = ROUNDS) -> dict[str, Any]:
-    base_seeds, base_hits, masks = load_runs(baseline_dir)
-    cand_seeds, cand_hits, cand_masks = load_runs(candidate_dir)
-    if any(not np.array_equal(masks[k], cand_masks[k]) for k in masks):
+    base_seeds, base_ids, base_hits, masks = load_runs(baseline_dir)
+    cand_seeds, cand_ids, cand_hits, _ = load_runs(candidate_dir)
+    if base_ids != cand_ids:
         raise SystemExit("the two folders scored different messages")
     figures = {}
     for figure, mask in masks.items():

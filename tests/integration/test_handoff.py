@@ -226,10 +226,8 @@ async def test_a_reply_wechat_refuses_is_shown_to_the_agent_and_kept(world: Worl
     opened = await store.open(
         "o_refused", "refused-1", Reason.ANGRY, priority=1, category="咨询", summary="太气人了", live=True
     )
-    world.fake.script = [
-        45015,
-        45015,
-    ]  # the citizen's 48-hour window has closed (the claim notice, the reply)
+    # The citizen's 48-hour window has closed: WeChat refuses the claim notice and the reply.
+    world.fake.script = [45015, 45015]
     await world.redis.hset(keys.quota("o_refused"), mapping={"end": 9e9, "limit": 5, "used": 0})
     async with world.gateway() as url, agent_client(url.removesuffix("/wechat")) as agent:
         await agent.login("5301")

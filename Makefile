@@ -34,8 +34,8 @@ $(RASA_VENV)/.stamp: requirements/rasa.lock
 	touch $@
 
 lint: $(VENV)/.stamp
-	$(VENV)/bin/ruff check bot tests nlu_components actions scripts
-	$(VENV)/bin/ruff format --check bot tests nlu_components actions scripts
+	$(VENV)/bin/ruff check bot tests nlu_components actions scripts bench
+	$(VENV)/bin/ruff format --check bot tests nlu_components actions scripts bench
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.stamp
@@ -56,7 +56,7 @@ test: lint unit actions-test integration
 # messages, parse latency. Results under reports/nlu/.
 EVAL_MESSAGES ?= ../shared/eval/real_messages.jsonl
 eval: envs
-	$(VENV)/bin/python -m bot train
+	$(VENV)/bin/python -m bot train --force
 	mkdir -p reports/nlu
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages $(EVAL_MESSAGES) --out reports/nlu
 	$(RASA_VENV)/bin/python scripts/cross_validate.py --config config.yml --nlu nlu_data --folds 5 --out reports/nlu/cv

@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the gateway")
     commands.add_parser("run", help="run the whole system (make run)")
-    commands.add_parser("train", help="train the Rasa model if it is missing or stale")
+    train_parser = commands.add_parser("train", help="train the Rasa model if it is missing or stale")
+    train_parser.add_argument(
+        "--force", action="store_true", help="train from scratch, without Rasa's cache (a true training time)"
+    )
     menu_parser = commands.add_parser("menu", help="check or push content/menu.yml")
     menu_parser.add_argument("action", choices=["check", "push"])
     content_parser = commands.add_parser("content", help="publish content/answers.yml to Redis")
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train":
         from bot.launcher import train
 
-        train()
+        train(force=args.force)
         return 0
     if args.command == "menu":
         from bot.menu_cli import menu_command

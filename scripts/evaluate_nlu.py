@@ -104,6 +104,10 @@ def main() -> None:
         },
         "model": str(args.model),
     }
+    # Written by `python -m bot train` next to the model it trained (bot/launcher.py).
+    training = args.model.parent / args.model.name.replace(".tar.gz", ".training.json")
+    if training.exists():
+        summary["training"] = json.loads(training.read_text(encoding="utf-8"))
     (args.out / "real_messages.json").write_text(
         json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
     )

@@ -1,0 +1,62 @@
+"""`python -m bot train` records how long the model took, for `make eval` to report."""
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import launcher
+
+
+@pytest.fixture
+def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(launcher, "MODEL", tmp_path / "current.tar.gz")
+    monkeypatch.setattr(launcher, "MODEL_HASH", tmp_path / "current.sha256")
+    monkeypatch.setattr(launcher, "MODEL_TRAINING", tmp_path / "current.training.json")
+    return tmp_path
+
+
+def test_a_training_run_leaves_its_time_next_to_the_model(
+    models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+
+    def rasa_train(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        # Stands in for `rasa train` only: what is tested is what train() does around it.
+        calls.append(args)
+        (models / "current.tar.gz").write_bytes(b"model")
+        return subprocess.CompletedProcess(args, 0)
+
+    monkeypatch.setattr(launcher.subprocess, "run", rasa_train)
+    launcher.train(log=lambda _: None)
+    assert calls and calls[0][1] == "train"
+    record = json.loads((models / "current.training.json").read_text())
+    assert (
+        record["training_hash"] == (models / "current.sha256").read_text().strip() == launcher.training_hash()
+    )
+    assert 0 <= record["seconds"] < 60 and record["cpus"] >= 1 and record["load_average_before"] >= 0
+    assert record["finished_at"].endswith("+00:00")
+    assert record["from_scratch"] is False and "--force" not in calls[0]
+
+    # A current model is not retrained, and its record stays.
+    launcher.train(log=lambda _: None)
+    assert len(calls) == 1
+    assert json.loads((models / "current.training.json").read_text()) == record
+
+    # Forced: retrained from scratch (no Rasa cache), which is the time worth reporting.
+    launcher.train(log=lambda _: None, force=True)
+    assert len(calls) == 2 and "--force" in calls[1]
+    assert json.loads((models / "current.training.json").read_text())["from_scratch"] is True
+
+
+def test_a_failed_training_leaves_no_record(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def rasa_fails(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        raise subprocess.CalledProcessError(1, args)
+
+    monkeypatch.setattr(launcher.subprocess, "run", rasa_fails)
+    with pytest.raises(subprocess.CalledProcessError):
+        launcher.train(log=lambda _: None)
+    assert not (models / "current.training.json").exists()
+    assert not (models / "current.sha256").exists()

@@ -33,6 +33,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the model names our components (nlu_components.*)
+sys.path.insert(0, str(ROOT / "scripts"))
+from evaluate_nlu import parse_all, percentile  # noqa: E402  (the same latency measure as `make eval`)
 
 LOG_TIME = re.compile(
     r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) .*(Starting to train|Finished training) component 'DIETClassifier'"
@@ -72,27 +74,6 @@ def training_texts(limit: int) -> list[str]:
     return texts[:: max(1, len(texts) // limit)][:limit]
 
 
-async def parse(model: Path, texts: list[str]) -> tuple[list[tuple[str, float]], list[float]]:
-    from rasa.core.agent import Agent
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)
-    agent = Agent.load(str(model))
-    await agent.parse_message("预热")
-    results, latencies = [], []
-    for text in texts:
-        started = time.perf_counter()
-        result = await agent.parse_message(text)
-        latencies.append((time.perf_counter() - started) * 1000)
-        results.append((result["intent"]["name"], round(float(result["intent"]["confidence"]), 4)))
-    return results, latencies
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", type=Path, required=True, help="the configuration to compare against")
@@ -101,6 +82,9 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=400, help="training texts to parse with each model")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "training_time.json")
     args = parser.parse_args()
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # one debug line per parse otherwise
     configs = {"baseline": args.baseline.resolve(), "candidate": args.candidate.resolve()}
     order = [
         name
@@ -117,9 +101,10 @@ def main() -> None:
             runs[name].append(row)
             print(name, json.dumps(row), flush=True)
             if name not in predictions:  # parse with the first model of each configuration
-                predictions[name], latencies[name] = asyncio.run(
-                    parse(Path(tmp) / f"{name}-{number}.tar.gz", texts)
-                )
+                parsed, latencies[name] = asyncio.run(parse_all(Path(tmp) / f"{name}-{number}.tar.gz", texts))
+                predictions[name] = [
+                    (p["intent"]["name"], round(float(p["intent"]["confidence"]), 4)) for p in parsed
+                ]
     result: dict[str, Any] = {
         "configs": {k: str(v) for k, v in configs.items()},
         "cpus": os.cpu_count(),

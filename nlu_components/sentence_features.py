@@ -50,12 +50,15 @@ class SentenceFeaturesOnly(GraphComponent):
         return messages
 
     def _strip(self, message: Message) -> None:
-        sequence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SEQUENCE]
+        sequence = [f for f in message.features if _is_text_sequence(f)]
         if not sequence:
             return
         tokens = sequence[0].features.shape[0]
-        # By identity: Features' == compares the matrices.
-        message.features = [f for f in message.features if all(f is not s for s in sequence)]
+        message.features = [f for f in message.features if not _is_text_sequence(f)]
         # Sparse, so DIET's sequence input keeps the sentence input's width (no extra unifying layer).
         empty = scipy.sparse.coo_matrix((tokens, 1))
         message.features.append(Features(empty, FEATURE_TYPE_SEQUENCE, TEXT, self._name))
+
+
+def _is_text_sequence(features: Features) -> bool:
+    return features.attribute == TEXT and features.type == FEATURE_TYPE_SEQUENCE

@@ -58,7 +58,7 @@ def train(log: Callable[[str], None] = print, force: bool = False) -> None:
     if model_is_current() and not force:
         log(f"model is current: {MODEL}")
         return
-    log("training the Rasa model (about two minutes on 2 cores) ...")
+    log("training the Rasa model (about two and a half minutes on 2 cores) ...")
     wanted = training_hash()
     load_before = os.getloadavg()[0]
     started = time.monotonic()

@@ -1,0 +1,145 @@
+"""SemanticVote: the pretrained encoders load offline, know paraphrases, and their vote re-ranks DIET's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("rasa")
+
+import numpy as np
+import yaml
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.linear_model import LogisticRegression
+
+from nlu_components.encoders import LOADERS, encode_batched
+from nlu_components.semantic_vote import SemanticVote, blend, fit_head
+
+CONTEXT = ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
+EXAMPLES = {
+    "ask_mask_pickup": [
+        "约上的口罩去哪领",
+        "口罩在哪个药店取",
+        "领口罩要带什么证件",
+        "几点可以去拿口罩",
+        "自提点在哪里",
+    ],
+    "report_price_gouging": [
+        "药店口罩卖五十一个",
+        "酒精涨到一百一瓶",
+        "超市哄抬菜价",
+        "举报商家乱涨价",
+        "一包口罩卖到两百",
+    ],
+    "greet": ["你好", "在吗", "早上好", "哈喽", "您好呀"],
+    "out_of_scope": ["今天天气怎么样", "讲个笑话", "推荐一部电影", "附近有什么好吃的", "帮我写首诗"],
+}
+
+
+@pytest.fixture(scope="module")
+def encoders() -> dict[str, Any]:
+    return {name: load() for name, load in LOADERS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_each_encoder_places_a_paraphrase_nearer_than_other_topics(
+    name: str, encoders: dict[str, Any]
+) -> None:
+    # Fails if a package ships without its weights or loads them wrongly (random vectors have no such order).
+    pickup, paraphrase, gouging, weather = encode_batched(
+        encoders[name], ["口罩在哪里领取", "去哪儿拿口罩", "我要投诉这家药店哄抬价格", "今天天气怎么样"]
+    )
+    assert np.allclose(np.linalg.norm([pickup, paraphrase], axis=1), 1.0, atol=1e-3)
+    assert pickup @ paraphrase > max(pickup @ gouging, pickup @ weather, paraphrase @ gouging) + 0.02
+
+
+def test_the_linear_head_gives_sklearns_probabilities_in_our_intent_order() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    labels = [("b", "a", "c")[i % 3] for i in range(60)]
+    vectors[:, 0] += np.array([{"a": 2.0, "b": -2.0, "c": 0.0}[label] for label in labels])
+    intents = ["c", "a", "b"]  # deliberately not sklearn's sorted order
+    head = fit_head(vectors, labels, intents, c=1.0, seed=0)
+    reference = LogisticRegression(C=1.0, max_iter=3000, random_state=0).fit(vectors, labels)
+    expected = reference.predict_proba(vectors[:5])[:, [list(reference.classes_).index(i) for i in intents]]
+    assert np.allclose(head.probabilities(vectors[:5]), expected, atol=1e-4)
+
+
+def test_the_blend_is_a_weighted_mean_and_an_intent_diet_left_out_counts_as_zero() -> None:
+    intents = ["a", "b", "c"]
+    heads = {"use": np.array([0.2, 0.8, 0.0]), "e5": np.array([0.0, 0.5, 0.5])}
+    blended = blend({"a": 1.0}, heads, intents, {"diet": 2.0, "use": 1.0, "e5": 1.0})
+    assert np.allclose(blended, [(2.0 + 0.2) / 4, (0.8 + 0.5) / 4, 0.5 / 4])
+    assert blended.sum() == pytest.approx(1.0)
+
+
+def vote(tmp_path: Path, data: TrainingData) -> SemanticVote:
+    """Train on `data`, persist, and load the component the way a Rasa server does."""
+    storage = LocalModelStorage(tmp_path)
+    config = SemanticVote.get_default_config()
+    resource = SemanticVote.create(config, storage, Resource("vote"), CONTEXT).train(data)
+    return SemanticVote.load(config, storage, resource, CONTEXT)
+
+
+def training_data() -> TrainingData:
+    return TrainingData(
+        [Message(data={TEXT: text, INTENT: intent}) for intent, texts in EXAMPLES.items() for text in texts]
+    )
+
+
+def message_diet_misread(text: str) -> Message:
+    """A message DIET put, with some doubt, under greet: the encoders should know better."""
+    ranking = [
+        {"name": "greet", "confidence": 0.5},
+        {"name": "out_of_scope", "confidence": 0.3},
+        {"name": "ask_mask_pickup", "confidence": 0.1},
+        {"name": "report_price_gouging", "confidence": 0.1},
+    ]
+    return Message(data={TEXT: text, INTENT: dict(ranking[0]), INTENT_RANKING_KEY: ranking})
+
+
+def test_trained_and_reloaded_the_vote_corrects_diet_on_paraphrases_it_never_saw(tmp_path: Path) -> None:
+    component = vote(tmp_path, training_data())
+    queries = {"去哪儿拿口罩": "ask_mask_pickup", "口罩一个卖到八十块": "report_price_gouging"}
+    messages = component.process([message_diet_misread(text) for text in queries])
+    for message, expected in zip(messages, queries.values(), strict=True):
+        ranking = message.get(INTENT_RANKING_KEY)
+        assert message.get(INTENT)["name"] == expected == ranking[0]["name"]
+        assert [r["confidence"] for r in ranking] == sorted((r["confidence"] for r in ranking), reverse=True)
+        assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=1e-5)
+        assert {r["name"] for r in ranking} == set(EXAMPLES)
+
+
+def test_diets_confident_reading_stands_where_the_encoders_agree_with_it(tmp_path: Path) -> None:
+    component = vote(tmp_path, training_data())
+    ranking = [{"name": "greet", "confidence": 0.98}, {"name": "out_of_scope", "confidence": 0.02}]
+    [message] = component.process(
+        [Message(data={TEXT: "您好", INTENT: dict(ranking[0]), INTENT_RANKING_KEY: ranking})]
+    )
+    assert message.get(INTENT)["name"] == "greet"
+    assert message.get(INTENT)["confidence"] > 0.5
+
+
+def test_messages_without_text_or_ranking_and_an_untrained_vote_pass_through(tmp_path: Path) -> None:
+    component = vote(tmp_path, training_data())
+    bare = Message(data={TEXT: "你好"})
+    assert component.process([bare])[0].get(INTENT) is None
+    untrained = vote(tmp_path / "empty", TrainingData([Message(data={TEXT: "你好", INTENT: "greet"})]))
+    message = message_diet_misread("去哪儿拿口罩")
+    assert untrained.process([message])[0].get(INTENT)["name"] == "greet"
+
+
+def test_config_runs_the_vote_between_diet_and_the_rules_with_every_intent_ranked() -> None:
+    pipeline = yaml.safe_load(Path("config.yml").read_text(encoding="utf-8"))["pipeline"]
+    names = [step["name"] for step in pipeline]
+    vote_at = names.index("nlu_components.semantic_vote.SemanticVote")
+    assert names.index("DIETClassifier") < vote_at < names.index("nlu_components.arbiter.CatalogArbiter")
+    assert vote_at < names.index("FallbackClassifier")
+    assert pipeline[names.index("DIETClassifier")].get("ranking_length") == 0

@@ -28,7 +28,9 @@ MODEL = ROOT / "models" / "current.tar.gz"
 MODEL_HASH = ROOT / "models" / "current.sha256"
 # How long the served model took to train, and on what: `make eval` reports it (issue: under 3 minutes).
 MODEL_TRAINING = ROOT / "models" / "current.training.json"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "nlu_components")
+# The Rasa lock too: SemanticVote's regressions are fitted on the encoders' vectors, so a model trained
+# with other encoder (or Rasa) versions is stale.
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "nlu_components", "requirements/rasa.lock")
 TRACKER_DB = 1  # Rasa's tracker and lock stores live in their own Redis database
 
 

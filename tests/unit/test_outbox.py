@@ -163,6 +163,32 @@ async def test_token_refresh_is_shared_by_concurrent_processes(rig: Rig) -> None
     assert rig.fake.token_fetches == 1
 
 
+class _PeerStoresAfterOurRead:
+    """A Redis client on which a peer process stores a token (and releases its lock) right after our
+    first read of the token: the interleaving that made two processes fetch."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
+        self._raced = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+    async def get(self, key: str) -> str | None:
+        value = await self._client.get(key)
+        if key == keys.access_token() and not self._raced:
+            self._raced = True
+            await self._client.set(key, "peer-token", ex=600)
+        return value
+
+
+async def test_token_stored_by_a_peer_between_read_and_lock_is_not_fetched_again(rig: Rig) -> None:
+    store = TokenStore(_PeerStoresAfterOurRead(rig.redis))  # type: ignore[arg-type]
+    assert await store.get(rig.api.fetch_token) == "peer-token"
+    assert rig.fake.token_fetches == 0
+    assert await rig.redis.get(keys.access_token_lock()) is None  # our lock was released
+
+
 async def test_stable_token_is_used_when_configured(rig: Rig) -> None:
     api = WeChatAPI(rig.session, rig.api_url, APPID, SECRET, TokenStore(rig.redis), stable_token=True)
     await rig.conversations.touch("o1", is_event=False, dedupe_key="msg:1")

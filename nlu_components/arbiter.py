@@ -16,8 +16,8 @@ Five rules from the intent catalog correct that, each only for the top intents i
    about ("会员费能退吗 我要转人工"), checked before the other rules, and with full confidence even when
    the classifier agrees (no "请换个说法" in the way), unless negated or asked as a question about the bot
    (是人工吗, `bot_challenge`). A negated request (不用转人工) is never one, even when the classifier reads
-   it so: the next concrete intent, thanks or goodbye stands, or else `deny` (never `affirm`, which after
-   the bot's "需要转人工吗" would hand the citizen over).
+   it so: the runner-up stands if it is a concrete intent, thanks or goodbye (anger is skipped), or else
+   `deny` (never `affirm`, which after the bot's "需要转人工吗" would hand the citizen over).
 4. **Questions about the bot are not requests, and insults are not questions.** "是人工吗" asks what it is
    talking to (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`.
 5. **Cursing and reproach are not small talk.** Where the classifier says out-of-scope or small talk, a
@@ -174,7 +174,8 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
             return BOOKING_RESULT
     if top == PERSON and ASKS_IF_PERSON.search(text):
         return BOT
-    if top == PERSON and DECLINES_PERSON.search(text):  # "不用转人工": what else it asks, or a plain no
+    # "不用转人工": only the runner-up may stand, so a faint guess never starts a form; else a plain no.
+    if top == PERSON and DECLINES_PERSON.search(text):
         runner_up = next((str(r[INTENT_NAME_KEY]) for r in ranking[1:] if r[INTENT_NAME_KEY] != ANGER), DENY)
         return runner_up if runner_up in AFTER_DECLINE else DENY
     if top == BOT and insults(text):

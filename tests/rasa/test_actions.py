@@ -146,6 +146,24 @@ def test_anger_score_rises_with_cues() -> None:
     assert calm == 0.0 and 0.9 <= angry <= 1.0
 
 
+@pytest.mark.parametrize(
+    ("text", "insults"),
+    [
+        ("你有病吧，骗子", 2),
+        ("tmd，黑心商家", 2),
+        ("滚", 1),
+        ("🤬🤬", 2),
+        # Innocent words that contain an insult's characters.
+        ("垃圾分类站旁边那家热狗店", 0),
+        ("家里老人有病出不了门", 0),
+        ("ATM的屏幕滚动着公告", 0),
+        ("我真是蠢哭了，无能为力", 0),
+    ],
+)
+def test_the_anger_score_counts_insults_not_their_characters(text: str, insults: int) -> None:
+    assert anger_score(text, "out_of_scope", 0.9) == min(0.3, 0.15 * insults)
+
+
 def test_session_start_resets_the_history() -> None:
     events = [user("nlu_fallback"), {"event": "session_started"}, user("greet"), user("greet")]
     assert user_intents(events) == ["greet", "greet"]

@@ -21,6 +21,7 @@ from nlu_components.arbiter import (
     asks_concretely,
     asks_for_person,
     corrected_intent,
+    curses,
     reports_failed_booking,
 )
 from nlu_components.normalizer import normalise
@@ -203,6 +204,41 @@ def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
             [("report_price_gouging", 0.9), ("express_anger", 0.1)],
             "report_price_gouging",
         ),
+        # A curse the classifier reads as anger is anger, however hesitant it was: no "请换个说法".
+        ("一帮饭桶", [("express_anger", 0.31), ("out_of_scope", 0.29)], "express_anger"),
+        ("你们系统蠢死了", [("express_anger", 0.28), ("out_of_scope", 0.27)], "express_anger"),
+        ("滚", [("deny", 0.4), ("express_anger", 0.3)], "express_anger"),
+        ("呸！", [("affirm", 0.4), ("express_anger", 0.3)], "express_anger"),
+        ("🤬🤬", [("affirm", 0.5), ("deny", 0.2)], "express_anger"),
+        # An angry face is not a yes (which would confirm a complaint form), but a cat can make one angry.
+        ("😡😡", [("affirm", 0.5), ("express_anger", 0.2)], "express_anger"),
+        ("猫把我刚泡的茶碰翻了，气死了😡", [("out_of_scope", 0.8), ("express_anger", 0.1)], "out_of_scope"),
+        # Threats to escalate are anger, not chit-chat; a report that threatens stays a report.
+        ("我要打市长热线", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("等着，我这就去找媒体", [("goodbye", 0.5), ("express_anger", 0.3)], "express_anger"),
+        ("查下中通75312345678的物流", [("out_of_scope", 0.9), ("express_anger", 0.05)], "out_of_scope"),
+        ("电视台几点播新闻联播", [("out_of_scope", 0.9), ("express_anger", 0.05)], "out_of_scope"),
+        (
+            "药店口罩卖80一只，我要曝光他们",
+            [("report_price_gouging", 0.8), ("express_anger", 0.2)],
+            "report_price_gouging",
+        ),
+        # Abuse is not a request for a person, even when the classifier hears one in 人工 or 做个人.
+        ("人工智障", [("request_human", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("麻烦你们做个人吧", [("request_human", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("我要人工，你们这机器人就是智障", [("express_anger", 0.6), ("request_human", 0.3)], "request_human"),
+        # Innocent words with an insult's characters no longer keep an angry reading from the question.
+        (
+            "家里老人有病出不了门，口罩在哪领？？",
+            [("express_anger", 0.6), ("ask_mask_pickup", 0.3)],
+            "ask_mask_pickup",
+        ),
+        (
+            "ATM旁边那家药店口罩什么时候到货！！！",
+            [("express_anger", 0.7), ("ask_mask_booking", 0.2)],
+            "ask_mask_booking",
+        ),
+        ("滚动播出的公告在哪看", [("ask_announcement", 0.9), ("express_anger", 0.1)], "ask_announcement"),
     ],
 )
 def test_catalog_rules_correct_the_classifier(
@@ -213,7 +249,8 @@ def test_catalog_rules_correct_the_classifier(
     assert message.get(INTENT)["name"] == expected
     confidences = [r["confidence"] for r in message.get(INTENT_RANKING_KEY)]
     assert confidences == sorted(confidences, reverse=True)
-    if expected == "request_human":  # an explicit request is certain, whatever DIET thought
+    if expected == "request_human" or (expected == "express_anger" and curses(text)):
+        # An explicit request or a curse is certain, whatever DIET thought.
         assert message.get(INTENT)["confidence"] == 1.0
     else:  # the classifier's certainty moves with the corrected intent
         assert message.get(INTENT)["confidence"] == ranking[0][1]

@@ -15,7 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import complaint
 from actions.content import INTENT_SECTIONS, UNAVAILABLE, format_section
-from actions.signals import anger_score, trailing_repeats, user_intents
+from actions.signals import (
+    anger_score,
+    guesses_behind_fallback,
+    sounds_angry,
+    trailing_repeats,
+    user_intents,
+)
 from bot.storage import keys  # the one key builder, shared with the gateway
 
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
@@ -95,7 +101,8 @@ class ActionHandoff(Action):
 
 
 class ActionHandleFallback(Action):
-    """Did not understand: ask to rephrase; the second time in a row, offer a person."""
+    """Did not understand: ask to rephrase; the second time in a row, or at once when the message is angry,
+    offer a person (an angry citizen is not asked to say it again more nicely)."""
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -105,6 +112,9 @@ class ActionHandleFallback(Action):
     ) -> list[EventType]:
         intents = user_intents(tracker.events)
         if intents and intents[-1] == "nlu_fallback" and trailing_repeats(intents) >= 1:
+            return [FollowupAction("utter_offer_human")]
+        text = str(tracker.latest_message.get("text") or "")
+        if sounds_angry(text, guesses_behind_fallback(tracker.latest_message.get("intent_ranking") or [])):
             return [FollowupAction("utter_offer_human")]
         dispatcher.utter_message(response="utter_default")
         return []

@@ -69,7 +69,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.signals import CURSE, INSULT
+from actions.signals import CURSE, INSULT, REQUESTS
 
 ANGER = "express_anger"
 BOOKING_RESULT = "ask_booking_result"
@@ -107,10 +107,18 @@ RHETORICAL = re.compile(
     rf"|(?:你们|人|官|领导|干部){_CLAUSE}{{0,6}}是不是都"
 )
 # Threats to escalate, which the catalog counts as anger: the media, the mayor's hotline, petitions, courts.
-# Only against chit-chat readings (rule 5): "药店口罩卖80，我要曝光他们" is still a report.
+# Said as an intention (我要, 等着, 看我) or aimed at us (曝光你们, 投诉你们!), not the same words in
+# questions ("请问上访需要什么材料", "市长热线电话多少", "相机曝光补偿怎么调", "我想投诉你们那边的一个
+# 商家", "我要报告你们一个情况"). Only against chit-chat readings (rule 5): "药店口罩卖80，我要曝光他们" is
+# still a report.
+_AIMED_AT_US = r"(?:投诉|举报)你们(?=$|[\W去吧啊了])|(?<![报转预忠广])告你们"
+_ESCALATE = (
+    r"曝光|找(?:媒体|记者|电视台)|让媒体|叫记者|上热搜|打(?:市长热线|12345)(?![问查]|咨询)|上访|信访|起诉|去法院"
+    rf"|{_AIMED_AT_US}"
+)
 ESCALATION = re.compile(
-    rf"曝光|(?:找|告诉|捅到|捅给|联系|上){_CLAUSE}{{0,3}}(?:媒体|记者|电视台|热搜)|市长热线|(?<!\d)12345(?!\d)"
-    r"|上访|(?:告|起诉|投诉|举报)你们"
+    rf"(?:我要|我会|我就|我非|我一定|我马上|我立刻|我这就|等着|看我){_CLAUSE}{{0,6}}(?:{_ESCALATE})"
+    rf"|曝光你们|{_AIMED_AT_US}"
 )
 SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge")
 # An angry face is not a yes, a hello, thanks or a goodbye ("🤬🤬" came out as affirm, and a citizen cursing
@@ -181,8 +189,7 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
     if top not in (BOT, DENY) and asks_for_person(text):
         return PERSON
     if top == ANGER:
-        # The classifier agrees with a curse: certain at any confidence (no "请换个说法" for "一帮饭桶").
-        if curses(text):
+        if certainly_angry(text, ranking):
             return ANGER
         if asks_concretely(text):
             concrete = next((r for r in ranking if r[INTENT_NAME_KEY] in CONCRETE), None)
@@ -190,22 +197,33 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
                 return str(concrete[INTENT_NAME_KEY])
         if reports_failed_booking(text):
             return BOOKING_RESULT
-    if top == PERSON and ASKS_IF_PERSON.search(text):
-        return BOT
+    declines_person = bool(DECLINES_PERSON.search(text))
     # "不用转人工": only the runner-up may stand, so a faint guess never starts a form; else a plain no.
-    if top == PERSON and DECLINES_PERSON.search(text):
+    if top == PERSON and declines_person:
         runner_up = next((str(r[INTENT_NAME_KEY]) for r in ranking[1:] if r[INTENT_NAME_KEY] != ANGER), DENY)
         return runner_up if runner_up in AFTER_DECLINE else DENY
-    # "人工智障", "求求你们做个人": abuse, not a request (the words for one were checked first).
+    # "人工智障", "求求你们做个人": abuse, not a request (the words for one were checked first); nor is
+    # "是真人吗?你们这帮废物" a mere question about the bot (as with `bot_challenge` below).
     if top == PERSON and hostile(text):
         return ANGER
+    if top == PERSON and ASKS_IF_PERSON.search(text):
+        return BOT
     if top == BOT and insults(text):
         return ANGER
-    if top in SMALL_TALK_OR_ELSEWHERE and hostile(text):
+    # Not after a declined person ("不要人工,一群饭桶"): anger would hand the citizen over after all.
+    if top in SMALL_TALK_OR_ELSEWHERE and hostile(text) and not declines_person:
         return ANGER
     if top in PLEASANTRIES and ANGRY_FACE.search(text):
         return ANGER
     return None
+
+
+def certainly_angry(text: str, ranking: Ranking) -> bool:
+    """A curse, and the classifier's best reading other than anger is no concrete request: anger at any
+    confidence (no "请换个说法" for "一帮饭桶"). "药店口罩卖80一只,黑心商家他妈的" torn between anger and a
+    report is left to the classifier and the fallback: anger would hand over instead of opening the form."""
+    other = next((str(r[INTENT_NAME_KEY]) for r in ranking if r[INTENT_NAME_KEY] != ANGER), "")
+    return curses(text) and other not in REQUESTS
 
 
 def promoted(ranking: Ranking, name: Text, at_least: float = 0.0) -> Ranking:
@@ -258,7 +276,7 @@ class CatalogArbiter(GraphComponent):
             return
         # Words like 转人工 are a request in themselves, a curse is anger in itself: no fallback question
         # ("请换个说法") in their way.
-        certain = name == PERSON or (name == ANGER and curses(text))
+        certain = name == PERSON or (name == ANGER and certainly_angry(text, ranking))
         reranked = promoted(ranking, name, at_least=1.0 if certain else 0.0)
         message.set(INTENT, dict(reranked[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, reranked, add_to_output=True)

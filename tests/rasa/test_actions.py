@@ -140,6 +140,37 @@ def test_first_fallback_asks_to_rephrase_the_second_offers_a_person() -> None:
     assert second == [FollowupAction("utter_offer_human")]
 
 
+def fallback(text: str, guesses: list[str]) -> Tracker:
+    t = tracker("nlu_fallback", text, 0.3, events=[user("greet"), user("nlu_fallback")])
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}] + [
+        {"name": g, "confidence": 0.28} for g in guesses
+    ]
+    t.latest_message["intent_ranking"] = ranking
+    return t
+
+
+@pytest.mark.parametrize(
+    ("text", "guesses", "offered"),
+    [
+        ("问了等于白问", ["express_anger", "out_of_scope"], True),  # the classifier's guess was anger
+        ("你们这帮废物说的话能信？", ["out_of_scope", "ask_announcement"], True),  # a curse
+        # Torn between anger and a concrete question: a question, asked again.
+        ("口罩到底哪天到？？", ["express_anger", "ask_mask_booking"], False),
+        ("那个那个就是说口罩的那个", ["ask_mask_booking", "out_of_scope"], False),
+        ("用过的口罩属于什么垃圾", ["out_of_scope", "ask_mask_pickup"], False),  # 垃圾 insults no one here
+        ("有骗子冒充你们打电话", ["out_of_scope", "complain_other"], False),
+    ],
+)
+def test_an_angry_first_fallback_offers_a_person_at_once(
+    text: str, guesses: list[str], offered: bool
+) -> None:
+    events, messages = run(ActionHandleFallback(), fallback(text, guesses))
+    if offered:
+        assert events == [FollowupAction("utter_offer_human")] and messages == []
+    else:
+        assert events == [] and messages[0]["response"] == "utter_default"
+
+
 def test_anger_score_rises_with_cues() -> None:
     calm = anger_score("口罩怎么预约", "ask_mask_booking", 0.99)
     angry = anger_score("垃圾！！！骗子！！", "express_anger", 0.9, repeats=2)
@@ -155,6 +186,9 @@ def test_anger_score_rises_with_cues() -> None:
         ("🤬🤬", 2),
         # Innocent words that contain an insult's characters.
         ("垃圾分类站旁边那家热狗店", 0),
+        ("废弃口罩是有害垃圾还是其他垃圾", 0),
+        ("孩子有病啊能不能优先领", 0),
+        ("他妈妈的口罩", 0),
         ("家里老人有病出不了门", 0),
         ("ATM的屏幕滚动着公告", 0),
         ("我真是蠢哭了，无能为力", 0),

@@ -7,24 +7,27 @@ from collections.abc import Iterable
 from typing import Any
 
 _CLAUSE = r"[^,，。;；?？!！]"  # characters within one clause
-# Abuse that is abuse in any context. Not 他妈妈, 我妈的口罩, 医疗废物, 智障人士, 白痴问题, 性无能, 无能为力,
-# 家畜生病, 电饭桶, nor 滚 in 滚动 (only 滚蛋, 给我滚, or a message that is nothing but 滚 or 呸); 蠢 only
-# said of someone else ("我真是蠢哭了").
+# Abuse that is abuse in any context. Not 他妈妈, 我妈的/大妈的 (a mother's, an aunt's), 医疗废物, 智障人士,
+# 白痴问题, 性无能, 无能为力, 家畜生病, 电饭桶, 广播体操你会做吗, 又要操你们的心了, USB or SB-2020, nor 滚
+# in 滚动 (only 滚蛋, 给我滚, or a message that is nothing but 滚 or 呸); 蠢 only said of someone else
+# ("我真是蠢哭了").
 CURSE = re.compile(
-    r"[他她]妈(?!妈)|(?<![我俺咱妈])妈的|他娘的|尼玛|草泥马|操你|特么|吃屎|不要脸|去死|混蛋|王八蛋|人渣"
-    r"|(?<!医疗|固体|危险|生活|工业)废物(?!利用|回收|处理|箱)|白痴(?!级|问题)|智障(?!人|儿童|患者|证)|脑残(?!粉)"
-    r"|傻逼|傻[xX叉×]|(?<![a-z])sb(?![a-z])|狗官|狗东西|狗日|(?<![家牲禽])畜生|(?<!电)饭桶|混[账帐]"
-    r"|(?<!性)无能(?!为力)|蠢(?:货|猪|材)|滚蛋|滚开|滚远点|滚犊子|给我滚|^\W*(?:滚|呸)+[吧啊]?\W*$|[🤬🖕]"
+    r"[他她]妈(?!妈)|(?<![^\W你])妈的|他娘的|尼玛|草泥马|[操草日艹]你(?:们的?)?(?:妈|大爷|祖宗|娘)"
+    r"|(?<![a-z])(?:cnm|tmd|tm的)(?![a-z])|特么|吃屎|不要脸|去死(?![皮角])|混蛋|王八蛋|人渣"
+    r"|(?<!医疗|固体|危险|生活|工业|有害|电子|化学|厨余)废物(?!利用|回收|处理|箱)"
+    r"|白痴(?!级|问题|的问题)|智障(?!人|儿童|患者|证|孩子|者|老人)|脑残(?!粉)"
+    r"|傻[逼xX叉×bB]|傻比(?!较)|煞笔|(?<![a-z0-9])sb(?![a-z0-9-])|狗官|狗东西|狗日|(?<![家牲禽])畜生|(?<!电)饭桶"
+    r"|混[账帐]|(?<!性)无能(?!为力)|蠢(?:货|猪|材)|滚蛋|滚开|滚远点|滚犊子|给我滚|^\W*(?:滚|呸)+[吧啊]?\W*$|[🤬🖕]"
     rf"|(?:你们?|他们?|系统|机器人|客服|政府|领导){_CLAUSE}{{0,4}}(?:愚)?蠢(?!哭)",
     re.IGNORECASE,
 )
 # Curses and the milder insults, whose words need their context: 垃圾 but not 垃圾分类 or 有害垃圾, 骗子 but
 # not 防骗子 or 有骗子冒充, 有病 said to someone ("你有病吧") but not of a patient ("孩子有病啊能不能优先领"),
-# 狗屁 but not 热狗, tmd but not ATM, 什么玩意 only as scorn ("什么玩意儿！"), not "什么玩意能代替口罩".
+# 狗屁 but not 热狗, 什么玩意 only as scorn ("什么玩意儿！"), not "什么玩意能代替口罩".
 INSULT = re.compile(
     CURSE.pattern + r"|(?<![害他干湿余])(?<!属于什么)垃圾(?!桶|分类|袋|站|箱|车|场|处理|回收|短信|邮件|食品)"
     r"|(?<![有防识])骗子(?!电话|短信|冒充|打电话)|黑心|神经病(?!医院|院|科|患者)|什么玩意儿?(?=$|\W|啊|呀)"
-    r"|(?<![a-z])tm(?:d|的)|卧槽|吃干饭的|(?:你|您|脑子)有病|有病(?:吧|啊|呀)(?=$|\W)|傻子|傻[帽缺]|狗屁|狗腿子",
+    r"|卧槽|吃干饭的|(?:你|您|脑子)有病|有病(?:吧|啊|呀)(?=$|\W)|傻子|傻[帽缺]|狗屁|狗腿子",
     re.IGNORECASE,
 )
 _EXCLAMATION_RUN = re.compile(r"[!！]{2,}")
@@ -49,12 +52,13 @@ REQUESTS = (
 
 
 def sounds_angry(text: str, guesses: list[str]) -> bool:
-    """Whether a message we did not understand is angry: it curses, or the classifier's best guess was anger
-    and its next no concrete request ("口罩到底哪天到？？", torn between anger and a question, is a question).
-    Such a citizen is offered a person at once, not asked to rephrase."""
-    if CURSE.search(text):
-        return True
-    return guesses[:1] == ["express_anger"] and not (len(guesses) > 1 and guesses[1] in REQUESTS)
+    """Whether a message we did not understand is angry: it curses, or the classifier's best guess was anger,
+    and neither of its two best guesses is a concrete request ("口罩到底哪天到？？" torn between anger and a
+    question, or "黑心商家他妈的" between anger and a report, is asked again: the answer or the form, not a
+    person). Such a citizen is offered a person at once, not asked to rephrase."""
+    if any(guess in REQUESTS for guess in guesses[:2]):
+        return False
+    return bool(CURSE.search(text)) or guesses[:1] == ["express_anger"]
 
 
 def guesses_behind_fallback(ranking: Iterable[dict[str, Any]]) -> list[str]:

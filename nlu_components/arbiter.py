@@ -16,22 +16,28 @@ Six rules from the intent catalog correct that, each only for the top intents it
    about ("会员费能退吗 我要转人工"), checked before the other rules, and with full confidence even when
    the classifier agrees (no "请换个说法" in the way), unless negated or asked as a question about the bot
    (是人工吗, `bot_challenge`). A negated request (不用转人工) is never one, even when the classifier reads
-   it so: the runner-up stands if it is a concrete intent, thanks or goodbye (anger is skipped), or else
-   `deny` (never `affirm`, which after the bot's "需要转人工吗" would hand the citizen over).
+   it so, nor is it anger ("不要人工,一群饭桶": anger is a handoff too): the runner-up stands if it is a
+   concrete intent, thanks or goodbye (anger is skipped), or else `deny` (never `affirm`, which after the
+   bot's "需要转人工吗" would hand the citizen over).
 4. **Questions about the bot are not requests, and abuse is neither.** "是人工吗" asks what it is talking to
    (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`, and so are
-   "人工智障" and "求你们做个人" when the classifier hears a request for a person in them.
+   "人工智障", "求你们做个人" and "是真人吗?你们这帮废物" when the classifier hears a request for a person.
 5. **Cursing, reproach and threats are not small talk.** Where the classifier says out-of-scope or small
    talk, a message with a curse (他妈, 废物, 不要脸, a bare 滚 or 呸, 🤬; `actions.signals.CURSE`), a
-   reproach (做个人, 有点作为, 凭什么) or a threat to escalate (曝光, 找记者, 市长热线, 12345) is
+   reproach (做个人, 有点作为, 凭什么) or a threat to escalate (我要曝光你们, 我去找记者, 打市长热线, 上访,
+   告你们; not 请问上访需要什么材料 or 我就去法院起诉那个商家) is
    `express_anger`: "全世界都他妈启动一级了" is not chit-chat. So is an angry face where the classifier says
    yes, hello, thanks or goodbye ("🤬🤬" was a yes, answered "好的。请问还有什么可以帮您？"). Topic and
    complaint intents keep their answer (rule 1 covers them).
 6. **A curse is anger in itself.** When the classifier's anger comes with a curse, or a rule makes a cursing
-   message anger, it is certain: an angry citizen never gets "请换个说法" ("一帮饭桶" fell back).
+   message anger, it is certain: an angry citizen never gets "请换个说法" ("一帮饭桶" fell back). Unless a
+   concrete request is close behind ("黑心商家他妈的" torn between anger and a price report): that is left
+   to the classifier and the fallback's question, so the complaint form can still open.
 
 The milder insults (骗子, 黑心, 垃圾 but not 垃圾分类, 有病 said to someone but not of a sick parent;
 `actions.signals.INSULT`) keep a message from rules 1 and 2 and turn a question about the bot into anger.
+Two reviews tested every pattern against everyday messages that share its characters (他妈妈, 医疗废物,
+智障人士, USB, 广播体操你会做吗, 12345和12315有什么区别, 早上访问, 相机曝光补偿); tests keep them out.
 
 The promoted intent and the classifier's top intent swap confidences: the classifier was sure, and that
 certainty now belongs to the corrected intent (FallbackClassifier's ambiguity check still sees a winner).
@@ -107,23 +113,31 @@ RHETORICAL = re.compile(
     rf"|(?:你们|人|官|领导|干部){_CLAUSE}{{0,6}}是不是都"
 )
 # Threats to escalate, which the catalog counts as anger: the media, the mayor's hotline, petitions, courts.
-# Said as an intention (我要, 等着, 看我) or aimed at us (曝光你们, 投诉你们!), not the same words in
-# questions ("请问上访需要什么材料", "市长热线电话多少", "相机曝光补偿怎么调", "我想投诉你们那边的一个
-# 商家", "我要报告你们一个情况"). Only against chit-chat readings (rule 5): "药店口罩卖80，我要曝光他们" is
-# still a report.
-_AIMED_AT_US = r"(?:投诉|举报)你们(?=$|[\W去吧啊了])|(?<![报转预忠广])告你们"
-_ESCALATE = (
-    r"曝光|找(?:媒体|记者|电视台)|让媒体|叫记者|上热搜|打(?:市长热线|12345)(?![问查]|咨询)|上访|信访|起诉|去法院"
-    rf"|{_AIMED_AT_US}"
+# Said as an intention (我要, 我明天就去, 等着, 看我) or aimed at us (曝光你们, 投诉你们!, 把你们告上法庭),
+# not the same words in questions ("请问上访需要什么材料", "市长热线电话多少", "我要查曝光台", "我想投诉你们
+# 那边的一个商家", "我要报告你们一个情况", "那我去打12345问问"), nor suing a shop ("我这就去起诉商家").
+# Only against chit-chat readings (rule 5): "药店口罩卖80，我要曝光他们" is still a report.
+_AIMED_AT_US = (
+    r"(?<!怎么|如何)(?:投诉|举报|起诉)你们(?=$|[\W去吧啊了])|(?<![报转预忠广])告你们|告上法庭|把你们告"
 )
+_ESCALATE = (
+    rf"(?<!你们)曝光(?!台)|(?:找|让|叫|告诉|联系|捅到|捅给){_CLAUSE}{{0,2}}(?:媒体|记者|电视台)|上热搜"
+    r"|打(?:市长热线|12345)(?![问查]|咨询)|上访|信访"
+    # A court, unless it is for a shop ("我就去法院起诉那个商家" is a citizen's right, not a threat to us).
+    rf"|(?:去|上)法院(?!{_CLAUSE}*(?:商家|店|厂|公司|他|她))"
+)
+_NOT_A_QUESTION = rf"(?!{_CLAUSE}*(?:吗|么|[?？]|材料|流程|手续|怎么|如何))"
 ESCALATION = re.compile(
-    rf"(?:我要|我会|我就|我非|我一定|我马上|我立刻|我这就|等着|看我){_CLAUSE}{{0,6}}(?:{_ESCALATE})"
-    rf"|曝光你们|{_AIMED_AT_US}"
+    rf"(?:(?:我{_CLAUSE}{{0,3}}?(?:要|会|就|非|一定|马上|立刻|去)|等着|(?<!你)看我){_CLAUSE}{{0,6}}(?:{_ESCALATE})"
+    rf"|(?<!你们)曝光你们|{_AIMED_AT_US}){_NOT_A_QUESTION}"
 )
 SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge")
 # An angry face is not a yes, a hello, thanks or a goodbye ("🤬🤬" came out as affirm, and a citizen cursing
 # was told "好的"). Not for out_of_scope: "猫把茶碰翻了，气死我了😡" is about the cat.
 ANGRY_FACE = re.compile(r"[😡😠🤬👿💢🖕]")
+# A concrete request this close to the top intent is a real possibility (FallbackClassifier's ambiguity
+# threshold is 0.05): a curse does not settle it.
+CLOSE = 0.1
 PLEASANTRIES = ("affirm", "greet", "thank", "goodbye")
 FAILED_BOOKING = re.compile(
     # 不中 alone is also dialect for "no good" (县里不中就去市里, 还是不中用): only of a draw.
@@ -188,6 +202,12 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
     # a topic ("口罩在哪领??我要转人工!!!") nor a fallback question ("请换个说法") stands in the way.
     if top not in (BOT, DENY) and asks_for_person(text):
         return PERSON
+    declines_person = bool(DECLINES_PERSON.search(text))
+    # "不用转人工", "不要人工,一群饭桶": only the runner-up may stand, so a faint guess never starts a form;
+    # else a plain no. Anger is a handoff too: cursing does not undo the refusal.
+    if top in (PERSON, ANGER) and declines_person:
+        runner_up = next((str(r[INTENT_NAME_KEY]) for r in ranking[1:] if r[INTENT_NAME_KEY] != ANGER), DENY)
+        return runner_up if runner_up in AFTER_DECLINE else DENY
     if top == ANGER:
         if certainly_angry(text, ranking):
             return ANGER
@@ -197,14 +217,9 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
                 return str(concrete[INTENT_NAME_KEY])
         if reports_failed_booking(text):
             return BOOKING_RESULT
-    declines_person = bool(DECLINES_PERSON.search(text))
-    # "不用转人工": only the runner-up may stand, so a faint guess never starts a form; else a plain no.
-    if top == PERSON and declines_person:
-        runner_up = next((str(r[INTENT_NAME_KEY]) for r in ranking[1:] if r[INTENT_NAME_KEY] != ANGER), DENY)
-        return runner_up if runner_up in AFTER_DECLINE else DENY
     # "人工智障", "求求你们做个人": abuse, not a request (the words for one were checked first); nor is
     # "是真人吗?你们这帮废物" a mere question about the bot (as with `bot_challenge` below).
-    if top == PERSON and hostile(text):
+    if top == PERSON and not declines_person and (hostile(text) or insults(text)):
         return ANGER
     if top == PERSON and ASKS_IF_PERSON.search(text):
         return BOT
@@ -219,11 +234,16 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
 
 
 def certainly_angry(text: str, ranking: Ranking) -> bool:
-    """A curse, and the classifier's best reading other than anger is no concrete request: anger at any
-    confidence (no "请换个说法" for "一帮饭桶"). "药店口罩卖80一只,黑心商家他妈的" torn between anger and a
-    report is left to the classifier and the fallback: anger would hand over instead of opening the form."""
-    other = next((str(r[INTENT_NAME_KEY]) for r in ranking if r[INTENT_NAME_KEY] != ANGER), "")
-    return curses(text) and other not in REQUESTS
+    """A curse, and no concrete request close behind: anger at any confidence (no "请换个说法" for 一帮饭桶).
+    "药店口罩卖80一只,黑心商家他妈的" torn between anger (or chit-chat) and a report is left to the classifier
+    and the fallback's question: anger would hand the citizen over instead of opening the complaint form."""
+    if not curses(text) or DECLINES_PERSON.search(text):
+        return False
+    top = float(ranking[0][PREDICTED_CONFIDENCE_KEY])
+    request = max(
+        (float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking if r[INTENT_NAME_KEY] in REQUESTS), default=0.0
+    )
+    return request < top - CLOSE
 
 
 def promoted(ranking: Ranking, name: Text, at_least: float = 0.0) -> Ranking:

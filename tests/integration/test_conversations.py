@@ -94,6 +94,9 @@ async def test_cancelling_the_intake_opens_no_ticket(
         ("你是白痴吗", "理解您的心情"),  # an insult, not a question about the bot
         ("人工呢???", "转接人工"),  # impatient, still a request
         ("全世界都他妈乱套了，你们才反应过来", "理解您的心情"),  # cursing is not chit-chat
+        ("你们全是饭桶", "理解您的心情"),  # a curse is certain: no "请换个说法"
+        ("🤬🤬🤬", "理解您的心情"),  # an angry face is no yes
+        ("再不管我就去找记者", "理解您的心情"),  # a threat to escalate
     ],
 )
 async def test_handoff_on_request_and_on_anger(

@@ -153,12 +153,12 @@ def fallback(text: str, guesses: list[str]) -> Tracker:
     ("text", "guesses", "offered"),
     [
         ("问了等于白问", ["express_anger", "out_of_scope"], True),  # the classifier's guess was anger
-        ("你们这帮废物说的话能信？", ["out_of_scope", "ask_announcement"], True),  # a curse
-        # Torn between anger and a concrete question: a question, asked again.
+        ("你们这帮废物说的话能信？", ["out_of_scope", "express_anger"], True),  # a curse
+        # Torn between anger and a concrete question or report: asked again (the answer or the form).
         ("口罩到底哪天到？？", ["express_anger", "ask_mask_booking"], False),
+        ("药店口罩卖80一只,黑心商家他妈的", ["express_anger", "report_price_gouging"], False),
         ("那个那个就是说口罩的那个", ["ask_mask_booking", "out_of_scope"], False),
-        ("用过的口罩属于什么垃圾", ["out_of_scope", "ask_mask_pickup"], False),  # 垃圾 insults no one here
-        ("有骗子冒充你们打电话", ["out_of_scope", "complain_other"], False),
+        ("又要操你们的心了", ["out_of_scope", "thank"], False),  # no curse
     ],
 )
 def test_an_angry_first_fallback_offers_a_person_at_once(
@@ -189,6 +189,9 @@ def test_anger_score_rises_with_cues() -> None:
         ("废弃口罩是有害垃圾还是其他垃圾", 0),
         ("孩子有病啊能不能优先领", 0),
         ("他妈妈的口罩", 0),
+        ("用过的口罩属于什么垃圾", 0),
+        ("有骗子冒充你们打电话", 0),
+        ("我老妈的口罩还没领，USB口罩哪买", 0),
         ("家里老人有病出不了门", 0),
         ("ATM的屏幕滚动着公告", 0),
         ("我真是蠢哭了，无能为力", 0),

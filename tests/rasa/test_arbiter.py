@@ -152,7 +152,7 @@ CERTAIN = {
     "刚交的会员费能退吗 我要转人工", "请给我转人工", "口罩到底在哪领??我要转人工!!!", "不要自动回复，我要真人",
     "我要转人工 订单能拆开发吗", "全世界都他妈乱套了", "你们就是一群废物", "一帮饭桶", "趁火打劫的王八蛋",
     "你们这系统真蠢", "你们系统蠢死了", "滚", "呸！", "🤬🤬", "人工智障", "我要人工，你们这机器人就是智障",
-    "你是白痴吗", "是真人吗?你们这帮废物",
+    "你是白痴吗", "是真人吗?你们这帮废物", "傻B客服", "cnm",
 }  # fmt: skip
 
 
@@ -259,6 +259,28 @@ CERTAIN = {
         ),
         # Declining a person while cursing is still declining: no handoff after all.
         ("不要人工,一群饭桶", [("deny", 0.5), ("express_anger", 0.3)], "deny"),
+        ("不要人工,一群饭桶", [("express_anger", 0.5), ("out_of_scope", 0.3)], "deny"),
+        # More threats, and more of their words in innocent messages.
+        ("我明天就去上访", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("我要把你们告上法庭", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("好的，我就去法院起诉那个商家", [("affirm", 0.6), ("express_anger", 0.1)], "affirm"),
+        ("我要查曝光台", [("out_of_scope", 0.6), ("express_anger", 0.1)], "out_of_scope"),
+        ("怎么投诉你们？", [("out_of_scope", 0.6), ("express_anger", 0.1)], "out_of_scope"),
+        # More curses, and more of their characters in innocent messages.
+        ("傻B客服", [("out_of_scope", 0.5), ("express_anger", 0.3)], "express_anger"),
+        ("cnm", [("greet", 0.5), ("express_anger", 0.3)], "express_anger"),
+        ("又要操你们的心了，谢谢", [("thank", 0.6), ("express_anger", 0.1)], "thank"),
+        ("药店卖SB-2020口罩", [("out_of_scope", 0.6), ("express_anger", 0.1)], "out_of_scope"),
+        ("我老妈的口罩还没领", [("out_of_scope", 0.6), ("express_anger", 0.1)], "out_of_scope"),
+        # A curse between chit-chat and a close report: anger, but not certain (the fallback asks again).
+        (
+            "药店口罩卖80一只,黑心商家他妈的",
+            [("out_of_scope", 0.31), ("report_price_gouging", 0.29)],
+            "express_anger",
+        ),
+        # An insult in a question about the bot is anger too, whichever the classifier heard.
+        ("是人工吗？你们是骗子吧", [("request_human", 0.5), ("bot_challenge", 0.3)], "express_anger"),
+        ("是人工吗？你们是骗子吧", [("bot_challenge", 0.5), ("request_human", 0.3)], "express_anger"),
         # Abuse in a question about the bot is anger, whichever of the two the classifier heard.
         ("是真人吗?你们这帮废物", [("request_human", 0.5), ("bot_challenge", 0.3)], "express_anger"),
         ("是真人吗?你们这帮废物", [("bot_challenge", 0.5), ("request_human", 0.3)], "express_anger"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -63,16 +64,24 @@ def train(log: Callable[[str], None] = print, force: bool = False) -> None:
     log("training the Rasa model (about two and a half minutes on 2 cores) ...")
     wanted = training_hash()
     load_before = os.getloadavg()[0]
+    # Rasa writes its archive in place: a training stopped half-way (Ctrl-C, a full disk) left a truncated
+    # current.tar.gz that the old hash still called current. It trains beside the model and then replaces
+    # it in one rename, so the served model is always a whole one.
+    staging = MODEL.parent / ".training"
+    shutil.rmtree(staging, ignore_errors=True)
     started = time.monotonic()
     subprocess.run(
         [
             str(RASA_BIN / "rasa"), "train",
             "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu_data",
-            "--out", "models", "--fixed-model-name", "current", *(["--force"] if force else []),
+            "--out", str(staging), "--fixed-model-name", MODEL.name.removesuffix(".tar.gz"),
+            *(["--force"] if force else []),
         ],
         cwd=ROOT, check=True, env=_quiet_env(os.environ),
     )  # fmt: skip
     seconds = time.monotonic() - started
+    os.replace(staging / MODEL.name, MODEL)
+    shutil.rmtree(staging, ignore_errors=True)
     MODEL_HASH.write_text(wanted + "\n")
     MODEL_TRAINING.write_text(
         json.dumps(training_record(seconds, wanted, load_before, force), indent=2) + "\n"

@@ -12,10 +12,18 @@ from bot import launcher
 
 @pytest.fixture
 def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # a relative path in train() must never reach the real models/
     monkeypatch.setattr(launcher, "MODEL", tmp_path / "current.tar.gz")
     monkeypatch.setattr(launcher, "MODEL_HASH", tmp_path / "current.sha256")
     monkeypatch.setattr(launcher, "MODEL_TRAINING", tmp_path / "current.training.json")
     return tmp_path
+
+
+def archive(args: list[str]) -> Path:
+    """Where `rasa train` writes its archive: --out, named by --fixed-model-name."""
+    out = Path(args[args.index("--out") + 1])
+    out.mkdir(parents=True, exist_ok=True)
+    return out / (args[args.index("--fixed-model-name") + 1] + ".tar.gz")
 
 
 def test_a_training_run_leaves_its_time_next_to_the_model(
@@ -26,7 +34,7 @@ def test_a_training_run_leaves_its_time_next_to_the_model(
     def rasa_train(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
         # Stands in for `rasa train` only: what is tested is what train() does around it.
         calls.append(args)
-        (models / "current.tar.gz").write_bytes(b"model")
+        archive(args).write_bytes(b"model")
         return subprocess.CompletedProcess(args, 0)
 
     monkeypatch.setattr(launcher.subprocess, "run", rasa_train)
@@ -49,6 +57,24 @@ def test_a_training_run_leaves_its_time_next_to_the_model(
     launcher.train(log=lambda _: None, force=True)
     assert len(calls) == 2 and "--force" in calls[1]
     assert json.loads((models / "current.training.json").read_text())["from_scratch"] is True
+    assert (models / "current.tar.gz").read_bytes() == b"model" and not (models / ".training").exists()
+
+
+def test_a_training_stopped_half_way_leaves_the_served_model_whole(
+    models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (models / "current.tar.gz").write_bytes(b"the whole old model")
+    (models / "current.sha256").write_text(launcher.training_hash() + "\n")
+
+    def rasa_killed(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        archive(args).write_bytes(b"the first half of a new mo")  # then Ctrl-C
+        raise subprocess.CalledProcessError(-15, args)
+
+    monkeypatch.setattr(launcher.subprocess, "run", rasa_killed)
+    with pytest.raises(subprocess.CalledProcessError):
+        launcher.train(log=lambda _: None, force=True)
+    assert (models / "current.tar.gz").read_bytes() == b"the whole old model"
+    assert launcher.model_is_current()
 
 
 def test_a_failed_training_leaves_no_record(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,7 +53,10 @@ overrules. Rhetorical questions in rule 1, the agreeing and the negated request 
 them, and 不中 and 蠢, against false matches). `make eval`: cross-validation served macro F1 0.9194 -> 0.9219
 (express_anger 0.856 -> 0.872); no prediction on the shared real messages changes (three seeds). Rule 6,
 the threats, the angry faces and abuse against a request in rule 4 came from the cross-validation errors on
-our own data too ("一帮饭桶" and "滚" fell back, "🤬🤬" and "呸" were a yes, "人工智障" a request).
+our own data too ("一帮饭桶" and "滚" fell back, "🤬🤬" and "呸" were a yes, "人工智障" a request). `make
+eval`: cross-validation 0.9219 -> 0.9234 (express_anger 0.872 -> 0.882; six messages corrected, none
+broken); shared real messages: human recall 0.886 -> 0.899 and accuracy 0.851 -> 0.856 on the served model,
+human recall 0.899 on each of three seeds, false live handoffs unchanged (only corrections change).
 """
 
 from __future__ import annotations

@@ -48,8 +48,21 @@ def training_hash(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
+def archive_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as archive:
+        for block in iter(lambda: archive.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def model_is_current() -> bool:
-    return MODEL.exists() and MODEL_HASH.exists() and MODEL_HASH.read_text().strip() == training_hash()
+    """Trained from the current inputs, and the archive is the one that training wrote (not truncated or
+    replaced since: a damaged model is retrained, not served). MODEL_HASH holds both hashes, one per line."""
+    if not (MODEL.exists() and MODEL_HASH.exists()):
+        return False
+    recorded = MODEL_HASH.read_text().split()
+    return recorded == [training_hash(), archive_hash(MODEL)]
 
 
 def train(log: Callable[[str], None] = print, force: bool = False) -> None:
@@ -82,7 +95,7 @@ def train(log: Callable[[str], None] = print, force: bool = False) -> None:
     seconds = time.monotonic() - started
     os.replace(staging / MODEL.name, MODEL)
     shutil.rmtree(staging, ignore_errors=True)
-    MODEL_HASH.write_text(wanted + "\n")
+    MODEL_HASH.write_text(f"{wanted}\n{archive_hash(MODEL)}\n")
     MODEL_TRAINING.write_text(
         json.dumps(training_record(seconds, wanted, load_before, force), indent=2) + "\n"
     )

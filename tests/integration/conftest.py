@@ -42,7 +42,7 @@ _databases = itertools.count()  # db 0: the stack's gateway; db 1: Rasa's tracke
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
     if not model_is_current():
-        pytest.fail(f"{MODEL} is missing or stale: run `make train` (make test does it first)")
+        pytest.fail(f"{MODEL} is missing, stale or damaged: run `make train` (make test does it first)")
     env = {
         k: v
         for k, v in os.environ.items()

@@ -26,23 +26,29 @@ def archive(args: list[str]) -> Path:
     return out / (args[args.index("--fixed-model-name") + 1] + ".tar.gz")
 
 
-def test_a_training_run_leaves_its_time_next_to_the_model(
-    models: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[list[str]] = []
+@pytest.fixture
+def calls(models: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Stands in for `rasa train` only (what is tested is what train() does around it): each call is
+    recorded, and a whole archive written where Rasa would write it."""
+    made: list[list[str]] = []
 
     def rasa_train(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
-        # Stands in for `rasa train` only: what is tested is what train() does around it.
-        calls.append(args)
+        made.append(args)
         archive(args).write_bytes(b"model")
         return subprocess.CompletedProcess(args, 0)
 
     monkeypatch.setattr(launcher.subprocess, "run", rasa_train)
+    return made
+
+
+def test_a_training_run_leaves_its_time_next_to_the_model(models: Path, calls: list[list[str]]) -> None:
     launcher.train(log=lambda _: None)
     assert calls and calls[0][1] == "train"
     record = json.loads((models / "current.training.json").read_text())
     assert (
-        record["training_hash"] == (models / "current.sha256").read_text().strip() == launcher.training_hash()
+        record["training_hash"]
+        == (models / "current.sha256").read_text().split()[0]
+        == launcher.training_hash()
     )
     assert 0 <= record["seconds"] < 60 and record["cpus"] >= 1 and record["load_average_before"] >= 0
     assert record["finished_at"].endswith("+00:00")
@@ -64,7 +70,8 @@ def test_a_training_stopped_half_way_leaves_the_served_model_whole(
     models: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (models / "current.tar.gz").write_bytes(b"the whole old model")
-    (models / "current.sha256").write_text(launcher.training_hash() + "\n")
+    hashes = [launcher.training_hash(), launcher.archive_hash(models / "current.tar.gz")]
+    (models / "current.sha256").write_text("\n".join(hashes) + "\n")
 
     def rasa_killed(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
         archive(args).write_bytes(b"the first half of a new mo")  # then Ctrl-C
@@ -75,6 +82,15 @@ def test_a_training_stopped_half_way_leaves_the_served_model_whole(
         launcher.train(log=lambda _: None, force=True)
     assert (models / "current.tar.gz").read_bytes() == b"the whole old model"
     assert launcher.model_is_current()
+
+
+def test_a_model_damaged_after_training_is_retrained(models: Path, calls: list[list[str]]) -> None:
+    launcher.train(log=lambda _: None)
+    assert launcher.model_is_current()
+    (models / "current.tar.gz").write_bytes(b"mod")  # truncated by a full disk, a bad copy
+    assert not launcher.model_is_current()
+    launcher.train(log=lambda _: None)
+    assert len(calls) == 2 and (models / "current.tar.gz").read_bytes() == b"model"
 
 
 def test_a_failed_training_leaves_no_record(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -155,9 +155,10 @@ ASKS_FOR_PERSON = re.compile(
 )
 # "是人工吗", "现在是真人在回复么": whether one is talking to a person is a question about the bot.
 ASKS_IF_PERSON = re.compile(r"是(不是)?(到)?(人工|真人|活人)(客服|在回复?)?(了)?(吗|么|嘛|不|没|\?)")
-# Not the yes/no questions 要不要/需不需要/用不用转人工, nor 不要人工智障.
+# Not the yes/no questions 要不要/需不需要/用不用转人工, nor 不要人工智障, nor what we do
+# ("你们不要人工客服了是吧" reproaches us for having none): only the citizen's own refusal.
 DECLINES_PERSON = re.compile(
-    r"(?<![要用需])(不用|不要|不需要|无需|别)(给我)?(转|找|要|换|叫|接)?(个)?(人工(?!智能|智障)|真人|活人)"
+    r"(?<![要用需你])(?<!你们)(不用|不要|不需要|无需|别)(给我)?(转|找|要|换|叫|接)?(个)?(人工(?!智能|智障)|真人|活人)"
 )
 # What a message that declines a person can be, besides a plain no: not affirm (after "需要转人工吗?" it
 # would hand the citizen over), nor anger (a handoff too), nor a guess at chit-chat.

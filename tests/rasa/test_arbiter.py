@@ -152,7 +152,7 @@ CERTAIN = {
     "刚交的会员费能退吗 我要转人工", "请给我转人工", "口罩到底在哪领??我要转人工!!!", "不要自动回复，我要真人",
     "我要转人工 订单能拆开发吗", "全世界都他妈乱套了", "你们就是一群废物", "一帮饭桶", "趁火打劫的王八蛋",
     "你们这系统真蠢", "你们系统蠢死了", "滚", "呸！", "🤬🤬", "人工智障", "我要人工，你们这机器人就是智障",
-    "你是白痴吗", "是真人吗?你们这帮废物", "傻B客服", "cnm",
+    "你是白痴吗", "是真人吗?你们这帮废物", "傻B客服", "cnm", "你们不要人工客服了是吧？全是机器人糊弄",
 }  # fmt: skip
 
 
@@ -260,6 +260,9 @@ CERTAIN = {
         # Declining a person while cursing is still declining: no handoff after all.
         ("不要人工,一群饭桶", [("deny", 0.5), ("express_anger", 0.3)], "deny"),
         ("不要人工,一群饭桶", [("express_anger", 0.5), ("out_of_scope", 0.3)], "deny"),
+        # What we do is no refusal of the citizen's: "you have no people any more?" asks for one.
+        ("你们不要人工客服了是吧？全是机器人糊弄", [("express_anger", 0.6), ("deny", 0.2)], "request_human"),
+        ("我们不要人工，谢谢", [("request_human", 0.5), ("thank", 0.3)], "thank"),
         # More threats, and more of their words in innocent messages.
         ("我明天就去上访", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
         ("我要把你们告上法庭", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),

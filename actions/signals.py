@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-_CLAUSE = r"[^,，。;；?？!！]"  # characters within one clause
+CLAUSE = r"[^,，。;；?？!！]"  # characters within one clause (the arbiter's patterns use it too)
 # Abuse that is abuse in any context. Not 他妈妈, 我妈的/大妈的 (a mother's, an aunt's), 医疗废物, 智障人士,
 # 白痴问题, 性无能, 无能为力, 家畜生病, 电饭桶, 广播体操你会做吗, 又要操你们的心了, USB or SB-2020, nor 滚
 # in 滚动 (only 滚蛋, 给我滚, or a message that is nothing but 滚 or 呸); 蠢 only said of someone else
@@ -18,7 +18,7 @@ CURSE = re.compile(
     r"|白痴(?!级|问题|的问题)|智障(?!人|儿童|患者|证|孩子|者|老人)|脑残(?!粉)"
     r"|傻[逼xX叉×bB]|傻比(?!较)|煞笔|(?<![a-z0-9])sb(?![a-z0-9-])|狗官|狗东西|狗日|(?<![家牲禽])畜生|(?<!电)饭桶"
     r"|混[账帐]|(?<!性)无能(?!为力)|蠢(?:货|猪|材)|滚蛋|滚开|滚远点|滚犊子|给我滚|^\W*(?:滚|呸)+[吧啊]?\W*$|[🤬🖕]"
-    rf"|(?:你们?|他们?|系统|机器人|客服|政府|领导){_CLAUSE}{{0,4}}(?:愚)?蠢(?!哭)",
+    rf"|(?:你们?|他们?|系统|机器人|客服|政府|领导){CLAUSE}{{0,4}}(?:愚)?蠢(?!哭)",
     re.IGNORECASE,
 )
 # Curses and the milder insults, whose words need their context: 垃圾 but not 垃圾分类 or 有害垃圾, 骗子 but

@@ -78,18 +78,15 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.signals import CURSE, INSULT, REQUESTS
+from actions.signals import CLAUSE, CURSE, INSULT, REQUESTS
 
 ANGER = "express_anger"
 BOOKING_RESULT = "ask_booking_result"
 PERSON = "request_human"
 BOT = "bot_challenge"
 DENY = "deny"
-# Intents that carry a concrete request this service answers or takes in.
-CONCRETE = (
-    "ask_mask_booking", "ask_booking_result", "ask_mask_pickup", "ask_announcement",
-    "report_price_gouging", "report_fake_goods", "complain_other", "out_of_scope",
-)  # fmt: skip
+# Intents that carry a concrete request this service answers or takes in, or sends elsewhere.
+CONCRETE = (*REQUESTS, "out_of_scope")
 QUESTION = re.compile(
     r"什么时候|啥时候|哪时候|几时|多久|怎么|咋|如何|哪里|哪儿|在哪|哪个|哪家|能不能|可不可以|行不行|是不是|有没有"
     r"|能否|请问|想问|想知道"
@@ -103,17 +100,16 @@ TOPIC = re.compile(
 REPROACH = re.compile(
     r"怎么不去|咋不去|就不能|能不能别|难道|凭什么|凭啥|不作为|做个人|都什么时候了|什么年代了|有点儿?作为"
 )
-_CLAUSE = r"[^,，。;；?？!！]"  # characters within one clause
 # Venting in a question's shape ("咋就这么难呢", "什么时候是个头", "这不是折腾人是什么", "爱咋咋地"): it
 # asks nothing, so it does not make anger a concrete question (rule 1). Narrow on purpose: the same words
 # open real questions ("口罩是不是都要预约", "怎么就近领口罩", "不是说周三到货吗，是什么时候") and reports
 # ("这不是哄抬物价是什么"). Not a reproach by itself: rule 5 reads REPROACH only.
 RHETORICAL = re.compile(
     r"(?:咋|怎么)就(?:这么|那么|这样)|谁信|有没有天理|没有王法|爱咋咋|是个头(?![疼等盔])|哪个天才|骗三岁小孩"
-    rf"|(?:怎么|咋){_CLAUSE}{{0,8}}这么(?:难|费劲|麻烦|折腾)|(?:怎么|咋)好意思|怎么有脸|(?:怎么|咋)可能"
-    rf"|这不是(?:折腾|坑|耍|欺负|糊弄|为难)人{_CLAUSE}{{0,4}}是什么"
-    rf"|你们是不是(?:根本|压根|故意|存心|不想|不管|觉得|收了|瞎|傻|疯|聋|都|把{_CLAUSE}{{0,6}}(?:写反|搞反|当))"
-    rf"|(?:你们|人|官|领导|干部){_CLAUSE}{{0,6}}是不是都"
+    rf"|(?:怎么|咋){CLAUSE}{{0,8}}这么(?:难|费劲|麻烦|折腾)|(?:怎么|咋)好意思|怎么有脸|(?:怎么|咋)可能"
+    rf"|这不是(?:折腾|坑|耍|欺负|糊弄|为难)人{CLAUSE}{{0,4}}是什么"
+    rf"|你们是不是(?:根本|压根|故意|存心|不想|不管|觉得|收了|瞎|傻|疯|聋|都|把{CLAUSE}{{0,6}}(?:写反|搞反|当))"
+    rf"|(?:你们|人|官|领导|干部){CLAUSE}{{0,6}}是不是都"
 )
 # Threats to escalate, which the catalog counts as anger: the media, the mayor's hotline, petitions, courts.
 # Said as an intention (我要, 我明天就去, 等着, 看我) or aimed at us (曝光你们, 投诉你们!, 把你们告上法庭),
@@ -124,14 +120,14 @@ _AIMED_AT_US = (
     r"(?<!怎么|如何)(?:投诉|举报|起诉)你们(?=$|[\W去吧啊了])|(?<![报转预忠广])告你们|告上法庭|把你们告"
 )
 _ESCALATE = (
-    rf"(?<!你们)曝光(?!台)|(?:找|让|叫|告诉|联系|捅到|捅给){_CLAUSE}{{0,2}}(?:媒体|记者|电视台)|上热搜"
+    rf"(?<!你们)曝光(?!台)|(?:找|让|叫|告诉|联系|捅到|捅给){CLAUSE}{{0,2}}(?:媒体|记者|电视台)|上热搜"
     r"|打(?:市长热线|12345)(?![问查]|咨询)|上访|信访"
     # A court, unless it is for a shop ("我就去法院起诉那个商家" is a citizen's right, not a threat to us).
-    rf"|(?:去|上)法院(?!{_CLAUSE}*(?:商家|店|厂|公司|他|她))"
+    rf"|(?:去|上)法院(?!{CLAUSE}*(?:商家|店|厂|公司|他|她))"
 )
-_NOT_A_QUESTION = rf"(?!{_CLAUSE}*(?:吗|么|[?？]|材料|流程|手续|怎么|如何))"
+_NOT_A_QUESTION = rf"(?!{CLAUSE}*(?:吗|么|[?？]|材料|流程|手续|怎么|如何))"
 ESCALATION = re.compile(
-    rf"(?:(?:我{_CLAUSE}{{0,3}}?(?:要|会|就|非|一定|马上|立刻|去)|等着|(?<!你)看我){_CLAUSE}{{0,6}}(?:{_ESCALATE})"
+    rf"(?:(?:我{CLAUSE}{{0,3}}?(?:要|会|就|非|一定|马上|立刻|去)|等着|(?<!你)看我){CLAUSE}{{0,6}}(?:{_ESCALATE})"
     rf"|(?<!你们)曝光你们|{_AIMED_AT_US}){_NOT_A_QUESTION}"
 )
 SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge")
@@ -144,7 +140,7 @@ CLOSE = 0.1
 PLEASANTRIES = ("affirm", "greet", "thank", "goodbye")
 FAILED_BOOKING = re.compile(
     # 不中 alone is also dialect for "no good" (县里不中就去市里, 还是不中用): only of a draw.
-    rf"没中|没(?:摇|抽)中|不中签|(?:摇|抽|签|号){_CLAUSE}{{0,6}}不中(?!用)"
+    rf"没中|没(?:摇|抽)中|不中签|(?:摇|抽|签|号){CLAUSE}{{0,6}}不中(?!用)"
     r"|摇不到|摇不上|没摇上|没摇到|抢不到|没抢到|约不上|约不到|没约上|没约到|预约不上|预约不到"
 )
 ASKS_FOR_PERSON = re.compile(
@@ -162,7 +158,7 @@ DECLINES_PERSON = re.compile(
 )
 # What a message that declines a person can be, besides a plain no: not affirm (after "需要转人工吗?" it
 # would hand the citizen over), nor anger (a handoff too), nor a guess at chit-chat.
-AFTER_DECLINE = (*(i for i in CONCRETE if i != "out_of_scope"), DENY, "thank", "goodbye")
+AFTER_DECLINE = (*REQUESTS, DENY, "thank", "goodbye")
 
 
 def insults(text: str) -> bool:

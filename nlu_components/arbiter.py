@@ -11,7 +11,9 @@ Six rules from the intent catalog correct that, each only for the top intents it
    "都什么时候了" keep the anger; nor is venting in a question's shape: "咋就这么难呢", "说没有猫腻谁信",
    "什么时候是个头", "哪个部门出的规定? 这不是折腾人是什么".
 2. **A failed booking is a booking-result question.** "摇了一周都没中" is answered with what to do next (the
-   catalog puts 没约上, 摇不到 under `ask_booking_result`), unless the citizen insults someone.
+   catalog puts 没约上, 摇不到 under `ask_booking_result`), unless the citizen vents: insults, reproaches,
+   rhetorical questions, or accusations and sarcasm aimed at those in charge ("口罩天天抢不到，你们这些当官
+   的是干什么吃的！", "呵呵，摇了八次一次没中，真是好样的"; `ACCUSATION`, which also keeps rule 1 away).
 3. **Asking for a person gets a person.** 转人工, 找真人, 人工客服 win over whatever else the message is
    about ("会员费能退吗 我要转人工"), checked before the other rules, and with full confidence even when
    the classifier agrees (no "请换个说法" in the way), unless negated or asked as a question about the bot
@@ -28,7 +30,8 @@ Six rules from the intent catalog correct that, each only for the top intents it
    告你们; not 请问上访需要什么材料 or 我就去法院起诉那个商家) is
    `express_anger`: "全世界都他妈启动一级了" is not chit-chat. So is an angry face where the classifier says
    yes, hello, thanks or goodbye ("🤬🤬" was a yes, answered "好的。请问还有什么可以帮您？"). Topic and
-   complaint intents keep their answer (rule 1 covers them).
+   complaint intents keep their answer (rule 1 covers them). A swear word for joy in thanks or a yes is not
+   abuse ("特么总算领到了，感谢社区的小哥" was handed to a person); sarcastic thanks are ("我谢谢你全家").
 6. **A curse is anger in itself.** When the classifier's anger comes with a curse, or a rule makes a cursing
    message anger, it is certain: an angry citizen never gets "请换个说法" ("一帮饭桶" fell back). Unless a
    concrete request is close behind ("黑心商家他妈的" torn between anger and a price report): that is left
@@ -106,10 +109,21 @@ REPROACH = re.compile(
 # ("这不是哄抬物价是什么"). Not a reproach by itself: rule 5 reads REPROACH only.
 RHETORICAL = re.compile(
     r"(?:咋|怎么)就(?:这么|那么|这样)|谁信|有没有天理|没有王法|爱咋咋|是个头(?![疼等盔])|哪个天才|骗三岁小孩"
+    r"|日子(?:咋|怎么|还怎么|还咋)过|(?:让不让|还让不让)人活"
     rf"|(?:怎么|咋){CLAUSE}{{0,8}}这么(?:难|费劲|麻烦|折腾)|(?:怎么|咋)好意思|怎么有脸|(?:怎么|咋)可能"
     rf"|这不是(?:折腾|坑|耍|欺负|糊弄|为难)人{CLAUSE}{{0,4}}是什么"
     rf"|你们是不是(?:根本|压根|故意|存心|不想|不管|觉得|收了|瞎|傻|疯|聋|都|把{CLAUSE}{{0,6}}(?:写反|搞反|当))"
     rf"|(?:你们|人|官|领导|干部){CLAUSE}{{0,6}}是不是都"
+)
+# Accusations and sarcasm aimed at the people in charge, whatever the topic they name: "你们这些当官的是干什么
+# 吃的", "真是好样的", "玩我们呢", "鬼都不信", "心里没点数", "朝令夕改", "装聋作哑", "睡着了吗". They keep an
+# angry reading from rules 1 and 2: "口罩天天抢不到，你们是干什么吃的！" vents about a failed booking, it
+# does not ask what to do next. Never a reason for anger by themselves (a topic reading keeps its answer).
+ACCUSATION = re.compile(
+    r"干(?:什么|啥|嘛)吃的|吃干饭|(?:玩|耍|逗|坑|忽悠|糊弄)(?:我们|老百姓|人)(?:呢|吗|玩|啊|$|\W)|耍猴|开涮"
+    r"|鬼(?:都|才)(?:不信|信)|心里没(?:点)?(?:数|B数)|朝令夕改|出尔反尔|说话不算话|言而无信|瞎折腾|瞎指挥"
+    r"|(?:真|可真|真是|简直)(?:是)?好样的|呵呵|装聋作哑|装死|不闻不问|不管不问|石沉大海|推来推去|踢皮球"
+    r"|(?:睡着|睡觉|死)了吗|喝茶看报|形式主义|官僚主义|官老爷|当官的"
 )
 # Threats to escalate, which the catalog counts as anger: the media, the mayor's hotline, petitions, courts.
 # Said as an intention (我要, 我明天就去, 等着, 看我) or aimed at us (曝光你们, 投诉你们!, 把你们告上法庭),
@@ -134,6 +148,14 @@ SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm"
 # An angry face is not a yes, a hello, thanks or a goodbye ("🤬🤬" came out as affirm, and a citizen cursing
 # was told "好的"). Not for out_of_scope: "猫把茶碰翻了，气死我了😡" is about the cat.
 ANGRY_FACE = re.compile(r"[😡😠🤬👿💢🖕]")
+# Thanks and good news said with a swear word for emphasis ("特么总算领到了，感谢社区的小哥", "真他妈不容易，
+# 辛苦了谢谢"): the swear is joy, not abuse, when the classifier hears thanks or a yes and nothing else
+# curses. Sarcastic thanks curse as well ("我谢谢你全家", `actions.signals.CURSE`).
+GLAD = ("thank", "affirm")
+GRATITUDE = re.compile(r"谢|辛苦|太好了|终于|总算|可算")
+INTENSIFIER = re.compile(
+    r"特么|[他她]妈的?|他娘的|(?<![a-z])(?:tmd|tm的)(?![a-z])|(?<![^\W你])妈的", re.IGNORECASE
+)
 # A concrete request this close to the top intent is a real possibility (FallbackClassifier's ambiguity
 # threshold is 0.05): a curse does not settle it.
 CLOSE = 0.1
@@ -165,14 +187,17 @@ def insults(text: str) -> bool:
     return bool(INSULT.search(text))
 
 
+def vents(text: str) -> bool:
+    """Insults, reproaches, rhetorical questions or accusations: what keeps an angry reading angry."""
+    return insults(text) or bool(REPROACH.search(text) or RHETORICAL.search(text) or ACCUSATION.search(text))
+
+
 def asks_concretely(text: str) -> bool:
-    if insults(text) or REPROACH.search(text) or RHETORICAL.search(text):
-        return False
-    return bool(QUESTION.search(text)) and bool(TOPIC.search(text))
+    return not vents(text) and bool(QUESTION.search(text)) and bool(TOPIC.search(text))
 
 
 def reports_failed_booking(text: str) -> bool:
-    return not insults(text) and bool(FAILED_BOOKING.search(text))
+    return not vents(text) and bool(FAILED_BOOKING.search(text))
 
 
 def asks_for_person(text: str) -> bool:
@@ -184,6 +209,11 @@ def asks_for_person(text: str) -> bool:
 
 def curses(text: str) -> bool:
     return bool(CURSE.search(text))
+
+
+def swears_for_joy(text: str) -> bool:
+    """Thanks or good news whose only curses are intensifiers (特么, 他妈的)."""
+    return bool(GRATITUDE.search(text)) and not curses(INTENSIFIER.sub("", text))
 
 
 def hostile(text: str) -> bool:
@@ -226,11 +256,17 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
     if top == BOT and insults(text):
         return ANGER
     # Not after a declined person ("不要人工,一群饭桶"): anger would hand the citizen over after all.
-    if top in SMALL_TALK_OR_ELSEWHERE and hostile(text) and not declines_person:
-        return ANGER
-    if top in PLEASANTRIES and ANGRY_FACE.search(text):
+    if not declines_person and angry_small_talk(text, top):
         return ANGER
     return None
+
+
+def angry_small_talk(text: str, top: Text) -> bool:
+    """Rule 5: a curse, reproach or threat read as chit-chat (unless a swear word is joy in thanks or a
+    yes), or an angry face read as a pleasantry."""
+    if top in SMALL_TALK_OR_ELSEWHERE and hostile(text) and not (top in GLAD and swears_for_joy(text)):
+        return True
+    return top in PLEASANTRIES and bool(ANGRY_FACE.search(text))
 
 
 def certainly_angry(text: str, ranking: Ranking) -> bool:

@@ -195,6 +195,10 @@ def test_anger_score_rises_with_cues() -> None:
         ("家里老人有病出不了门", 0),
         ("ATM的屏幕滚动着公告", 0),
         ("我真是蠢哭了，无能为力", 0),
+        ("隔离期间能下楼扔垃圾吗", 0),
+        ("辣鸡翅和辣鸡腿哪家好吃", 0),
+        ("辣鸡系统", 1),  # 垃圾 by its homophone
+        ("我谢谢你全家", 1),
     ],
 )
 def test_the_anger_score_counts_insults_not_their_characters(text: str, insults: int) -> None:

@@ -115,7 +115,7 @@ def main() -> None:
         json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     lines = [
-        "# Misread real messages",
+        f"# Misread messages: {args.messages.name}",
         "",
         "| id | label | predicted (guess) | conf | text |",
         "|---|---|---|---|---|",

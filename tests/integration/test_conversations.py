@@ -97,6 +97,8 @@ async def test_cancelling_the_intake_opens_no_ticket(
         ("你们全是饭桶", "理解您的心情"),  # a curse is certain: no "请换个说法"
         ("🤬🤬🤬", "理解您的心情"),  # an angry face is no yes
         ("再不管我就去找记者", "理解您的心情"),  # a threat to escalate
+        # venting about a failed booking, not a question about it (ACCUSATION keeps rule 2 away)
+        ("口罩天天抢不到，你们这些当官的是干什么吃的！", "理解您的心情"),
     ],
 )
 async def test_handoff_on_request_and_on_anger(
@@ -115,6 +117,13 @@ async def test_frustration_with_a_concrete_matter_is_answered_not_handed_over(
     reply = await say(citizen(stack, wechat_token), http, text)
     assert "转接人工" not in reply and "理解您的心情" not in reply
     assert expected in reply
+
+
+async def test_thanks_with_a_swear_word_are_thanks(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
+) -> None:
+    reply = await say(citizen(stack, wechat_token), http, "特么总算领到口罩了，感谢社区的小哥")
+    assert "不客气" in reply and "理解您的心情" not in reply
 
 
 async def test_two_misunderstandings_in_a_row_offer_a_person_who_can_be_accepted(

@@ -120,15 +120,22 @@ RHETORICAL = re.compile(
     rf"|你们是不是(?:根本|压根|故意|存心|不想|不管|觉得|收了|瞎|傻|疯|聋|都|把{CLAUSE}{{0,6}}(?:写反|搞反|当))"
     rf"|(?:你们|人|官|领导|干部){CLAUSE}{{0,6}}是不是都"
 )
-# Accusations and sarcasm aimed at the people in charge, whatever the topic they name: "你们这些当官的是干什么
-# 吃的", "真是好样的", "玩我们呢", "鬼都不信", "心里没点数", "朝令夕改", "装聋作哑", "睡着了吗". They keep an
-# angry reading from rules 1 and 2: "口罩天天抢不到，你们是干什么吃的！" vents about a failed booking, it
-# does not ask what to do next. Never a reason for anger by themselves (a topic reading keeps its answer).
+# Accusations and sarcasm aimed at whoever is responsible (officials, us, now and then a shop),
+# whatever the topic they name: "你们这些当官的是干什么吃的", "真是好样的", "玩我们呢", "糊弄谁呢",
+# "要你们有什么用", "早干嘛去了", "鬼都不信", "心里没点数", "朝令夕改", "装聋作哑", "睡着了吗".
+# Like insults, they keep an angry reading from rules 1 and 2, even beside a question:
+# "口罩天天抢不到，你们是干什么吃的！" vents about a failed booking rather than asking what to do
+# next, and a person answers both. Never a reason for anger by themselves (a topic reading keeps its
+# answer). Not a friendly 呵呵 ("呵呵，没事，下次还能报名吗"), nor 当官的 in a question
+# ("请问当官的家属也要摇号吗").
 ACCUSATION = re.compile(
-    r"干(?:什么|啥|嘛)吃的|吃干饭|(?:玩|耍|逗|坑|忽悠|糊弄)(?:我们|老百姓|人)(?:呢|吗|玩|啊|$|\W)|耍猴|开涮"
+    r"干(?:什么|啥|嘛)吃的|吃干饭|(?:玩|耍|逗|坑|忽悠|糊弄)(?:我们|老百姓|人|我|谁)(?:呢|吗|玩|啊|$|\W)|耍猴|当猴耍"
+    r"|开涮|(?:要|养)你们?有?(?:什么|啥)用|(?:要|养)你们?何用|养你们?干(?:嘛|啥|什么)|早干(?:嘛|啥|什么)去了"
+    r"|死哪儿?去了|搞笑呢|(?:可)?真行啊|真有你们的|服了你们|还管不管|管不管了"
     r"|鬼(?:都|才)(?:不信|信)|心里没(?:点)?(?:数|B数)|朝令夕改|出尔反尔|说话不算话|言而无信|瞎折腾|瞎指挥"
-    r"|(?:真|可真|真是|简直)(?:是)?好样的|呵呵|装聋作哑|装死|不闻不问|不管不问|石沉大海|推来推去|踢皮球"
-    r"|(?:睡着|睡觉|死)了吗|喝茶看报|形式主义|官僚主义|官老爷|当官的"
+    r"|(?:真|可真|真是|简直)(?:是)?好样的|(?<![乐笑傻])呵呵(?![,，\s]*(?:好的|谢谢|你好|您好|请问|知道了|没事))"
+    r"|装聋作哑|装死|不闻不问|不管不问|石沉大海|推来推去|踢皮球"
+    r"|(?:睡着|睡觉|死)了吗|喝茶看报|形式主义|官僚主义|官老爷|(?:你们|这些|这帮|那帮)当官的|当官的(?:都|就|们)"
 )
 # Threats to escalate, which the catalog counts as anger: the media, the mayor's hotline, petitions, courts.
 # Said as an intention (我要, 我明天就去, 等着, 看我) or aimed at us (曝光你们, 投诉你们!, 把你们告上法庭),
@@ -153,13 +160,19 @@ SMALL_TALK_OR_ELSEWHERE = ("out_of_scope", "greet", "goodbye", "thank", "affirm"
 # An angry face is not a yes, a hello, thanks or a goodbye ("🤬🤬" came out as affirm, and a citizen cursing
 # was told "好的"). Not for out_of_scope: "猫把茶碰翻了，气死我了😡" is about the cat.
 ANGRY_FACE = re.compile(r"[😡😠🤬👿💢🖕]")
-# Thanks and good news said with a swear word for emphasis ("特么总算领到了，感谢社区的小哥", "真他妈不容易，
-# 辛苦了谢谢"): the swear is joy, not abuse, when the classifier hears thanks or a yes and nothing else
-# curses. Sarcastic thanks curse as well ("我谢谢你全家", `actions.signals.CURSE`).
+# Good news said with a swear word for emphasis ("特么总算领到了，感谢社区的小哥", "真他妈不容易，
+# 辛苦了"): the swear is joy, not abuse, when the classifier hears thanks or a yes, the swear word
+# intensifies the good news itself, and nothing else in the message is hostile. Not annoyed thanks
+# ("谢谢，他妈的三天了才回", "谢谢，你妈的") nor sarcastic ones ("我谢谢你们全家", a curse in
+# `actions.signals.CURSE`).
 GLAD = ("thank", "affirm")
-GRATITUDE = re.compile(r"谢|辛苦|太好了|终于|总算|可算")
 INTENSIFIER = re.compile(
-    r"特么|[他她]妈的?|他娘的|(?<![a-z])(?:tmd|tm的)(?![a-z])|(?<![^\W你])妈的", re.IGNORECASE
+    r"特么|[他她]妈的?|他娘的|(?<![a-z])(?:tmd|tm的)(?![a-z])|(?<!\w)妈的", re.IGNORECASE
+)
+JOY = re.compile(
+    r"(?:特么|[他她]妈的?|他娘的|tmd|tm的|妈的)[的,，!！\s]{0,3}(?:终于|总算|可算|不容易)"
+    r"|(?:终于|总算|可算)[,，\s]?(?:特么|[他她]妈的?|tmd)",
+    re.IGNORECASE,
 )
 # A concrete request this close to the top intent is a real possibility (FallbackClassifier's ambiguity
 # threshold is 0.05): a curse does not settle it.
@@ -217,8 +230,9 @@ def curses(text: str) -> bool:
 
 
 def swears_for_joy(text: str) -> bool:
-    """Thanks or good news whose only curses are intensifiers (特么, 他妈的)."""
-    return bool(GRATITUDE.search(text)) and not curses(INTENSIFIER.sub("", text))
+    """Good news intensified by a swear word (特么总算, 他妈的终于), and nothing else hostile."""
+    rest = INTENSIFIER.sub("", text)
+    return bool(JOY.search(text)) and not (hostile(rest) or vents(rest))
 
 
 def hostile(text: str) -> bool:

@@ -48,10 +48,14 @@ from nlu_components.normalizer import normalise
         ("你们是不是把程序写反了，问口罩它讲洗手", False),
         ("怎么约个口罩这么难！！！", False),
         ("木有口罩木有酒精，这日子咋过嘛", False),
-        # Accusations and sarcasm keep the anger whatever they name.
+        # Accusations and sarcasm keep the anger whatever they name, as insults do, even beside a question:
+        # a person answers both.
         ("口罩是不是都先分给关系户了？心里没点数吗", False),
         ("呵呵，口罩到底在哪领？", False),
         ("你们这些当官的是干什么吃的，到底啥时候发口罩", False),
+        # A friendly 呵呵 and 当官的 in a question are questions.
+        ("呵呵 好的 那下次摇号什么时候开始", True),
+        ("请问当官的家属也要摇号吗？", True),
         # The same words open real questions and reports, however impatient.
         ("约上了口罩怎么还没通知我！！！", True),
         ("口罩是不是都要网上预约？？急死了！！！", True),
@@ -125,6 +129,15 @@ def test_other_messages_are_left_alone(text: str, top: str) -> None:
         ("全城就我一次都没摇中？？？没猫腻鬼都不信", False),
         ("一个口罩都抢不到，还让我们出门必须戴口罩，玩我们呢", False),
         ("哎，反正也抢不到，你们爱咋咋地", False),
+        ("又没摇上，糊弄谁呢", False),
+        ("口罩抢不到，你们管不管了", False),
+        ("约不上口罩，纳税人的钱养你们干嘛", False),
+        ("又没抢到，搞笑呢", False),
+        ("一次都没摇中，真是服了你们了", False),
+        ("口罩抢不到，你们早干嘛去了", False),
+        ("摇号摇了五次没中，要你们有什么用", False),
+        ("口罩又没抢到，把我们当猴耍呢", False),
+        ("呵呵，没事，这次没摇中，下次还能报名吗", True),  # a friendly 呵呵
     ],
 )
 def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
@@ -165,7 +178,9 @@ CERTAIN = {
     "我要转人工 订单能拆开发吗", "全世界都他妈乱套了", "你们就是一群废物", "一帮饭桶", "趁火打劫的王八蛋",
     "你们这系统真蠢", "你们系统蠢死了", "滚", "呸！", "🤬🤬", "人工智障", "我要人工，你们这机器人就是智障",
     "你是白痴吗", "是真人吗?你们这帮废物", "傻B客服", "cnm", "你们不要人工客服了是吧？全是机器人糊弄",
-    "排了两小时说没了，我谢谢你全家", "谢谢你们这帮废物", "他妈的，谢谢你们这帮饭桶", "他妈的",
+    "排了两小时说没了，我谢谢你全家", "谢谢你们这帮废物", "他妈的，谢谢你们这帮饭桶", "他妈的", "谢谢，你妈的",
+    "谢谢你们啊，我等得他妈花儿都谢了", "谢谢，他妈的三天了才回", "谢谢，你们他妈的早干嘛去了",
+    "他妈的终于约上了，你们早干嘛去了", "我谢谢你们全家",
 }  # fmt: skip
 
 
@@ -270,6 +285,13 @@ CERTAIN = {
         ("谢谢你们这帮废物", [("thank", 0.6), ("express_anger", 0.3)], "express_anger"),
         ("他妈的，谢谢你们这帮饭桶", [("thank", 0.6), ("express_anger", 0.3)], "express_anger"),
         ("他妈的", [("affirm", 0.5), ("express_anger", 0.3)], "express_anger"),
+        # Annoyed thanks are not joy: the swear word intensifies no good news, or something else is hostile.
+        ("谢谢，你妈的", [("thank", 0.98), ("express_anger", 0.01)], "express_anger"),
+        ("谢谢你们啊，我等得他妈花儿都谢了", [("thank", 0.91), ("express_anger", 0.05)], "express_anger"),
+        ("谢谢，他妈的三天了才回", [("thank", 0.73), ("express_anger", 0.2)], "express_anger"),
+        ("谢谢，你们他妈的早干嘛去了", [("thank", 0.57), ("express_anger", 0.3)], "express_anger"),
+        ("他妈的终于约上了，你们早干嘛去了", [("thank", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("我谢谢你们全家", [("thank", 0.98), ("express_anger", 0.01)], "express_anger"),
         ("滚动播出的节目在哪看", [("out_of_scope", 0.9), ("express_anger", 0.1)], "out_of_scope"),
         # A curse torn between anger and a report is left to the classifier (and the fallback's question):
         # anger would hand over instead of opening the complaint form.

@@ -12,8 +12,9 @@ Six rules from the intent catalog correct that, each only for the top intents it
    "什么时候是个头", "哪个部门出的规定? 这不是折腾人是什么".
 2. **A failed booking is a booking-result question.** "摇了一周都没中" is answered with what to do next (the
    catalog puts 没约上, 摇不到 under `ask_booking_result`), unless the citizen vents: insults, reproaches,
-   rhetorical questions, or accusations and sarcasm aimed at those in charge ("口罩天天抢不到，你们这些当官
-   的是干什么吃的！", "呵呵，摇了八次一次没中，真是好样的"; `ACCUSATION`, which also keeps rule 1 away).
+   rhetorical questions, or accusations and sarcasm aimed at whoever is responsible ("口罩天天抢不到，你们
+   这些当官的是干什么吃的！", "呵呵，摇了八次一次没中，真是好样的"; `ACCUSATION`, which also keeps rule 1
+   away, as insults do).
 3. **Asking for a person gets a person.** 转人工, 找真人, 人工客服 win over whatever else the message is
    about ("会员费能退吗 我要转人工"), checked before the other rules, and with full confidence even when
    the classifier agrees (no "请换个说法" in the way), unless negated or asked as a question about the bot

@@ -170,12 +170,10 @@ ANGRY_FACE = re.compile(r"[😡😠🤬👿💢🖕]")
 # ("谢谢，他妈的三天了才回", "谢谢，你妈的") nor sarcastic ones ("我谢谢你们全家", a curse in
 # `actions.signals.CURSE`).
 GLAD = ("thank", "affirm")
-INTENSIFIER = re.compile(
-    r"特么|[他她]妈的?|他娘的|(?<![a-z])(?:tmd|tm的)(?![a-z])|(?<!\w)妈的", re.IGNORECASE
-)
+_SWEAR = r"特么|[他她]妈的?|他娘的|(?<![a-z])(?:tmd|tm的)(?![a-z])|(?<!\w)妈的"
+INTENSIFIER = re.compile(_SWEAR, re.IGNORECASE)
 JOY = re.compile(
-    r"(?:特么|[他她]妈的?|他娘的|tmd|tm的|妈的)[的,，!！\s]{0,3}(?:终于|总算|可算|不容易)"
-    r"|(?:终于|总算|可算)[,，\s]?(?:特么|[他她]妈的?|tmd)",
+    rf"(?:{_SWEAR})[的,，!！\s]{{0,3}}(?:终于|总算|可算|不容易)|(?:终于|总算|可算)[,，\s]?(?:{_SWEAR})",
     re.IGNORECASE,
 )
 # A concrete request this close to the top intent is a real possibility (FallbackClassifier's ambiguity

@@ -99,6 +99,8 @@ async def test_cancelling_the_intake_opens_no_ticket(
         ("再不管我就去找记者", "理解您的心情"),  # a threat to escalate
         # venting about a failed booking, not a question about it (ACCUSATION keeps rule 2 away)
         ("口罩天天抢不到，你们这些当官的是干什么吃的！", "理解您的心情"),
+        # sarcasm the classifier reads as chit-chat while hearing anger too (rule 7)
+        ("领个口罩排三小时，病毒没染上先冻感冒了，真是好样的", "理解您的心情"),
     ],
 )
 async def test_handoff_on_request_and_on_anger(

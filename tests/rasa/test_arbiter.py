@@ -345,6 +345,34 @@ CERTAIN = {
             [("express_anger", 0.7), ("ask_mask_booking", 0.2)],
             "ask_mask_booking",
         ),
+        # Rule 7: venting read as a question or chit-chat is anger when the classifier also hears anger.
+        ("又踢皮球是吧", [("out_of_scope", 0.5), ("express_anger", 0.3)], "express_anger"),
+        (
+            "领个口罩排三小时，病毒没染上先冻感冒了，真是好样的",
+            [("out_of_scope", 0.56), ("express_anger", 0.36)],
+            "express_anger",
+        ),
+        (
+            "呵呵，摇号摇了八次，一次没中，真是好样的",
+            [("ask_booking_result", 0.7), ("express_anger", 0.15)],
+            "express_anger",
+        ),
+        (
+            "公告说周一发放，今天都周三了，狗屁公告",
+            [("ask_announcement", 0.73), ("express_anger", 0.2)],
+            "express_anger",
+        ),
+        # ... not when it hears anger faintly, nor without venting, nor of a report (an abusive complaint
+        # keeps its form), a pleasantry, or after declining a person.
+        ("又踢皮球是吧", [("out_of_scope", 0.9), ("express_anger", 0.17)], "out_of_scope"),
+        ("口罩到底什么时候能约上", [("ask_mask_booking", 0.6), ("express_anger", 0.35)], "ask_mask_booking"),
+        (
+            "号称正品，结果刻字都是错的，骗子店铺😡",
+            [("report_fake_goods", 0.6), ("express_anger", 0.35)],
+            "report_fake_goods",
+        ),
+        ("好的好的，卧槽终于搞懂了", [("affirm", 0.6), ("express_anger", 0.3)], "affirm"),
+        ("不用转人工了，搞笑呢", [("out_of_scope", 0.5), ("express_anger", 0.3)], "out_of_scope"),
     ],
 )
 def test_catalog_rules_correct_the_classifier(

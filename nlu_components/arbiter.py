@@ -89,7 +89,12 @@ The boundary set shows the price: on two seeds one to three of its frustrated qu
 reproach ("难道外地户口就不能预约吗？", "凭什么…？这是哪条规定？") go to a person. Leaving reproaches out of
 rule 7 removes that and keeps all of its gain on our data, but none on the real messages, where the gain comes
 from reproaches ("求求领导们做个人吧"). Kept as designed: a frustrated question answered by a person is the
-cheaper mistake.
+cheaper mistake. A review then wrote 82 calm questions with venting words and 21 venting messages, and
+ran them through the served model: rule 7 sent 9 of the questions to a person. Seven patterns narrowed
+(一家人是不是都, a friendly 呵呵呵, 踢皮球 the game, 熔喷布是什么玩意儿？, 不会这么费劲, 不想瞎折腾,
+做个人防护) leave 2 (能不能别, 什么年代了: mild reproaches, accepted), 16 handoffs in all instead of
+25, and all 18 of the venting ones; no prediction changes on our data, the boundary set or the shared real
+messages.
 """
 
 from __future__ import annotations
@@ -131,7 +136,7 @@ TOPIC = re.compile(
 )
 # Reproaches phrased as questions ("你们怎么不去查查药价", "就不能智能点吗"): they ask for nothing.
 REPROACH = re.compile(
-    r"怎么不去|咋不去|就不能|能不能别|难道|凭什么|凭啥|不作为|做个人|都什么时候了|什么年代了|有点儿?作为"
+    r"怎么不去|咋不去|就不能|能不能别|难道|凭什么|凭啥|不作为|做个人(?!防护|信息|健康|实名|申报|登记|卫生|档案|所得|核酸|资料|账户|账号)|都什么时候了|什么年代了|有点儿?作为"
 )
 # Venting in a question's shape ("咋就这么难呢", "什么时候是个头", "这不是折腾人是什么", "爱咋咋地"): it
 # asks nothing, so it does not make anger a concrete question (rule 1). Narrow on purpose: the same words
@@ -140,10 +145,11 @@ REPROACH = re.compile(
 RHETORICAL = re.compile(
     r"(?:咋|怎么)就(?:这么|那么|这样)|谁信|有没有天理|没有王法|爱咋咋|是个头(?![疼等盔])|哪个天才|骗三岁小孩"
     r"|日子(?:咋|怎么|还怎么|还咋)过|(?:让不让|还让不让)人活"
-    rf"|(?:怎么|咋){CLAUSE}{{0,8}}这么(?:难|费劲|麻烦|折腾)|(?:怎么|咋)好意思|怎么有脸|(?:怎么|咋)可能"
+    rf"|(?:怎么|咋){CLAUSE}{{0,8}}(?<!不)(?<!没)(?<!不会)(?<!不用)(?<!能不)这么(?:难|费劲|麻烦|折腾)|(?:怎么|咋)好意思|怎么有脸|(?:怎么|咋)可能"
     rf"|这不是(?:折腾|坑|耍|欺负|糊弄|为难)人{CLAUSE}{{0,4}}是什么"
     rf"|你们是不是(?:根本|压根|故意|存心|不想|不管|觉得|收了|瞎|傻|疯|聋|都|把{CLAUSE}{{0,6}}(?:写反|搞反|当))"
-    rf"|(?:你们|人|官|领导|干部){CLAUSE}{{0,6}}是不是都"
+    # Not 人 in 家人/外地人/医护人员 ("一家人是不是都要分别预约").
+    rf"|(?:你们|(?<![家地员个本老病工客路])人|官|领导|干部){CLAUSE}{{0,6}}是不是都"
 )
 # Accusations and sarcasm aimed at whoever is responsible (officials, us, now and then a shop),
 # whatever the topic they name: "你们这些当官的是干什么吃的", "真是好样的", "玩我们呢", "糊弄谁呢",
@@ -157,9 +163,10 @@ ACCUSATION = re.compile(
     r"干(?:什么|啥|嘛)吃的|吃干饭|(?:玩|耍|逗|坑|忽悠|糊弄)(?:我们|老百姓|人|我|谁)(?:呢|吗|玩|啊|$|\W)|耍猴|当猴耍"
     r"|开涮|(?:要|养)你们?有?(?:什么|啥)用|(?:要|养)你们?何用|养你们?干(?:嘛|啥|什么)|早干(?:嘛|啥|什么)去了"
     r"|死哪儿?去了|搞笑呢|(?:可)?真行啊|真有你们的|服了你们|还管不管|管不管了"
-    r"|鬼(?:都|才)(?:不信|信)|心里没(?:点)?(?:数|B数)|朝令夕改|出尔反尔|说话不算话|言而无信|瞎折腾|瞎指挥"
-    r"|(?:真|可真|真是|简直)(?:是)?好样的|(?<![乐笑傻])呵呵(?![,，\s]*(?:好的|谢谢|你好|您好|请问|知道了|没事))"
-    r"|装聋作哑|装死|不闻不问|不管不问|石沉大海|推来推去|踢皮球"
+    r"|鬼(?:都|才)(?:不信|信)|心里没(?:点)?(?:数|B数)|朝令夕改|出尔反尔|说话不算话|言而无信|(?<!不想)(?<!不用)(?<!省得)(?<!免得)瞎折腾|瞎指挥"
+    r"|(?:真|可真|真是|简直)(?:是)?好样的|(?<![乐笑傻])呵呵(?!呵*[,，\s]*(?:好的|谢谢|你好|您好|请问|知道了|没事|我?又来了|想问|问一?下|终于|总算))"
+    r"|装聋作哑|装死|不闻不问|不管不问|石沉大海|推来推去"
+    rf"|踢皮球(?!{CLAUSE}{{0,3}}(?:需要|要不要|可以|能不能|会不会|戴))"
     r"|(?:睡着|睡觉|死)了吗|喝茶看报|形式主义|官僚主义|官老爷|(?:你们|这些|这帮|那帮)当官的|当官的(?:都|就|们)"
 )
 # Threats to escalate, which the catalog counts as anger: the media, the mayor's hotline, petitions, courts.

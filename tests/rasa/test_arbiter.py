@@ -373,6 +373,47 @@ CERTAIN = {
         ),
         ("好的好的，卧槽终于搞懂了", [("affirm", 0.6), ("express_anger", 0.3)], "affirm"),
         ("不用转人工了，搞笑呢", [("out_of_scope", 0.5), ("express_anger", 0.3)], "out_of_scope"),
+        # Venting words in calm questions, found by a review of rule 7 (rankings as the served model gave them).
+        (
+            "一家人是不是都要分别预约？还是一个人约就行",
+            [("ask_mask_booking", 0.576), ("ask_booking_result", 0.259), ("express_anger", 0.117)],
+            "ask_mask_booking",
+        ),
+        (
+            "呵呵，我又来了，想问下今天还能约吗",
+            [("ask_booking_result", 0.634), ("express_anger", 0.326)],
+            "ask_booking_result",
+        ),
+        (
+            "呵呵呵，终于约上了，明天去哪领",
+            [("ask_mask_pickup", 0.649), ("express_anger", 0.32)],
+            "ask_mask_pickup",
+        ),
+        (
+            "小孩在小区里踢皮球需要戴口罩吗",
+            [("out_of_scope", 0.432), ("express_anger", 0.304)],
+            "out_of_scope",
+        ),
+        (
+            "熔喷布是什么玩意儿？口罩里都有吗",
+            [("out_of_scope", 0.542), ("express_anger", 0.37)],
+            "out_of_scope",
+        ),
+        (
+            "怎么操作才不会这么费劲，每次都要重新登录",
+            [("ask_booking_result", 0.354), ("express_anger", 0.174)],
+            "ask_booking_result",
+        ),
+        (
+            "不想瞎折腾了，请问一步到位怎么预约",
+            [("ask_mask_booking", 0.33), ("out_of_scope", 0.27), ("express_anger", 0.104)],
+            "ask_mask_booking",
+        ),
+        ("请问做个人防护应该选哪种口罩", [("out_of_scope", 0.6), ("express_anger", 0.2)], "out_of_scope"),
+        # ... while the same words as venting still are.
+        ("摇了十次没中，呵呵", [("ask_booking_result", 0.666), ("express_anger", 0.317)], "express_anger"),
+        ("这预约系统是什么玩意儿！", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("求求你们做个人吧", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
     ],
 )
 def test_catalog_rules_correct_the_classifier(

@@ -135,8 +135,10 @@ TOPIC = re.compile(
     r"|(?<![评代])价|(?<![放请休])假(?!期)"
 )
 # Reproaches phrased as questions ("你们怎么不去查查药价", "就不能智能点吗"): they ask for nothing.
+# Not 凭什么 asking "with what" ("领口罩凭什么证件"), nor 做个人 of personal things ("做个人防护").
 REPROACH = re.compile(
-    r"怎么不去|咋不去|就不能|能不能别|难道|凭什么|凭啥|不作为|做个人(?!防护|信息|健康|实名|申报|登记|卫生|档案|所得|核酸|资料|账户|账号)|都什么时候了|什么年代了|有点儿?作为"
+    r"怎么不去|咋不去|就不能|能不能别|难道|凭(?:什么|啥)(?!证|条件|材料|手续|资料|凭证|东西)|不作为"
+    r"|做个人(?!防护|信息|健康|实名|申报|登记|卫生|档案|所得|核酸|资料|账户|账号)|都什么时候了|什么年代了|有点儿?作为"
 )
 # Venting in a question's shape ("咋就这么难呢", "什么时候是个头", "这不是折腾人是什么", "爱咋咋地"): it
 # asks nothing, so it does not make anger a concrete question (rule 1). Narrow on purpose: the same words

@@ -414,6 +414,14 @@ CERTAIN = {
         ("摇了十次没中，呵呵", [("ask_booking_result", 0.666), ("express_anger", 0.317)], "express_anger"),
         ("这预约系统是什么玩意儿！", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
         ("求求你们做个人吧", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        # 凭什么 asking "with what" is no reproach; asking "why should" is.
+        (
+            "领口罩凭什么证件，身份证还是户口本？",
+            [("out_of_scope", 0.6), ("express_anger", 0.3)],
+            "out_of_scope",
+        ),
+        ("请问领口罩凭什么证件？", [("express_anger", 0.6), ("ask_mask_pickup", 0.3)], "ask_mask_pickup"),
+        ("凭什么他们能先领？", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
     ],
 )
 def test_catalog_rules_correct_the_classifier(

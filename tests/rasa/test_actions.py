@@ -206,6 +206,13 @@ def test_anger_score_rises_with_cues() -> None:
         ("我谢谢你们全家", 1),
         ("辣鸡系统", 1),  # 垃圾 by its homophone
         ("我谢谢你全家", 1),
+        # Found by the review of rule 7: a disabled relative, a waste question, a whole family's help.
+        ("家里有智障残疾人，能代领口罩吗", 0),
+        ("我弟弟智障，能帮他代领吗", 0),
+        ("用过的口罩属于废物吗", 0),
+        ("谢谢你们全家都来帮忙", 0),
+        ("你是智障吗", 1),
+        ("你们就是一群废物", 1),
     ],
 )
 def test_the_anger_score_counts_insults_not_their_characters(text: str, insults: int) -> None:

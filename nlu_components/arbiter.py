@@ -92,9 +92,10 @@ from reproaches ("求求领导们做个人吧"). Kept as designed: a frustrated 
 cheaper mistake. A review then wrote 82 calm questions with venting words and 21 venting messages, and
 ran them through the served model: rule 7 sent 9 of the questions to a person. Seven patterns narrowed
 (一家人是不是都, a friendly 呵呵呵, 踢皮球 the game, 熔喷布是什么玩意儿？, 不会这么费劲, 不想瞎折腾,
-做个人防护) leave 2 (能不能别, 什么年代了: mild reproaches, accepted), 16 handoffs in all instead of
-25, and all 18 of the venting ones; no prediction changes on our data, the boundary set or the shared real
-messages.
+做个人防护) leave 2 (能不能别, 什么年代了: mild reproaches, accepted), and with three curse false matches
+narrowed (智障残疾人, 属于废物吗, 谢谢你们全家都来帮忙) 14 handoffs in all instead of 25, and all 18 of the
+venting ones; no prediction changes on our data, the boundary set or the shared real messages
+(reports/nlu/review-rule7/).
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.signals import CLAUSE, CURSE, INSULT, REQUESTS
+from actions.signals import CLAUSE, CURSE, INSULT, QUESTIONS, REQUESTS
 
 ANGER = "express_anger"
 BOOKING_RESULT = "ask_booking_result"
@@ -138,7 +139,8 @@ TOPIC = re.compile(
 # Not 凭什么 asking "with what" ("领口罩凭什么证件"), nor 做个人 of personal things ("做个人防护").
 REPROACH = re.compile(
     r"怎么不去|咋不去|就不能|能不能别|难道|凭(?:什么|啥)(?!证|条件|材料|手续|资料|凭证|东西)|不作为"
-    r"|做个人(?!防护|信息|健康|实名|申报|登记|卫生|档案|所得|核酸|资料|账户|账号)|都什么时候了|什么年代了|有点儿?作为"
+    r"|做个人(?!防护|信息|健康|实名|申报|登记|卫生|档案|所得|核酸|资料|账户|账号)"
+    r"|都什么时候了|什么年代了|有点儿?作为"
 )
 # Venting in a question's shape ("咋就这么难呢", "什么时候是个头", "这不是折腾人是什么", "爱咋咋地"): it
 # asks nothing, so it does not make anger a concrete question (rule 1). Narrow on purpose: the same words
@@ -147,7 +149,9 @@ REPROACH = re.compile(
 RHETORICAL = re.compile(
     r"(?:咋|怎么)就(?:这么|那么|这样)|谁信|有没有天理|没有王法|爱咋咋|是个头(?![疼等盔])|哪个天才|骗三岁小孩"
     r"|日子(?:咋|怎么|还怎么|还咋)过|(?:让不让|还让不让)人活"
-    rf"|(?:怎么|咋){CLAUSE}{{0,8}}(?<!不)(?<!没)(?<!不会)(?<!不用)(?<!能不)这么(?:难|费劲|麻烦|折腾)|(?:怎么|咋)好意思|怎么有脸|(?:怎么|咋)可能"
+    # Not "怎么操作才不会这么费劲", which asks how to avoid the bother.
+    rf"|(?:怎么|咋){CLAUSE}{{0,8}}(?<!不|没)(?<!不会|不用)这么(?:难|费劲|麻烦|折腾)"
+    r"|(?:怎么|咋)好意思|怎么有脸|(?:怎么|咋)可能"
     rf"|这不是(?:折腾|坑|耍|欺负|糊弄|为难)人{CLAUSE}{{0,4}}是什么"
     rf"|你们是不是(?:根本|压根|故意|存心|不想|不管|觉得|收了|瞎|傻|疯|聋|都|把{CLAUSE}{{0,6}}(?:写反|搞反|当))"
     # Not 人 in 家人/外地人/医护人员 ("一家人是不是都要分别预约").
@@ -165,8 +169,10 @@ ACCUSATION = re.compile(
     r"干(?:什么|啥|嘛)吃的|吃干饭|(?:玩|耍|逗|坑|忽悠|糊弄)(?:我们|老百姓|人|我|谁)(?:呢|吗|玩|啊|$|\W)|耍猴|当猴耍"
     r"|开涮|(?:要|养)你们?有?(?:什么|啥)用|(?:要|养)你们?何用|养你们?干(?:嘛|啥|什么)|早干(?:嘛|啥|什么)去了"
     r"|死哪儿?去了|搞笑呢|(?:可)?真行啊|真有你们的|服了你们|还管不管|管不管了"
-    r"|鬼(?:都|才)(?:不信|信)|心里没(?:点)?(?:数|B数)|朝令夕改|出尔反尔|说话不算话|言而无信|(?<!不想)(?<!不用)(?<!省得)(?<!免得)瞎折腾|瞎指挥"
-    r"|(?:真|可真|真是|简直)(?:是)?好样的|(?<![乐笑傻])呵呵(?!呵*[,，\s]*(?:好的|谢谢|你好|您好|请问|知道了|没事|我?又来了|想问|问一?下|终于|总算))"
+    r"|鬼(?:都|才)(?:不信|信)|心里没(?:点)?(?:数|B数)|朝令夕改|出尔反尔|说话不算话|言而无信"
+    r"|(?<!不想|不用|省得|免得)瞎折腾|瞎指挥|(?:真|可真|真是|简直)(?:是)?好样的"
+    r"|(?<![乐笑傻])呵呵(?!呵*[,，\s]*(?:好的|谢谢|你好|您好|请问|知道了|没事"
+    r"|我?又来了|想问|问一?下|终于|总算))"
     r"|装聋作哑|装死|不闻不问|不管不问|石沉大海|推来推去"
     rf"|踢皮球(?!{CLAUSE}{{0,3}}(?:需要|要不要|可以|能不能|会不会|戴))"
     r"|(?:睡着|睡觉|死)了吗|喝茶看报|形式主义|官僚主义|官老爷|(?:你们|这些|这帮|那帮)当官的|当官的(?:都|就|们)"
@@ -213,8 +219,7 @@ CLOSE = 0.1
 # hear anger beside them. Not reports (an abusive complaint is still a complaint, and keeps its form),
 # nor pleasantries ("好的好的，卧槽终于搞懂了"). The share was chosen on our own data (the cross-validation
 # rankings and the boundary set): anything from 0.1 to 0.3 gave the same cross-validation figures.
-VENTING_HIDES_IN = ("ask_mask_booking", "ask_booking_result", "ask_mask_pickup", "ask_announcement",
-                    "out_of_scope", "deny", "bot_challenge")  # fmt: skip
+VENTING_HIDES_IN = (*QUESTIONS, "out_of_scope", DENY, BOT)
 ANGER_HEARD = 0.2
 PLEASANTRIES = ("affirm", "greet", "thank", "goodbye")
 FAILED_BOOKING = re.compile(

@@ -6,7 +6,7 @@
 FROM python:3.11-slim AS gateway
 WORKDIR /app
 COPY requirements/gateway.lock requirements/gateway.lock
-RUN pip install --no-cache-dir -r requirements/gateway.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements/gateway.lock
 COPY bot bot
 COPY content content
 ENV BOT_ENV=production BOT_PORT=8080
@@ -17,8 +17,11 @@ CMD ["python", "-m", "bot", "serve"]
 FROM python:3.10-slim AS rasa-base
 WORKDIR /app
 COPY requirements/rasa.lock requirements/rasa.lock
-RUN pip install --no-cache-dir -r requirements/rasa.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements/rasa.lock
 ENV RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+# The vocabulary both the model's pipeline and the actions import (tests/rasa/test_images.py checks every
+# module each service imports at start against these COPY lines).
+COPY lexicon lexicon
 
 FROM rasa-base AS actions
 COPY actions actions

@@ -6,10 +6,12 @@ PYTHON310 ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/pytho
 VENV := .venv
 RASA_VENV := .venv-rasa
 
-.PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean
+.PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean lock
 
-run: envs
-	$(VENV)/bin/python -m bot run
+# The start time goes to the launcher, which prints how long each stage took (environments, training, start).
+run:
+	@started=$$(date +%s.%N); $(MAKE) --no-print-directory envs && \
+		FRONT_DOOR_MAKE_STARTED=$$started $(VENV)/bin/python -m bot run
 
 chat: $(VENV)/.stamp
 	$(VENV)/bin/python -m bot chat
@@ -23,19 +25,23 @@ $(VENV)/.stamp: requirements/gateway.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "the gateway needs Python >= 3.11"'
 	@echo "==> creating $(VENV) (gateway, tools, tests)"
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/gateway.lock
+	$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/gateway.lock
 	touch $@
 
 $(RASA_VENV)/.stamp: requirements/rasa.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (pyenv install 3.10) or set PYTHON310"; exit 1; }
 	@echo "==> creating $(RASA_VENV) (Rasa 3.6.21, about 2.7 GB; a few minutes)"
 	$(PYTHON310) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/rasa.lock
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/rasa.lock
 	touch $@
 
+# The lock files are generated, never edited: change requirements/*.in, then `make lock` (scripts/lock.py).
+lock: $(VENV)/.stamp
+	$(VENV)/bin/python scripts/lock.py
+
 lint: $(VENV)/.stamp
-	$(VENV)/bin/ruff check bot tests nlu_components actions scripts bench
-	$(VENV)/bin/ruff format --check bot tests nlu_components actions scripts bench
+	$(VENV)/bin/ruff check bot tests nlu_components actions lexicon scripts bench
+	$(VENV)/bin/ruff format --check bot tests nlu_components actions lexicon scripts bench
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.stamp

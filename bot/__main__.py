@@ -32,8 +32,11 @@ def serve() -> int:
 
 def run() -> int:
     """Bring the whole system up: train if needed, Redis, actions, Rasa, gateway."""
+    import json
+    import time
+
     from bot.agents_cli import DEMO_AGENT, ensure_demo_agent
-    from bot.launcher import Launcher, Ports, train
+    from bot.launcher import Launcher, Ports, StageTimes, train
 
     def port(name: str, default: int) -> int:
         return int(os.environ.get(name) or default)
@@ -44,7 +47,10 @@ def run() -> int:
     # Ctrl-C and `kill` both stop every child cleanly, even when started from a script that ignores SIGINT.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    train()
+    times = StageTimes(environments=StageTimes.since_make_started(os.environ, time.time()))
+    clock = time.monotonic()
+    times.trained = train()
+    times.training = time.monotonic() - clock
     launcher = Launcher(
         ports=Ports(
             gateway=port("BOT_PORT", 8080),
@@ -55,11 +61,15 @@ def run() -> int:
     )
     print("starting the 12315 front door (Rasa takes about half a minute to load) ...")
     try:
+        clock = time.monotonic()
         launcher.start()
         demo_password = asyncio.run(
             ensure_demo_agent(launcher.redis_url, os.environ.get("CONSOLE_DEMO_PASSWORD"))
         )
+        times.start = time.monotonic() - clock
+        (launcher.var_dir / "run-timings.json").write_text(json.dumps(times.record(), indent=2) + "\n")
         print(
+            f"\nstage timings: {times.summary()}\n"
             f"\nready:\n"
             f"  WeChat callback  {launcher.gateway_url}/wechat\n"
             f"  agent console    {launcher.gateway_url}/console   (工号 {DEMO_AGENT}, 密码 {demo_password})\n"

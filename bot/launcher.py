@@ -32,7 +32,14 @@ MODEL_HASH = ROOT / "models" / "current.sha256"
 MODEL_TRAINING = ROOT / "models" / "current.training.json"
 # The Rasa lock too: SemanticVote's regressions are fitted on the encoders' vectors, so a model trained
 # with other encoder (or Rasa) versions is stale.
-TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "nlu_components", "requirements/rasa.lock")
+TRAINING_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "nlu_data",
+    "nlu_components",
+    "lexicon",
+    "requirements/rasa.lock",
+)
 TRACKER_DB = 1  # Rasa's tracker and lock stores live in their own Redis database
 
 
@@ -66,8 +73,9 @@ def model_is_current() -> bool:
     return recorded == [training_hash(), archive_hash(MODEL)]
 
 
-def train(log: Callable[[str], None] = print, force: bool = False) -> None:
+def train(log: Callable[[str], None] = print, force: bool = False) -> bool:
     """Train the Rasa model when it is missing or stale; `force`: always, every component from scratch.
+    Returns whether it trained.
 
     Without `force`, Rasa reuses components it has trained before from its cache (~/.rasa/cache), so a
     retrain after a small change can take seconds: only a forced run measures the training time.
@@ -83,8 +91,9 @@ def train(log: Callable[[str], None] = print, force: bool = False) -> None:
             fcntl.flock(lock, fcntl.LOCK_EX)
         if not force and model_is_current():  # perhaps trained by the run we waited for
             log(f"model is current: {MODEL}")
-            return
+            return False
         _train(log, force)
+        return True
 
 
 def _train(log: Callable[[str], None], force: bool) -> None:
@@ -138,6 +147,47 @@ def _quiet_env(env: Mapping[str, str]) -> dict[str, str]:
     quiet.setdefault("RASA_TELEMETRY_ENABLED", "false")
     quiet.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     return quiet
+
+
+# `make run` exports the time it started (before it makes the environments), so that the launcher can say how
+# long each stage of a first run took.
+MAKE_STARTED_ENV = "FRONT_DOOR_MAKE_STARTED"
+
+
+@dataclass
+class StageTimes:
+    """How long each stage of `make run` took: made the environments, trained the model, started the
+    services. Printed when the system is ready and kept in var/run-timings.json."""
+
+    environments: float | None = None  # None: not started through make
+    training: float = 0.0
+    trained: bool = False  # False: the model was current, training only checked it
+    start: float = 0.0
+
+    @staticmethod
+    def since_make_started(env: Mapping[str, str], now: float) -> float | None:
+        started = env.get(MAKE_STARTED_ENV, "")
+        try:
+            return max(0.0, now - float(started)) if started else None
+        except ValueError:
+            return None
+
+    def summary(self) -> str:
+        environments = "not measured" if self.environments is None else f"{self.environments:.0f} s"
+        training = f"{self.training:.0f} s" + ("" if self.trained else " (model current, not retrained)")
+        total = (self.environments or 0.0) + self.training + self.start
+        start = f"{self.start:.0f} s"
+        return f"environments {environments}, training {training}, start {start}; total {total:.0f} s"
+
+    def record(self) -> dict[str, object]:
+        return {
+            "environments_seconds": None if self.environments is None else round(self.environments, 1),
+            "training_seconds": round(self.training, 1),
+            "trained": self.trained,
+            "start_seconds": round(self.start, 1),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(),
+        }
 
 
 @dataclass
@@ -207,7 +257,7 @@ class Launcher:
         fake_wechat = [
             Service(
                 "wechat-api",
-                [sys.executable, "-m", "tests.fakes.wechat_api", "--port", str(self.ports.wechat_api)],
+                [sys.executable, "-m", "bot.dev.wechat_api", "--port", str(self.ports.wechat_api)],
                 f"{self.wechat_api_url}/_fake/stats", self.var_dir / "wechat-api.log", shared,
             )
         ] if self.uses_fake_wechat else []  # fmt: skip

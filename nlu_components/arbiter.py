@@ -26,7 +26,7 @@ Seven rules from the intent catalog correct that, each only for the top intents 
    (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`, and so are
    "人工智障", "求你们做个人" and "是真人吗?你们这帮废物" when the classifier hears a request for a person.
 5. **Cursing, reproach and threats are not small talk.** Where the classifier says out-of-scope or small
-   talk, a message with a curse (他妈, 废物, 不要脸, a bare 滚 or 呸, 🤬; `actions.signals.CURSE`), a
+   talk, a message with a curse (他妈, 废物, 不要脸, a bare 滚 or 呸, 🤬; `lexicon.cues.CURSE`), a
    reproach (做个人, 有点作为, 凭什么) or a threat to escalate (我要曝光你们, 我去找记者, 打市长热线, 上访,
    告你们; not 请问上访需要什么材料 or 我就去法院起诉那个商家) is
    `express_anger`: "全世界都他妈启动一级了" is not chit-chat. So is an angry face where the classifier says
@@ -44,7 +44,7 @@ Seven rules from the intent catalog correct that, each only for the top intents 
    Not for reports (an abusive complaint is still a complaint and keeps its form) nor pleasantries.
 
 The milder insults (骗子, 黑心, 垃圾 but not 垃圾分类, 有病 said to someone but not of a sick parent;
-`actions.signals.INSULT`) keep a message from rules 1 and 2 and turn a question about the bot into anger.
+`lexicon.cues.INSULT`) keep a message from rules 1 and 2 and turn a question about the bot into anger.
 Two reviews tested every pattern against everyday messages that share its characters (他妈妈, 医疗废物,
 智障人士, USB, 广播体操你会做吗, 12345和12315有什么区别, 早上访问, 相机曝光补偿); tests keep them out.
 
@@ -117,7 +117,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.signals import CLAUSE, CURSE, INSULT, QUESTIONS, REQUESTS
+from lexicon.cues import CLAUSE, CURSE, INSULT
+from lexicon.intents import QUESTIONS, REQUESTS
 
 ANGER = "express_anger"
 BOOKING_RESULT = "ask_booking_result"
@@ -204,7 +205,7 @@ ANGRY_FACE = re.compile(r"[😡😠🤬👿💢🖕]")
 # 辛苦了"): the swear is joy, not abuse, when the classifier hears thanks or a yes, the swear word
 # intensifies the good news itself, and nothing else in the message is hostile. Not annoyed thanks
 # ("谢谢，他妈的三天了才回", "谢谢，你妈的") nor sarcastic ones ("我谢谢你们全家", a curse in
-# `actions.signals.CURSE`).
+# `lexicon.cues.CURSE`).
 GLAD = ("thank", "affirm")
 _SWEAR = r"特么|[他她]妈的?|他娘的|(?<![a-z])(?:tmd|tm的)(?![a-z])|(?<!\w)妈的"
 INTENSIFIER = re.compile(_SWEAR, re.IGNORECASE)

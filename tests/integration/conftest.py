@@ -23,6 +23,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.app import create_app
+from bot.dev.wechat_api import FakeWeChat
 from bot.launcher import MODEL, ROOT, Launcher, Ports, model_is_current
 from bot.settings import DEVELOPMENT_DEFAULTS, Settings, load_settings
 from bot.storage.embedded import free_port
@@ -30,7 +31,6 @@ from bot.wechat.crypto import MessageCrypto
 from bot.wechat.simulator import Mode, WeChatSimulator
 from tests.fakes.rasa_proxy import RasaProxy
 from tests.fakes.servers import serving
-from tests.fakes.wechat_api import FakeWeChat
 
 TOKEN = DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"]
 APPID = DEVELOPMENT_DEFAULTS["WECHAT_APPID"]

@@ -20,7 +20,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from nlu_components.encoders import LOADERS, MAX_CHARS, encode_batched
+from nlu_components import encoders as encoders_module
+from nlu_components.encoders import CACHE_ENV, LOADERS, MAX_CHARS, encode_batched, encode_cached
 from nlu_components.semantic_vote import SemanticVote, blend, fit_head
 
 CONTEXT = ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
@@ -42,6 +43,14 @@ EXAMPLES = {
     "greet": ["你好", "在吗", "早上好", "哈喽", "您好呀"],
     "out_of_scope": ["今天天气怎么样", "讲个笑话", "推荐一部电影", "附近有什么好吃的", "帮我写首诗"],
 }
+
+
+@pytest.fixture(autouse=True)
+def private_vector_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Trainings in these tests remember their vectors in a folder of their own, not the user's cache."""
+    folder = tmp_path_factory.mktemp("vectors")
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -229,3 +238,57 @@ def test_no_training_example_is_cut_for_the_encoders() -> None:
     data = load_data(str(Path(__file__).parents[2] / "nlu_data" / "nlu"))
     longest = max(data.intent_examples, key=lambda example: len(example.get(TEXT)))
     assert len(longest.get(TEXT)) <= MAX_CHARS, longest.get(TEXT)
+
+
+class CountingEncoder:
+    """A stand-in encoder that says how many texts it was asked to encode (the cache's bookkeeping)."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        return np.array([[len(t), sum(map(ord, t)) % 97] for t in texts], dtype=np.float32)
+
+
+def test_the_vector_cache_encodes_each_text_once_and_returns_what_the_encoder_returns(tmp_path: Path) -> None:
+    encoder = CountingEncoder()
+    texts = ["口罩怎么预约", "你好", "口罩怎么预约", "在哪领"]
+    first = encode_cached("use", encoder, texts, tmp_path)
+    assert np.array_equal(first, encode_batched(CountingEncoder(), texts))
+    assert sorted(encoder.encoded) == sorted({"口罩怎么预约", "你好", "在哪领"})
+    encoder.encoded.clear()
+    again = encode_cached("use", encoder, ["在哪领", "谢谢", "你好"], tmp_path)
+    assert encoder.encoded == ["谢谢"]
+    assert np.array_equal(again, encode_batched(CountingEncoder(), ["在哪领", "谢谢", "你好"]))
+
+
+def test_a_new_encoder_version_or_a_damaged_cache_file_is_never_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = CountingEncoder()
+    encode_cached("e5", encoder, ["你好"], tmp_path)
+    monkeypatch.setattr(encoders_module, "version", lambda name: "9.9.9")
+    encode_cached("e5", encoder, ["你好"], tmp_path)
+    assert encoder.encoded == ["你好", "你好"]
+    for file in tmp_path.glob("e5-*.npz"):
+        file.write_bytes(b"not a numpy archive")
+    assert encode_cached("e5", encoder, ["你好"], tmp_path).shape == (1, 2)
+    assert encoder.encoded == ["你好"] * 3
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, "off")
+    encoder = CountingEncoder()
+    encode_cached("use", encoder, ["你好"])
+    encode_cached("use", encoder, ["你好"])
+    assert encoder.encoded == ["你好", "你好"]
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_a_texts_vector_does_not_depend_on_its_batch(name: str, encoders: dict[str, Any]) -> None:
+    """What makes a remembered vector the vector: alone or among others, a text encodes the same."""
+    texts = ["口罩在哪里领取", "我要投诉这家药店哄抬价格，一包口罩卖两百块", "好"]
+    together = encode_batched(encoders[name], texts)
+    alone = np.vstack([encode_batched(encoders[name], [text]) for text in texts])
+    assert np.allclose(together, alone, atol=1e-6)

@@ -48,7 +48,7 @@ def calls(models: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
 
 def test_a_training_run_leaves_its_time_next_to_the_model(models: Path, calls: list[list[str]]) -> None:
-    launcher.train(log=lambda _: None)
+    assert launcher.train(log=lambda _: None) is True
     assert calls and calls[0][1] == "train"
     record = json.loads((models / "current.training.json").read_text())
     assert (
@@ -61,7 +61,7 @@ def test_a_training_run_leaves_its_time_next_to_the_model(models: Path, calls: l
     assert record["from_scratch"] is False and "--force" not in calls[0]
 
     # A current model is not retrained, and its record stays.
-    launcher.train(log=lambda _: None)
+    assert launcher.train(log=lambda _: None) is False
     assert len(calls) == 1
     assert json.loads((models / "current.training.json").read_text()) == record
 
@@ -154,3 +154,27 @@ def test_the_model_is_stale_when_any_training_input_or_the_rasa_lock_changes(tmp
         after = launcher.training_hash(tmp_path)
         assert after != before, name
         before = after
+
+
+def test_the_model_depends_on_the_vocabulary_the_pipeline_shares_with_the_actions() -> None:
+    assert "lexicon" in launcher.TRAINING_INPUTS and "nlu_components" in launcher.TRAINING_INPUTS
+
+
+def test_stage_timings_of_a_first_run() -> None:
+    env = {launcher.MAKE_STARTED_ENV: "1000.0"}
+    times = launcher.StageTimes(
+        environments=launcher.StageTimes.since_make_started(env, now=1185.4),
+        training=151.2,
+        trained=True,
+        start=31.0,
+    )
+    assert times.summary() == "environments 185 s, training 151 s, start 31 s; total 368 s"
+    assert times.record()["environments_seconds"] == 185.4 and times.record()["trained"] is True
+
+
+def test_stage_timings_when_nothing_had_to_be_made() -> None:
+    times = launcher.StageTimes(environments=None, training=0.4, trained=False, start=30.2)
+    assert times.summary() == (
+        "environments not measured, training 0 s (model current, not retrained), start 30 s; total 31 s"
+    )
+    assert launcher.StageTimes.since_make_started({launcher.MAKE_STARTED_ENV: "soon"}, now=5.0) is None

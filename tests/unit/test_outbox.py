@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.core.quota import QuotaRule, QuotaRules
+from bot.dev.wechat_api import FakeWeChat
 from bot.storage import keys
 from bot.storage.conversations import Conversations
 from bot.storage.embedded import EmbeddedRedis
@@ -20,7 +21,6 @@ from bot.storage.tokens import TokenStore
 from bot.wechat.api import WeChatAPI
 from bot.workers.outbox import OutboxPolicy, OutboxSender, enqueue_texts
 from tests.fakes.servers import serving
-from tests.fakes.wechat_api import FakeWeChat
 
 APPID, SECRET = "wx_unit", "unit-secret"
 ROOT = Path(__file__).resolve().parents[2]

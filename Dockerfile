@@ -18,7 +18,8 @@ FROM python:3.10-slim AS rasa-base
 WORKDIR /app
 COPY requirements/rasa.lock requirements/rasa.lock
 RUN pip install --no-cache-dir --require-hashes -r requirements/rasa.lock
-ENV RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+# TF_CPU_ALLOCATOR_USE_BFC: the same allocator as `make run` (bot/launcher.py, RASA_PROCESS_ENV).
+ENV RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 TF_CPU_ALLOCATOR_USE_BFC=true
 # The vocabulary both the model's pipeline and the actions import (tests/rasa/test_images.py checks every
 # module each service imports at start against these COPY lines).
 COPY lexicon lexicon

@@ -4,6 +4,8 @@ PYTHON ?= python3
 # Rasa 3.6.21 needs Python 3.10; pyenv keeps one here, and `python3.10` may also be on PATH.
 PYTHON310 ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10)),$(shell command -v python3.10))
 VENV := .venv
+# TensorFlow's best-fit CPU allocator for every Rasa process these recipes start (bot/launcher.py says why).
+export TF_CPU_ALLOCATOR_USE_BFC ?= true
 RASA_VENV := .venv-rasa
 
 .PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean lock

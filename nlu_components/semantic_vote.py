@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Text
 
 import numpy as np
-import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -85,46 +84,14 @@ def blend(
 ) -> np.ndarray:
     """Weighted mean of DIET's probabilities (by intent name) and each head's (in `intents` order)."""
     total = np.zeros(len(intents))
-    diet_weight = float(weights.get("diet", 0.0))
-    total += diet_weight * np.array([diet.get(name, 0.0) for name in intents])
+    total += weights["diet"] * np.array([diet.get(name, 0.0) for name in intents])
     for name, probabilities in heads.items():
         total += weights[name] * probabilities
-    return total / (diet_weight + sum(weights[name] for name in heads))
-
-
-NGRAMS = "ngrams"  # the opinion read from the featurizers' word and character n-gram counts
+    return total / sum(weights[name] for name in ("diet", *heads))
 
 
 def _encoder_names(config: Dict[Text, Any]) -> List[str]:
-    return [name for name, weight in config["weights"].items() if name in LOADERS and float(weight) > 0]
-
-
-def _head_names(config: Dict[Text, Any]) -> List[str]:
-    """Every opinion this component fits a head for: the n-grams (if weighed) and the encoders."""
-    ngrams = [NGRAMS] if float(config["weights"].get(NGRAMS, 0.0)) > 0 else []
-    return ngrams + _encoder_names(config)
-
-
-def _uses_diet(config: Dict[Text, Any]) -> bool:
-    return float(config["weights"].get("diet", 0.0)) > 0
-
-
-def ngram_features(messages: List[Message], scaling: str) -> scipy.sparse.csr_matrix:
-    """One row per message: the sentence-level sparse features of its text (every sparse featurizer's,
-    side by side: Rasa combines them), each row scaled to unit length with `l2` so a long message does not
-    speak louder than a short one."""
-    rows = []
-    for message in messages:
-        sentence = message.get_sparse_features(TEXT)[1]
-        rows.append(scipy.sparse.csr_matrix(sentence.features) if sentence is not None else None)
-    width = max((row.shape[1] for row in rows if row is not None), default=0)
-    matrix = scipy.sparse.vstack(
-        [row if row is not None else scipy.sparse.csr_matrix((1, width)) for row in rows], format="csr"
-    ).astype(np.float32)
-    if scaling == "l2":
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
-        matrix = scipy.sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix
-    return scipy.sparse.csr_matrix(matrix, dtype=np.float32)
+    return [name for name, weight in config["weights"].items() if name != "diet" and float(weight) > 0]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -134,12 +101,7 @@ class SemanticVote(GraphComponent):
         # `weights`: each opinion's share of the blend. `C`: each encoder's inverse regularisation strength.
         # Both chosen on 5-fold cross-validation of our own data (config.yml says with what result).
         # Rasa merges a nested option into these defaults: to drop an encoder, give it weight 0.
-        # `ngram_scaling`: `l2` (rows of unit length) or `counts` (the featurizers' counts as they are).
-        return {
-            "weights": {"diet": 1.0, "use": 1.0, "e5": 1.0},
-            "C": {"use": 30.0, "e5": 100.0},
-            "ngram_scaling": "l2",
-        }
+        return {"weights": {"diet": 1.0, "use": 1.0, "e5": 1.0}, "C": {"use": 30.0, "e5": 100.0}}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -182,15 +144,12 @@ class SemanticVote(GraphComponent):
         execution_context: ExecutionContext,
     ) -> SemanticVote:
         weights = config["weights"]
-        known = {"diet", NGRAMS, *LOADERS}
-        wrong = [name for name in weights if name not in known]
-        wrong += [name for name in _head_names(config) if name not in config["C"]]
+        wrong = [name for name in _encoder_names(config) if name not in LOADERS or name not in config["C"]]
         negative = [name for name, weight in weights.items() if float(weight) < 0]
-        scaling_wrong = config.get("ngram_scaling", "l2") not in ("l2", "counts")
-        if wrong or negative or scaling_wrong or sum(float(w) for w in weights.values()) <= 0:
+        if wrong or negative or "diet" not in weights or sum(float(w) for w in weights.values()) <= 0:
             raise ValueError(
-                f"SemanticVote needs non-negative weights for {sorted(known)}, not all zero, a C for each "
-                f"head it fits and ngram_scaling l2 or counts; wrong: {wrong + negative}"
+                f"SemanticVote needs non-negative weights for 'diet' and the encoders {sorted(LOADERS)}, "
+                f"not all zero, and a C for each encoder it uses; wrong: {wrong + negative}"
             )
         return cls(config, model_storage, resource, [], {})
 
@@ -211,7 +170,7 @@ class SemanticVote(GraphComponent):
                     intents = [str(name) for name in stored["intents"]]
                     heads = {
                         name: LinearHead(stored[f"{name}_coef"], stored[f"{name}_intercept"])
-                        for name in _head_names(config)
+                        for name in _encoder_names(config)
                     }
         except (ValueError, FileNotFoundError) as error:
             # Rasa's read_from raises ValueError for a resource that was never written: trained on fewer than
@@ -229,14 +188,11 @@ class SemanticVote(GraphComponent):
         if len(self._intents) < 2:
             return self._resource
         texts = [str(m.get(TEXT)) for m in examples]
-        vectors: Dict[str, Any] = {
-            name: encode_cached(name, encode, texts) for name, encode in self._encoders.items()
-        }
-        if NGRAMS in _head_names(self._config):
-            vectors[NGRAMS] = ngram_features(examples, self._config.get("ngram_scaling", "l2"))
+        # Remembered between trainings (encoders.encode_cached): a retrain re-encodes only new examples.
+        vectors = {name: encode_cached(name, encode, texts) for name, encode in self._encoders.items()}
         self._heads = {
             name: fit_head(vectors[name], labels, self._intents, float(self._config["C"][name]))
-            for name in _head_names(self._config)
+            for name in _encoder_names(self._config)
         }
         arrays: Dict[str, np.ndarray] = {"intents": np.array(self._intents)}
         for name, head in self._heads.items():
@@ -249,12 +205,6 @@ class SemanticVote(GraphComponent):
     def _encode(self, texts: List[str]) -> Dict[str, np.ndarray]:
         return {name: encode_batched(encode, texts) for name, encode in self._encoders.items()}
 
-    def _read(self, message: Message) -> Dict[str, Any]:
-        vectors: Dict[str, Any] = dict(self._encode([str(message.get(TEXT))]))
-        if NGRAMS in self._heads:
-            vectors[NGRAMS] = ngram_features([message], self._config.get("ngram_scaling", "l2"))
-        return vectors
-
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
@@ -262,10 +212,10 @@ class SemanticVote(GraphComponent):
         if not self._heads:
             return messages
         for message in messages:
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            if not message.get(TEXT) or (_uses_diet(self._config) and not ranking):
+            ranking = message.get(INTENT_RANKING_KEY)
+            if not message.get(TEXT) or not ranking:
                 continue
-            vectors = self._read(message)
+            vectors = self._encode([str(message.get(TEXT))])
             heads = {name: head.probabilities(vectors[name])[0] for name, head in self._heads.items()}
             diet = {str(r[INTENT_NAME_KEY]): float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking}
             blended = blend(diet, heads, self._intents, self._config["weights"])

@@ -292,3 +292,36 @@ def test_a_texts_vector_does_not_depend_on_its_batch(name: str, encoders: dict[s
     together = encode_batched(encoders[name], texts)
     alone = np.vstack([encode_batched(encoders[name], [text]) for text in texts])
     assert np.allclose(together, alone, atol=1e-6)
+
+
+def test_the_warm_up_encodes_exactly_the_texts_semantic_vote_trains_on(tmp_path: Path) -> None:
+    """`python -m bot train` fills the vector cache beside `rasa train` (nlu_components/warm_cache.py): a
+    text it got wrong would be encoded twice, and the fresh machine's training would gain nothing."""
+    from rasa.shared.data import get_data_files, is_nlu_file
+
+    from nlu_components.normalizer import NormalizingJiebaTokenizer
+    from nlu_components.warm_cache import encoders_in, training_texts
+
+    root = Path(__file__).parents[2]
+    files = sorted(get_data_files([str(root / "nlu_data")], is_nlu_file))
+    data = TrainingData().merge(*(load_data(file) for file in files))
+    tokenizer = NormalizingJiebaTokenizer(NormalizingJiebaTokenizer.get_default_config(), None, None)  # type: ignore[arg-type]
+    tokenizer.process_training_data(data)
+    trained_on = [str(m.get(TEXT)) for m in data.intent_examples if m.get(TEXT)]
+    assert training_texts(root / "nlu_data") == trained_on
+    assert any(raw != text for raw, text in zip(_raw_texts(files), trained_on, strict=True)), (
+        "no example is changed by normalising: this test no longer shows the warm-up normalises"
+    )
+    assert encoders_in(root / "config.yml") == ["use", "e5"]
+    only_use = tmp_path / "config.yml"
+    only_use.write_text(
+        "pipeline:\n  - name: nlu_components.semantic_vote.SemanticVote\n"
+        "    weights: {diet: 1.0, use: 1.0, e5: 0.0}\n",
+        encoding="utf-8",
+    )
+    assert encoders_in(only_use) == ["use"]
+
+
+def _raw_texts(files: list[str]) -> list[str]:
+    data = TrainingData().merge(*(load_data(file) for file in files))
+    return [str(m.get(TEXT)) for m in data.intent_examples if m.get(TEXT)]

@@ -1,10 +1,11 @@
 """`python -m bot train` records how long the model took, for `make eval` to report."""
 
 import json
+import shutil
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -21,6 +22,7 @@ def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(launcher, "MODEL", folder / "current.tar.gz")
     monkeypatch.setattr(launcher, "MODEL_HASH", folder / "current.sha256")
     monkeypatch.setattr(launcher, "MODEL_TRAINING", folder / "current.training.json")
+    monkeypatch.setenv(launcher.ENCODER_CACHE_ENV, "off")  # no encoder warm-up process beside the fake Rasa
     return folder
 
 
@@ -178,3 +180,55 @@ def test_stage_timings_when_nothing_had_to_be_made() -> None:
         "environments not measured, training 0 s (model current, not retrained), start 30 s; total 31 s"
     )
     assert launcher.StageTimes.since_make_started({launcher.MAKE_STARTED_ENV: "soon"}, now=5.0) is None
+
+
+def test_rasa_processes_get_the_best_fit_allocator_unless_the_operator_says_otherwise() -> None:
+    assert launcher.rasa_env({"PATH": "/bin"})["TF_CPU_ALLOCATOR_USE_BFC"] == "true"
+    assert launcher.rasa_env({"TF_CPU_ALLOCATOR_USE_BFC": "false"})["TF_CPU_ALLOCATOR_USE_BFC"] == "false"
+
+
+def test_training_runs_rasa_with_the_rasa_environment(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, str] = {}
+
+    def fake_run(args: list[str], cwd: Path, check: bool, env: dict[str, str]) -> None:
+        seen.update(env)
+        target = archive(args, cwd)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"model")
+
+    monkeypatch.setattr(launcher.subprocess, "run", fake_run)
+    launcher.train(log=lambda _: None, force=True)
+    assert seen["TF_CPU_ALLOCATOR_USE_BFC"] == "true"
+
+
+class FakeWarmUp:
+    """Stands in for the encoder warm-up process: still running when Rasa finishes, so it must be stopped."""
+
+    started: ClassVar[list["FakeWarmUp"]] = []
+
+    def __init__(self, args: list[str], **kwargs: Any) -> None:
+        self.args = args
+        self.terminated = False
+        FakeWarmUp.started.append(self)
+
+    def poll(self) -> int | None:
+        return 0 if self.terminated else None
+
+    def terminate(self) -> None:
+        self.terminated = True
+
+    def wait(self) -> int:
+        return 0
+
+
+def test_training_warms_the_encoder_cache_beside_rasa_and_stops_the_warm_up_after(
+    calls: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(launcher.ENCODER_CACHE_ENV)
+    monkeypatch.setattr(launcher.subprocess, "Popen", FakeWarmUp)
+    FakeWarmUp.started = []
+    launcher.train(log=lambda _: None, force=True)
+    [warm_up] = FakeWarmUp.started
+    assert warm_up.args[:3] == [shutil.which("nice"), "-n", "19"]
+    assert warm_up.args[4:6] == ["-m", "nlu_components.warm_cache"]
+    assert warm_up.terminated

@@ -37,8 +37,11 @@ CMD ["rasa", "run", "actions", "--actions", "actions", "--port", "5055"]
 FROM rasa-base AS rasa
 COPY config.yml domain.yml endpoints.yml credentials.yml ./
 COPY nlu_components nlu_components
+COPY rasa_server rasa_server
 COPY models/current.tar.gz models/current.tar.gz
 EXPOSE 5005
 USER nobody
+# A citizen's tracker is kept a week after their last message (endpoints.yml, record_exp).
+ENV TRACKER_RETENTION_SECONDS=604800
 # RASA_TOKEN, REDIS_HOST, REDIS_PORT, REDIS_DB_TRACKER and ACTION_ENDPOINT_URL come from the environment.
-CMD ["sh", "-c", "exec rasa run --enable-api --auth-token \"$RASA_TOKEN\" --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml --port 5005"]
+CMD ["sh", "-c", "exec python -m rasa_server run --enable-api --auth-token \"$RASA_TOKEN\" --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml --port 5005"]

@@ -8,7 +8,8 @@ VENV := .venv
 export TF_CPU_ALLOCATOR_USE_BFC ?= true
 RASA_VENV := .venv-rasa
 
-.PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean lock
+.PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean lock \
+	bench bench-quick
 
 # The start time goes to the launcher, which prints how long each stage took (environments, training, start).
 run:
@@ -42,8 +43,8 @@ lock: $(VENV)/.stamp
 	$(VENV)/bin/python scripts/lock.py
 
 lint: $(VENV)/.stamp
-	$(VENV)/bin/ruff check bot tests nlu_components actions lexicon scripts bench
-	$(VENV)/bin/ruff format --check bot tests nlu_components actions lexicon scripts bench
+	$(VENV)/bin/ruff check bot tests nlu_components rasa_server actions lexicon scripts bench
+	$(VENV)/bin/ruff format --check bot tests nlu_components rasa_server actions lexicon scripts bench
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.stamp
@@ -84,6 +85,16 @@ eval-seeds: envs
 eval-compare: envs
 	@test -n "$(BASELINE)" -a -n "$(CANDIDATE)" || { echo "usage: make eval-compare BASELINE=folder CANDIDATE=folder"; exit 2; }
 	$(RASA_VENV)/bin/python scripts/compare_runs.py $(BASELINE) $(CANDIDATE) --out $(CANDIDATE)/compare.json
+
+# Capacity under a WeChat-style rush, with a default `rasa init` and the gateway alone measured in the same
+# run (bench/frontdoor.py). Results: bench/results/latest.json and latest.png.
+bench: envs
+	$(VENV)/bin/python -m bot train
+	$(VENV)/bin/python -m bench.frontdoor
+
+bench-quick: envs
+	$(VENV)/bin/python -m bot train
+	$(VENV)/bin/python -m bench.frontdoor --quick
 
 clean:
 	rm -rf var models reports .pytest_cache .mypy_cache .ruff_cache

@@ -89,7 +89,9 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         log.info("content sections loaded into Redis from %s: %s", settings.content_path, ", ".join(loaded))
     app[CONVERSATIONS] = Conversations(app[REDIS], rules)
     app[CONTRACT] = Contract(
-        MessageStore(app[REDIS]), Waiters(), ContractTiming(budget=settings.reply_budget)
+        MessageStore(app[REDIS]),
+        Waiters(),
+        ContractTiming(budget=settings.reply_budget, admit_wait=settings.admit_wait),
     )
     app[AGENTS] = AgentStore(app[REDIS])
     timezone = ZoneInfo(settings.timezone)

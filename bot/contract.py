@@ -8,6 +8,11 @@
 4. The last delivery that would still miss makes the message `deferred` and replies `success`: the answer
    goes through the outbox when it is ready.
 5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
+6. Admission: when the first delivery finds the inbox so far behind that the oldest message no worker has
+   taken yet has waited `admit_wait` seconds, the answer cannot come in time. The message is deferred at
+   once and the delivery replies `success` without waiting: one short delivery instead of three held
+   ones, so a rush beyond what Rasa answers costs the gateway little and every push is still acknowledged
+   within WeChat's 5 s. The answer follows through the outbox.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class ContractTiming:
     deliveries: int = 3  # WeChat delivers a message at most this many times
     poll: float = 0.1  # how often a waiting delivery looks for an answer finished by another process
     sweep_after: float = 30.0  # WeChat's retry window (about 15 s) has surely closed by then
+    admit_wait: float = 3.0  # a queue this far behind defers a new message at once (step 6)
 
 
 class Waiters:
@@ -72,6 +78,10 @@ class Contract:
         accepted = await self._store.accept(
             dedupe_key, openid, payload, sweep_at=time.time() + self.timing.sweep_after
         )
+        if accepted.delivery == 1 and accepted.queue_wait >= self.timing.admit_wait:
+            await self._store.defer(dedupe_key)
+            log.debug("message %s deferred on arrival: inbox %.1f s behind", dedupe_key, accepted.queue_wait)
+            return None
         texts = await self._wait(dedupe_key, arrived + self.timing.budget)
         if texts is not None:
             return texts

@@ -41,6 +41,7 @@ TRAINING_INPUTS = (
     "requirements/rasa.lock",
 )
 TRACKER_DB = 1  # Rasa's tracker and lock stores live in their own Redis database
+TRACKER_RETENTION_SECONDS = 7 * 86400  # a citizen's tracker outlives their last message by a week
 ENCODER_CACHE_ENV = "FRONT_DOOR_ENCODER_CACHE"  # nlu_components.encoders.CACHE_ENV (that package needs Rasa)
 
 
@@ -288,6 +289,8 @@ class Launcher:
             "REDIS_HOST": parsed.hostname or "127.0.0.1",
             "REDIS_PORT": str(parsed.port or 6379),
             "REDIS_DB_TRACKER": str(TRACKER_DB),
+            "TRACKER_RETENTION_SECONDS": self.env.get("TRACKER_RETENTION_SECONDS")
+            or str(TRACKER_RETENTION_SECONDS),
             "RASA_TOKEN": rasa_token,
         }
         if parsed.password:
@@ -310,7 +313,9 @@ class Launcher:
             ),
             Service(
                 "rasa",
-                [str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", rasa_token,
+                # Rasa's own `rasa run`, with the parse cache installed (rasa_server/).
+                [str(RASA_BIN / "python"), "-m", "rasa_server", "run", "--enable-api",
+                 "--auth-token", rasa_token,
                  "--model", str(MODEL), "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml", "--port", str(self.ports.rasa),
                  "--interface", "127.0.0.1"],

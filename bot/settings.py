@@ -48,6 +48,7 @@ class Settings:
     environment: str = "production"
     rasa_timeout: float = 30.0  # the inbox worker's wait for Rasa; citizens wait only `reply_budget`
     reply_budget: float = 4.5  # seconds a delivery waits for the answer; WeChat gives up at 5
+    admit_wait: float = 3.0  # inbox this many seconds behind: new messages get `success` and the outbox
     timestamp_tolerance: float = 300.0  # pushes signed longer ago than this are refused
     wechat_stable_token: bool = False  # fetch tokens with /cgi-bin/stable_token
     menu_path: Path = Path("content/menu.yml")
@@ -133,6 +134,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         environment=environment,
         rasa_timeout=_float(source, "RASA_TIMEOUT", 30.0),
         reply_budget=_float(source, "REPLY_BUDGET", 4.5),
+        admit_wait=_float(source, "ADMIT_WAIT", 3.0),
         timestamp_tolerance=_float(source, "WECHAT_TIMESTAMP_TOLERANCE", 300.0),
         wechat_stable_token=source.get("WECHAT_STABLE_TOKEN", "").lower() in ("1", "true", "yes"),
         menu_path=Path(source.get("MENU_PATH") or "content/menu.yml"),

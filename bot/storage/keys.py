@@ -29,6 +29,11 @@ def inbox() -> str:
     return f"{PREFIX}:inbox"
 
 
+def inbox_group() -> str:
+    """The inbox workers' consumer group: one for all gateways, so each message is worked once."""
+    return "gateway"
+
+
 def outbox() -> str:
     """Stream of customer-service sends; worked by every gateway's outbox sender."""
     return f"{PREFIX}:outbox"

@@ -22,17 +22,46 @@ import redis.asyncio as aioredis
 
 from bot.storage import keys
 
-# KEYS: message hash, inbox stream, expiry zset. ARGV: payload, now, ttl, dedupe key, sweep-at, openid
-_ACCEPT = """
+# How long the oldest message no inbox worker has taken yet has been waiting, in ms (0: none waits). The
+# inbox holds only unfinished work (workers delete what they finish), and an entry's id is its arrival time.
+# KEYS[2]: inbox stream. ARGV[2]: now (s), ARGV[7]: the workers' consumer group
+_QUEUE_WAIT = """
+local function queue_wait_ms()
+  local groups = redis.pcall('XINFO', 'GROUPS', KEYS[2])
+  if type(groups) ~= 'table' or groups.err then return 0 end
+  for _, group in ipairs(groups) do
+    local name, last = nil, nil
+    for i = 1, #group, 2 do
+      if group[i] == 'name' then name = group[i + 1] end
+      if group[i] == 'last-delivered-id' then last = group[i + 1] end
+    end
+    if name == ARGV[7] and last then
+      local first = redis.call('XRANGE', KEYS[2], '(' .. last, '+', 'COUNT', 1)
+      if #first == 0 then return 0 end
+      local arrived = tonumber(string.match(first[1][1], '^(%d+)'))
+      return math.max(0, math.floor(tonumber(ARGV[2]) * 1000) - arrived)
+    end
+  end
+  return 0
+end
+"""
+
+# KEYS: message hash, inbox stream, expiry zset. ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group
+_ACCEPT = (
+    _QUEUE_WAIT
+    + """
 local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+local waited = 0
 if deliveries == 1 then
+  waited = queue_wait_ms()
   redis.call('HSET', KEYS[1], 'state', 'pending', 'created', ARGV[2], 'openid', ARGV[6])
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
   redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1])
   redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[4])
 end
-return {deliveries, redis.call('HGET', KEYS[1], 'state')}
+return {deliveries, redis.call('HGET', KEYS[1], 'state'), waited}
 """
+)
 
 # Puts each text of `texts` (a JSON list) on the outbox. Shared by the scripts below.
 _ENQUEUE = """
@@ -101,6 +130,7 @@ return state or 'missing'
 class Accepted:
     delivery: int  # 1 for the first delivery of this message
     state: str
+    queue_wait: float = 0.0  # on the first delivery: how long the oldest message not yet taken has waited (s)
 
 
 class MessageStore:
@@ -127,9 +157,10 @@ class MessageStore:
                 dedupe_key,
                 sweep_at,
                 openid,
+                keys.inbox_group(),
             ],
         )
-        return Accepted(delivery=int(result[0]), state=str(result[1]))
+        return Accepted(delivery=int(result[0]), state=str(result[1]), queue_wait=int(result[2]) / 1000)
 
     async def finish(self, dedupe_key: str, texts: list[str]) -> str:
         """Store the answer; a deferred message's answer goes straight to the outbox."""

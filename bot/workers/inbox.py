@@ -22,7 +22,7 @@ from bot.storage.streams import claim_abandoned, ensure_group, read_new
 from bot.workers.tasks import TaskSet
 
 log = logging.getLogger(__name__)
-GROUP = "gateway"
+GROUP = keys.inbox_group()
 # (openid, text, is_event, dedupe key) -> the answer's texts; the help desk's `answer`
 Answer = Callable[[str, str, bool, str], Awaitable[list[str]]]
 
@@ -89,7 +89,16 @@ class InboxWorker:
                 payload["openid"], payload["text"], bool(payload.get("is_event")), dedupe_key
             )
             await self._store.finish(dedupe_key, texts)
-            await self._client.xack(keys.inbox(), GROUP, entry_id)
+            await self._done(entry_id)
             self._on_finished(dedupe_key)
         finally:
             self._slots.release()
+
+    async def _done(self, entry_id: str) -> None:
+        # Deleted, not only acknowledged: the inbox holds the work still to do and nothing else, so it
+        # stays as small as the backlog. The answered message lives on in the message hash (for its TTL)
+        # and in Rasa's tracker (for TRACKER_RETENTION_SECONDS).
+        pipe = self._client.pipeline(transaction=True)
+        pipe.xack(keys.inbox(), GROUP, entry_id)
+        pipe.xdel(keys.inbox(), entry_id)
+        await pipe.execute()

@@ -98,3 +98,33 @@ async def test_two_gateway_processes_sharing_redis_answer_once(
     assert "预约" in third[1]
     assert world.proxy.messages[citizen.openid] == 1
     assert [s for s in world.fake.sends if s["touser"] == citizen.openid] == []
+
+
+async def test_a_queue_too_far_behind_acknowledges_at_once_and_answers_through_the_outbox(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """Admission: 18 slow messages fill the inbox worker's 16 places, so two wait; a message arriving when
+    the oldest of those has waited over ADMIT_WAIT gets `success` on its first delivery, without being
+    held, and its answer comes once through the outbox. The messages already waiting are all answered."""
+    world.proxy.delay = 6.0
+    async with world.gateway(ADMIT_WAIT="1") as url:
+        crowd = [world.citizen(url) for _ in range(18)]
+        waiting = [
+            asyncio.create_task(c.deliver(http, text_push(c.openid, c.account, BOOKING))) for c in crowd
+        ]
+        await asyncio.sleep(1.5)
+        late = world.citizen(url)
+        started = asyncio.get_running_loop().time()
+        delivery = await late.deliver(http, text_push(late.openid, late.account, BOOKING))
+        elapsed = asyncio.get_running_loop().time() - started
+        assert delivery.statuses == [200] and delivery.reply is None, delivery
+        assert elapsed < 2.0, elapsed  # not held for a retry: acknowledged at once
+        sends = await world.sends_to(late.openid, 1, timeout=30)
+        earlier = await asyncio.gather(*waiting)
+        await asyncio.sleep(1)
+        sends = [s for s in world.fake.sends if s["touser"] == late.openid]
+    assert len(sends) == 1 and "预约" in sends[0]["content"]
+    assert world.proxy.messages[late.openid] == 1
+    for citizen, got in zip(crowd, earlier, strict=True):
+        answered = got.reply is not None or [s for s in world.fake.sends if s["touser"] == citizen.openid]
+        assert answered, (citizen.openid, got)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlparse
 
 import aiohttp
 import redis.asyncio as aioredis
 
-from bot.launcher import TRACKER_DB, Launcher
+from bot.launcher import TRACKER_DB, TRACKER_RETENTION_SECONDS, Launcher
 from bot.storage import keys
 from bot.wechat.simulator import WeChatSimulator, signed_query, text_push
 
@@ -90,12 +92,35 @@ async def test_rasa_keeps_its_tracker_in_redis(
 ) -> None:
     sim = citizen(stack, wechat_token)
     await sim.send_text(http, "你好")
-    client = aioredis.Redis.from_url(stack.redis_url, db=TRACKER_DB)
+    # The database in the URL's path wins over a `db` argument: name Rasa's database in the URL itself.
+    client = aioredis.Redis.from_url(urlparse(stack.redis_url)._replace(path=f"/{TRACKER_DB}").geturl())
     try:
-        keys = [k.decode() async for k in client.scan_iter(match=f"*{sim.openid}*")]
+        found = [k.decode() async for k in client.scan_iter(match=f"*tracker*{sim.openid}*")]
+        expiry = [await client.ttl(k) for k in found]
     finally:
         await client.aclose()
-    assert keys, "Rasa's RedisTrackerStore should hold this citizen's tracker"
+    assert found, "Rasa's RedisTrackerStore should hold this citizen's tracker"
+    # Kept for the retention the launcher sets (a week), renewed by each message: not forever (-1).
+    assert all(TRACKER_RETENTION_SECONDS - 60 < ttl <= TRACKER_RETENTION_SECONDS for ttl in expiry), expiry
+
+
+async def test_answered_messages_leave_the_inbox(
+    stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
+) -> None:
+    sim = citizen(stack, wechat_token)
+    for text in ("你好", "口罩怎么预约"):
+        assert await sim.send_text(http, text)
+    client = aioredis.Redis.from_url(stack.redis_url)
+    try:
+        for _ in range(20):  # the worker deletes the entry just after storing the answer: allow a moment
+            mine = [e for e in await client.xrange(keys.inbox()) if sim.openid in str(e)]
+            if not mine:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await client.aclose()
+    # The inbox holds only work not yet done: answered messages are deleted, so it does not grow.
+    assert not mine, mine
 
 
 async def test_a_published_change_shows_in_the_next_answer_without_retraining(

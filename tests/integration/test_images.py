@@ -32,21 +32,33 @@ def cmd_files(target: str) -> list[str]:
     return [w.strip("\"'") for w in words if w.endswith((".yml", ".yaml", ".tar.gz"))]
 
 
+def cmd_module(target: str) -> str | None:
+    """The module the target's CMD runs with `python -m`, if it does."""
+    words = " ".join(images.parse()[target].cmd).split()
+    return words[words.index("-m") + 1] if "-m" in words else None
+
+
 def test_the_rasa_image_loads_its_model_and_parses(tmp_path: Path) -> None:
     assert MODEL.exists(), "make test trains the model before the integration tests"
     workdir = staged("rasa", tmp_path)
     for name in cmd_files("rasa"):
         assert (workdir / name).is_file(), f"the rasa image's CMD names {name}, which no COPY line carries"
+    module = cmd_module("rasa")
     code = (
-        "import asyncio\n"
+        (f"import {module}\n" if module else "") + "import asyncio\n"
         "from rasa.core.agent import Agent\n"
         "agent = Agent.load('models/current.tar.gz')\n"
+        "from rasa_server import parse_cache\n"
+        "cache = parse_cache.install(100)\n"
         "result = asyncio.run(agent.parse_message('口罩在哪里预约'))\n"
-        "print('INTENT=' + result['intent']['name'])\n" + images.LOCAL_MODULES_CODE
+        "again = asyncio.run(agent.parse_message('口罩在哪里预约'))\n"
+        "print('INTENT=' + result['intent']['name'])\n"
+        "print('CACHED=' + str(again == result and cache.hits == 1))\n" + images.LOCAL_MODULES_CODE
     )
     done = images.run_in_image(RASA_PYTHON, workdir, code)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "INTENT=ask_mask_booking" in done.stdout
+    assert "CACHED=True" in done.stdout  # the second parse of the text came from the cache, unchanged
     loaded = images.local_modules(done.stdout)
     assert "nlu_components.arbiter" in loaded and "lexicon.cues" in loaded, loaded
 

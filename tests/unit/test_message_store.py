@@ -74,3 +74,21 @@ async def test_replied_messages_are_not_sent_again_by_the_sweeper(client: aiored
     assert await store.due_for_sweep(time.time()) == ["msg:5"]
     assert await store.defer("msg:5") == "replied"
     assert await outbox_texts(client) == []
+
+
+async def test_queue_wait_is_the_age_of_the_oldest_message_no_worker_has_taken(
+    client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = MessageStore(client)
+    assert (await store.accept("msg:w0", "o", {}, sweep_at=time.time() + 30)).queue_wait == 0.0  # no group
+    await client.xgroup_create(keys.inbox(), keys.inbox_group(), id="0")
+    await client.xreadgroup(keys.inbox_group(), "worker", {keys.inbox(): ">"}, count=1)  # taken: not waiting
+    await store.accept("msg:w1", "o", {}, sweep_at=time.time() + 30)
+    later = await store.accept("msg:w2", "o", {}, sweep_at=time.time() + 30)
+    assert 0.0 <= later.queue_wait < 1.0  # msg:w1 waits, but only just
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 4.0)  # four seconds on, msg:w1 is still not taken
+    ahead = await store.accept("msg:w3", "o", {}, sweep_at=now + 30)
+    assert 3.5 < ahead.queue_wait < 5.0
+    second_delivery = await store.accept("msg:w3", "o", {}, sweep_at=now + 30)
+    assert second_delivery.queue_wait == 0.0  # only a first delivery asks

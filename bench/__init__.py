@@ -1,0 +1,1 @@
+"""Benchmarks: load generators and measurements. Results under bench/results/."""

@@ -1,0 +1,144 @@
+"""What happened to every push of a load step, read from the gateway's own records and WeChat's API fake.
+
+The load generator knows what each delivery got back; whether a deferred answer reached the citizen, and
+whether any answer reached them twice, is in Redis (one hash per message, `bot/storage/messages.py`) and in
+the sends the local WeChat API recorded. A step is drained first: the benchmark waits until no message is
+still waiting for Rasa or for the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from bench.wechat_load import CUT_OFF, PushResult
+from bot.storage import keys
+
+UNFINISHED = ("pending", "answered", "deferred")  # Rasa has not answered, or nobody took the answer yet
+
+
+@dataclass(frozen=True)
+class Messages:
+    """The gateway's record of every message of a step, by dedupe key."""
+
+    states: dict[str, str]
+    outbox_texts: int  # texts the contract put on the outbox: a deferred answer's, a passive one's extras
+
+
+async def read_messages(client: aioredis.Redis) -> Messages:
+    states: dict[str, str] = {}
+    outbox_texts = 0
+    prefix = keys.message("")
+    async for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        name = key.decode() if isinstance(key, bytes) else str(key)
+        if name == keys.message_expiry():
+            continue
+        fields = await client.hgetall(name)
+        decoded = {
+            (k.decode() if isinstance(k, bytes) else str(k)): (v.decode() if isinstance(v, bytes) else str(v))
+            for k, v in fields.items()
+        }
+        state = decoded.get("state", "missing")
+        states[name.removeprefix(prefix)] = state
+        answer = json.loads(decoded.get("answer") or "[]")
+        if state == "sent":
+            outbox_texts += len(answer)
+        elif state == "replied":
+            outbox_texts += max(0, len(answer) - 1)
+    return Messages(states, outbox_texts)
+
+
+async def forget_messages(client: aioredis.Redis) -> None:
+    """Start a step with no message records of the previous one (their answers are all accounted for)."""
+    prefix = keys.message("")
+    batch: list[Any] = []
+    async for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        name = key.decode() if isinstance(key, bytes) else str(key)
+        if name != keys.message_expiry():
+            batch.append(key)
+        if len(batch) >= 500:
+            await client.delete(*batch)
+            batch = []
+    if batch:
+        await client.delete(*batch)
+
+
+async def outbox_backlog(client: aioredis.Redis) -> int:
+    """Outbox entries not yet sent and acknowledged (unread, pending or waiting for a retry)."""
+    backlog = 0
+    try:
+        for group in await client.xinfo_groups(keys.outbox()):
+            lag = group.get("lag") if isinstance(group, dict) else None
+            pending = group.get("pending", 0) if isinstance(group, dict) else 0
+            backlog += int(lag or 0) + int(pending or 0)
+    except aioredis.ResponseError:
+        backlog = int(await client.xlen(keys.outbox()))
+    return backlog + int(await client.zcard(keys.outbox_delayed()))
+
+
+async def sends_count(session: aiohttp.ClientSession, api_url: str) -> int:
+    async with session.get(f"{api_url}/_fake/sends") as response:
+        return len(await response.json())
+
+
+async def drain(client: aioredis.Redis, session: aiohttp.ClientSession, api_url: str, limit: float) -> float:
+    """Wait until every message is answered and the outbox is empty; returns how long it took (or `limit`)."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        messages = await read_messages(client)
+        unfinished = sum(state in UNFINISHED for state in messages.states.values())
+        if unfinished == 0 and await outbox_backlog(client) == 0:
+            return time.monotonic() - started
+        await asyncio.sleep(1.0)
+    return limit
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summarise(
+    rate: float, results: list[PushResult], messages: Messages, sends: int, drained: float
+) -> dict[str, Any]:
+    """One step's figures. `lost`: a text push whose answer never reached the citizen, neither passively nor
+    through the outbox. `duplicate_answers`: sends beyond the texts the contract put on the outbox."""
+    passive = [r for r in results if r.outcome == "passive"]
+    acked = [r for r in results if r.outcome != "failed"]
+    texts = [r for r in results if r.msg_id]
+    answered_states = ("replied", "sent")
+    # The gateway keys a text message by its MsgId (bot/wechat/inbound.py, Inbound.dedupe_key).
+    lost = sum(1 for r in texts if messages.states.get(f"msg:{r.msg_id}") not in answered_states)
+    latencies = [r.latency * 1000 for r in passive]
+    return {
+        "offered_per_s": rate,
+        "pushes": len(results),
+        "passive": len(passive),
+        "success_then_outbox": sum(r.outcome == "success" for r in results),
+        "failed": len(results) - len(acked),
+        "acked_within_5s_pct": round(100 * len(acked) / max(1, len(results)), 2),
+        "first_delivery_pct": round(
+            100 * sum(r.deliveries == 1 and r.outcome != "failed" for r in results) / max(1, len(results)), 2
+        ),
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0,
+        "passive_within_cut_off_pct": round(
+            100 * sum(r.latency <= CUT_OFF for r in passive) / max(1, len(results)), 2
+        ),
+        "lost": lost,
+        "outbox_texts_expected": messages.outbox_texts,
+        "outbox_sends": sends,
+        "duplicate_answers": max(0, sends - messages.outbox_texts),
+        "undelivered_outbox_texts": max(0, messages.outbox_texts - sends),
+        "drain_seconds": round(drained, 1),
+    }

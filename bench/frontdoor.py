@@ -1,0 +1,224 @@
+"""The capacity benchmark (issue 19): the front door under an open-loop WeChat rush, with baselines measured
+in the same run. Run in the gateway environment:
+
+    .venv/bin/python -m bench.frontdoor            # make bench: every step, about 25 minutes
+    .venv/bin/python -m bench.frontdoor --quick    # make bench-quick: under 4 minutes
+
+1. The whole system as `make run` starts it (embedded Redis, Rasa with the trained model, the action
+   server, the gateway, the local WeChat API), each process on its own ports under var/bench. Pushes from
+   2,000 citizens (a fifth in safe mode) at stepped offered rates, each for `--seconds`, WeChat's way (a 5 s
+   cut-off, three deliveries), with complaint forms and handoffs mixed in; after each step the benchmark
+   waits for every deferred answer to be sent and reads what became of every message (bench/accounting.py).
+2. The gateway alone: the same pushes against a stand-in for Rasa that answers at once
+   (bench/instant_rasa.py).
+3. A default `rasa init` project at its REST channel (bench/rasa_init.py), the same message mix.
+
+`bench/results/latest.json` gets every step and the headline figures; `bench/results/latest.png` plots latency
+and acknowledgement against offered load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from bench import catalog
+from bench.accounting import drain, forget_messages, read_messages, sends_count, summarise
+from bench.wechat_load import Account, Citizens, OpenLoop, Step
+from bot.launcher import ROOT, Launcher, Ports
+from bot.settings import DEVELOPMENT_DEFAULTS
+from bot.storage.embedded import free_port
+
+RESULTS = ROOT / "bench" / "results"
+CITIZENS = 2000
+SAFE_SHARE = 0.2
+P99_LIMIT_MS = 1000.0
+
+
+def rss_mb(pid: int | None) -> float:
+    """Resident memory of a process and its children (Rasa may fork), from /proc."""
+    if pid is None:
+        return 0.0
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            found += [int(child), *_children(int(child))]
+    except OSError:
+        pass
+    return found
+
+
+def sustainable(steps: list[dict[str, Any]]) -> float:
+    """The highest offered rate with every push acknowledged in time, every passive answer's p99 under 1 s,
+    nothing lost and nothing answered twice (and every lower step too: a rate above a failing one does not
+    count)."""
+    best = 0.0
+    for step in sorted(steps, key=lambda s: s["offered_per_s"]):
+        ok = (
+            step["failed"] == 0
+            and step["p99_ms"] < P99_LIMIT_MS
+            and step["lost"] == 0
+            and step["duplicate_answers"] == 0
+            and step["success_then_outbox"] == 0
+        )
+        if not ok:
+            break
+        best = step["offered_per_s"]
+    return best
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+    }
+
+
+async def run_steps(
+    url: str, api_url: str, redis_url: str, rates: list[float], seconds: float, seed: int
+) -> list[dict[str, Any]]:
+    account = Account(
+        url=url, token=DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"], appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"],
+        aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
+    )  # fmt: skip
+    citizens = Citizens(account, CITIZENS, SAFE_SHARE, seed)
+    messages = catalog.messages()
+    client = aioredis.Redis.from_url(redis_url)
+    connector = aiohttp.TCPConnector(limit=0)
+    steps: list[dict[str, Any]] = []
+    async with aiohttp.ClientSession(connector=connector) as session:
+        try:
+            for number, rate in enumerate(rates):
+                await forget_messages(client)
+                sends_before = await sends_count(session, api_url)
+                loop = OpenLoop(citizens, messages, seed=seed + number)
+                step = await loop.run(session, Step(rate=rate, seconds=seconds))
+                drained = await drain(client, session, api_url, limit=90.0)
+                summary = summarise(
+                    rate, step.results, await read_messages(client),
+                    await sends_count(session, api_url) - sends_before, drained,
+                )  # fmt: skip
+                summary["repeat_share"] = round(
+                    catalog.repeat_share([_as_message(r) for r in step.results]), 3
+                )
+                steps.append(summary)
+                print(json.dumps(summary, ensure_ascii=False), flush=True)
+        finally:
+            await client.aclose()
+    return steps
+
+
+def _as_message(result: Any) -> catalog.Message:
+    return catalog.Message(result.kind, result.body, 1.0)
+
+
+def start_stack(var_dir: Path) -> Launcher:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "RASA_URL", "WECHAT_APPID", "WECHAT_API_BASE")
+    }
+    launcher = Launcher(
+        ports=Ports(gateway=free_port(), rasa=free_port(), actions=free_port(), redis=free_port(),
+                    wechat_api=free_port()),
+        var_dir=var_dir, env=env | {"BOT_ENV": "development"},
+    )  # fmt: skip
+    launcher.start()
+    return launcher
+
+
+def pid_of(launcher: Launcher, name: str) -> int | None:
+    for service in launcher.services:
+        if service.name == name and service.process is not None:
+            return service.process.pid
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter steps: under 4 minutes")
+    parser.add_argument("--rates", type=float, nargs="*", help="offered pushes per second, one step each")
+    parser.add_argument("--seconds", type=float, help="length of each step")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--skip-baselines", action="store_true")
+    args = parser.parse_args()
+    rates = args.rates or ([10, 20, 40] if args.quick else [5, 10, 15, 20, 30, 50, 100, 150])
+    seconds = args.seconds or (20.0 if args.quick else 60.0)
+    started = time.time()
+    result: dict[str, Any] = {
+        "machine": machine(), "citizens": CITIZENS, "safe_mode_share": SAFE_SHARE, "step_seconds": seconds,
+        "catalog_distinct_messages": len(catalog.messages()),
+    }  # fmt: skip
+    launcher = start_stack(ROOT / "var" / "bench" / "frontdoor")
+    try:
+        steps = asyncio.run(
+            run_steps(f"{launcher.gateway_url}/wechat", launcher.wechat_api_url, launcher.redis_url, rates,
+                      seconds, seed=12315)
+        )  # fmt: skip
+        result["gateway_rss_mb"] = rss_mb(pid_of(launcher, "gateway"))
+        result["rasa_rss_mb"] = rss_mb(pid_of(launcher, "rasa"))
+        result["actions_rss_mb"] = rss_mb(pid_of(launcher, "actions"))
+    finally:
+        launcher.stop()
+    result["frontdoor_steps"] = steps
+    result["frontdoor_msgs_per_s"] = sustainable(steps)
+    if not args.skip_baselines:
+        from bench import instant_rasa, rasa_init
+
+        result |= instant_rasa.measure(ROOT / "var" / "bench" / "gateway-only", quick=args.quick)
+        result |= rasa_init.measure(ROOT / "var" / "bench" / "rasa-init", rates, seconds)
+        init = float(result.get("rasa_init_msgs_per_s") or 0.0)
+        result["ratio"] = round(result["frontdoor_msgs_per_s"] / init, 2) if init else None
+    overall = [s for s in steps]
+    result["acked_within_5s_pct"] = min((s["acked_within_5s_pct"] for s in overall), default=0.0)
+    at_best = [s for s in steps if s["offered_per_s"] == result["frontdoor_msgs_per_s"]] or steps[:1]
+    result["p50_ms"] = at_best[0]["p50_ms"] if at_best else None
+    result["p99_ms"] = at_best[0]["p99_ms"] if at_best else None
+    result["lost"] = sum(s["lost"] for s in steps)
+    result["duplicate_answers"] = sum(s["duplicate_answers"] for s in steps)
+    result["seconds"] = round(time.time() - started)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    try:
+        from bench.chart import plot
+
+        plot(result, args.out.with_suffix(".png"))
+    except ImportError as exc:  # matplotlib lives in the gateway environment; say so rather than fail the run
+        print(f"no chart: {exc}")
+    print(
+        json.dumps({k: v for k, v in result.items() if not isinstance(v, list)}, ensure_ascii=False, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The gateway alone: what it carries when Rasa answers at once (a baseline for bench/frontdoor.py).
+
+A stand-in for Rasa's HTTP API (`--serve PORT`, its own process) answers every REST message immediately with
+one text and serves /status and the tracker routes the gateway calls. The gateway, an embedded Redis and the
+local WeChat API are real, each its own process, as in `make run`. The same WeChat-style open loop offers
+pushes at rising rates; the load generator shares the 2 cores with them, so the figure is a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.launcher import ROOT
+from bot.settings import DEVELOPMENT_DEFAULTS
+from bot.storage.embedded import EmbeddedRedis, free_port
+
+ANSWER = [{"recipient_id": "x", "text": "口罩预约办理方式：请在本公众号菜单“口罩服务”进入预约页面。"}]
+
+
+def app() -> web.Application:
+    async def rest(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response(ANSWER)
+
+    async def status(_request: web.Request) -> web.Response:
+        return web.json_response({"model_file": "instant.tar.gz", "model_id": "instant"})
+
+    async def tracker(_request: web.Request) -> web.Response:
+        return web.json_response({"events": []})
+
+    application = web.Application()
+    application.router.add_post("/webhooks/rest/webhook", rest)
+    application.router.add_get("/status", status)
+    application.router.add_get("/conversations/{sender}/tracker", tracker)
+    application.router.add_post("/conversations/{sender}/tracker/events", tracker)
+    return application
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready")
+
+
+def measure(var_dir: Path, quick: bool) -> dict[str, Any]:
+    from bench.frontdoor import rss_mb, run_steps, sustainable
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    rates = [200, 400, 800] if quick else [250, 500, 1000, 1500, 2000, 3000]
+    seconds = 5.0 if quick else 10.0
+    redis = EmbeddedRedis(var_dir / "redis", appendonly=False)
+    redis.start()
+    rasa_port, api_port, gateway_port = free_port(), free_port(), free_port()
+    env = dict(os.environ) | {
+        "BOT_ENV": "development", "REDIS_URL": redis.url, "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "WECHAT_API_BASE": f"http://127.0.0.1:{api_port}", "BOT_PORT": str(gateway_port),
+        "BOT_HOST": "127.0.0.1", "BOT_VAR_DIR": str(var_dir),
+        "RASA_TOKEN": DEVELOPMENT_DEFAULTS["RASA_TOKEN"],
+    }  # fmt: skip
+    processes: list[subprocess.Popen[bytes]] = []
+    log = (var_dir / "processes.log").open("ab")
+    try:
+        for args in (
+            [sys.executable, "-m", "bench.instant_rasa", "--serve", str(rasa_port)],
+            [sys.executable, "-m", "bot.dev.wechat_api", "--port", str(api_port)],
+            [sys.executable, "-m", "bot", "serve"],
+        ):
+            processes.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        _wait(f"http://127.0.0.1:{rasa_port}/status", processes[0])
+        _wait(f"http://127.0.0.1:{api_port}/_fake/stats", processes[1])
+        _wait(f"http://127.0.0.1:{gateway_port}/healthz", processes[2])
+        steps = asyncio.run(
+            run_steps(f"http://127.0.0.1:{gateway_port}/wechat", f"http://127.0.0.1:{api_port}", redis.url,
+                      rates, seconds, seed=2020)
+        )  # fmt: skip
+        gateway_rss = rss_mb(processes[2].pid)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        redis.stop()
+        log.close()
+    return {
+        "gateway_only_steps": steps,
+        "gateway_only_msgs_per_s": sustainable(steps),
+        "gateway_only_rss_mb": gateway_rss,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--serve", type=int, required=True, help="port of the stand-in Rasa")
+    args = parser.parse_args()
+    web.run_app(app(), host="127.0.0.1", port=args.serve, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The benchmark's bookkeeping: what counts as lost, answered twice, and the sustainable rate."""
+
+from __future__ import annotations
+
+from bench import catalog
+from bench.accounting import Messages, summarise
+from bench.frontdoor import sustainable
+from bench.wechat_load import PushResult
+
+
+def push(msg_id: str, outcome: str, latency: float = 0.2, deliveries: int = 1) -> PushResult:
+    return PushResult(
+        openid="o1", msg_id=msg_id, kind="text", body="你好", started=0.0, outcome=outcome,
+        latency=latency, deliveries=deliveries,
+    )  # fmt: skip
+
+
+def test_a_text_whose_answer_never_reached_the_citizen_is_lost() -> None:
+    results = [push("1", "passive"), push("2", "success"), push("3", "success"), push("4", "failed")]
+    messages = Messages(states={"msg:1": "replied", "msg:2": "sent", "msg:3": "deferred"}, outbox_texts=1)
+    step = summarise(10, results, messages, sends=1, drained=0.0)
+    assert step["lost"] == 2  # msg:3 never left the outbox's queue; msg:4 was never even accepted
+    assert step["failed"] == 1 and step["acked_within_5s_pct"] == 75.0
+    assert step["duplicate_answers"] == 0
+
+
+def test_sends_beyond_what_the_contract_queued_are_duplicates() -> None:
+    messages = Messages(states={"msg:1": "sent"}, outbox_texts=1)
+    step = summarise(10, [push("1", "success")], messages, sends=3, drained=0.0)
+    assert step["duplicate_answers"] == 2 and step["lost"] == 0
+
+
+def step(rate: float, p99: float = 100.0, failed: int = 0) -> dict[str, float]:
+    return {"offered_per_s": rate, "failed": failed, "p99_ms": p99, "lost": 0, "duplicate_answers": 0,
+            "success_then_outbox": 0}  # fmt: skip
+
+
+def test_the_sustainable_rate_is_the_last_clean_step_before_the_first_failing_one() -> None:
+    steps = [step(10), step(20), step(40, p99=1500.0), step(80)]
+    assert sustainable(steps) == 20  # 80 passing after 40 failed does not count
+    assert sustainable([step(10, failed=1)]) == 0.0
+
+
+def test_the_catalog_is_big_enough_and_repeats_like_a_rush() -> None:
+    messages = catalog.messages()
+    assert len({m.body for m in messages}) >= 500
+    sample = catalog.draw(messages, catalog.sampler(1), 5000)
+    assert 0.5 < catalog.repeat_share(sample) < 1.0

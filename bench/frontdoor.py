@@ -31,7 +31,7 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 
-from bench import catalog
+from bench import catalog, profile
 from bench.accounting import drain, forget_messages, read_messages, sends_count, summarise
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, Launcher, Ports
@@ -39,6 +39,7 @@ from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.storage.embedded import free_port
 
 RESULTS = ROOT / "bench" / "results"
+PROFILES = RESULTS / "profile"
 CITIZENS = 2000
 SAFE_SHARE = 0.2
 P99_LIMIT_MS = 1000.0
@@ -103,8 +104,15 @@ def machine() -> dict[str, Any]:
 
 
 async def run_steps(
-    url: str, api_url: str, redis_url: str, rates: list[float], seconds: float, seed: int
+    url: str,
+    api_url: str,
+    redis_url: str,
+    rates: list[float],
+    seconds: float,
+    seed: int,
+    profile_pids: dict[str, int | None] | None = None,
 ) -> list[dict[str, Any]]:
+    """One open-loop step per rate; with `profile_pids`, py-spy samples those processes during each step."""
     account = Account(
         url=url, token=DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"], appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"],
         aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
@@ -120,7 +128,10 @@ async def run_steps(
                 await forget_messages(client)
                 sends_before = await sends_count(session, api_url)
                 loop = OpenLoop(citizens, messages, seed=seed + number)
+                samplers = profile.start(profile_pids or {}, seconds, PROFILES, f"{rate:g}")
                 step = await loop.run(session, Step(rate=rate, seconds=seconds))
+                for sampler in samplers:
+                    await asyncio.to_thread(sampler.wait)
                 drained = await drain(client, session, api_url, limit=90.0)
                 summary = summarise(
                     rate, step.results, await read_messages(client),
@@ -171,6 +182,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="length of each step")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the gateway, Rasa and the action server in each step"
+    )
     args = parser.parse_args()
     rates = args.rates or ([10, 20, 40] if args.quick else [5, 10, 15, 20, 30, 50, 100, 150])
     seconds = args.seconds or (20.0 if args.quick else 60.0)
@@ -181,10 +195,15 @@ def main() -> None:
     }  # fmt: skip
     launcher = start_stack(ROOT / "var" / "bench" / "frontdoor")
     try:
+        pids = {name: pid_of(launcher, name) for name in ("gateway", "rasa", "actions")}
         steps = asyncio.run(
             run_steps(f"{launcher.gateway_url}/wechat", launcher.wechat_api_url, launcher.redis_url, rates,
-                      seconds, seed=12315)
+                      seconds, seed=12315, profile_pids=pids if args.profile else None)
         )  # fmt: skip
+        if args.profile:
+            result["profile"] = {
+                found.stem: profile.summarise(found, top=30) for found in sorted(PROFILES.glob("*.txt"))
+            }
         result["gateway_rss_mb"] = rss_mb(pid_of(launcher, "gateway"))
         result["rasa_rss_mb"] = rss_mb(pid_of(launcher, "rasa"))
         result["actions_rss_mb"] = rss_mb(pid_of(launcher, "actions"))

@@ -49,6 +49,13 @@ def outbox_delayed() -> str:
     return f"{PREFIX}:outbox:delayed"
 
 
+def turns(openid: str) -> str:
+    """Hash per citizen: `issued`, the number given to their latest message, and `done`, the highest number
+    answered. A worker answers message n only after n - 1, so a conversation is answered in order by any
+    number of gateways."""
+    return f"{PREFIX}:turns:{openid}"
+
+
 def quota(openid: str) -> str:
     """Hash per citizen: the customer-service window they opened and the sends used in it."""
     return f"{PREFIX}:quota:{openid}"

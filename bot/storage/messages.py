@@ -13,6 +13,7 @@ and the outbox entries for an answer are written in the same step as the state t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ local function queue_wait_ms()
 end
 """
 
-# KEYS: message hash, inbox stream, expiry zset. ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group
+# KEYS: message hash, inbox stream, expiry zset, the citizen's turns.
+# ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group
 _ACCEPT = (
     _QUEUE_WAIT
     + """
@@ -54,9 +56,11 @@ local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
 local waited = 0
 if deliveries == 1 then
   waited = queue_wait_ms()
-  redis.call('HSET', KEYS[1], 'state', 'pending', 'created', ARGV[2], 'openid', ARGV[6])
+  local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[3]))
+  redis.call('HSET', KEYS[1], 'state', 'pending', 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn)
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-  redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1])
+  redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1], 'turn', turn)
   redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[4])
 end
 return {deliveries, redis.call('HGET', KEYS[1], 'state'), waited}
@@ -75,10 +79,14 @@ local function enqueue(message, outbox, texts, origin, first)
 end
 """
 
-# KEYS: message hash, outbox stream. ARGV: answer (JSON list of texts), dedupe key
+# KEYS: message hash, outbox stream, the citizen's turns. ARGV: answer (JSON list of texts), dedupe key
 _FINISH = (
     _ENQUEUE
     + """
+local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
+if turn > tonumber(redis.call('HGET', KEYS[3], 'done') or '0') then
+  redis.call('HSET', KEYS[3], 'done', turn)
+end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'pending' then
   redis.call('HSET', KEYS[1], 'state', 'answered', 'answer', ARGV[1])
@@ -149,7 +157,7 @@ class MessageStore:
     ) -> Accepted:
         """Count a delivery; the first one queues the message for Rasa in the same step."""
         result = await self._accept(
-            keys=[keys.message(dedupe_key), keys.inbox(), keys.message_expiry()],
+            keys=[keys.message(dedupe_key), keys.inbox(), keys.message_expiry(), keys.turns(openid)],
             args=[
                 json.dumps(payload, ensure_ascii=False),
                 time.time(),
@@ -162,14 +170,27 @@ class MessageStore:
         )
         return Accepted(delivery=int(result[0]), state=str(result[1]), queue_wait=int(result[2]) / 1000)
 
-    async def finish(self, dedupe_key: str, texts: list[str]) -> str:
-        """Store the answer; a deferred message's answer goes straight to the outbox."""
+    async def finish(self, dedupe_key: str, openid: str, texts: list[str]) -> str:
+        """Store the answer (and the citizen's turn as done); a deferred message's answer goes straight
+        to the outbox."""
         return str(
             await self._finish(
-                keys=[keys.message(dedupe_key), keys.outbox()],
+                keys=[keys.message(dedupe_key), keys.outbox(), keys.turns(openid)],
                 args=[json.dumps(texts, ensure_ascii=False), dedupe_key],
             )
         )
+
+    async def wait_turn(self, openid: str, turn: int, timeout: float, poll: float = 0.05) -> bool:
+        """Wait until the citizen's previous message is answered (by any gateway); False after `timeout`
+        (that message is stuck or lost: go on rather than hold the conversation)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            done = await self._client.hget(keys.turns(openid), "done")
+            if int(done or 0) >= turn - 1:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(poll)
 
     async def collect(self, dedupe_key: str) -> list[str] | None:
         """The answer's texts if ready (the caller replies with the first), else None."""

@@ -37,6 +37,7 @@ class InboxWorker:
         on_finished: Callable[[str], None],
         concurrency: int = 16,
         claim_idle: float = 60.0,
+        turn_timeout: float = 35.0,
     ) -> None:
         self._client = client
         self._store = store
@@ -45,6 +46,9 @@ class InboxWorker:
         self._on_finished = on_finished
         self._slots = asyncio.Semaphore(concurrency)
         self._claim_idle_ms = int(claim_idle * 1000)
+        # How long a citizen's message waits for their previous one: longer than Rasa's timeout, so only a
+        # message that is truly stuck (its worker died: claimed after `claim_idle`) lets the next go first.
+        self._turn_timeout = turn_timeout
         self._tasks = TaskSet()
 
     async def run(self) -> None:
@@ -85,10 +89,14 @@ class InboxWorker:
         try:
             dedupe_key = str(fields["key"])
             payload = json.loads(fields["payload"])
-            texts = await self._answer(
-                payload["openid"], payload["text"], bool(payload.get("is_event")), dedupe_key
-            )
-            await self._store.finish(dedupe_key, texts)
+            openid = str(payload["openid"])
+            turn = int(fields.get("turn") or 0)
+            if turn and not await self._store.wait_turn(openid, turn, self._turn_timeout):
+                log.warning(
+                    "message %s of %s: the previous one is still unanswered; going on", dedupe_key, openid
+                )
+            texts = await self._answer(openid, payload["text"], bool(payload.get("is_event")), dedupe_key)
+            await self._store.finish(dedupe_key, openid, texts)
             await self._done(entry_id)
             self._on_finished(dedupe_key)
         finally:

@@ -14,7 +14,9 @@ class RasaProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.delay = 0.0
+        self.slow_texts: dict[str, float] = {}  # text -> its own delay, instead of `delay`
         self.messages: Counter[str] = Counter()  # sender -> REST messages forwarded
+        self.forwarded: list[tuple[str, str]] = []  # (sender, text) in the order they reached Rasa
         self._session: aiohttp.ClientSession | None = None
 
     def app(self) -> web.Application:
@@ -32,9 +34,11 @@ class RasaProxy:
             self._session = aiohttp.ClientSession()
         body = await request.read()
         if request.path == "/webhooks/rest/webhook":
-            sender = (await request.json()).get("sender", "")
+            message = await request.json()
+            sender, text = message.get("sender", ""), message.get("message", "")
             self.messages[sender] += 1
-            await asyncio.sleep(self.delay)
+            await asyncio.sleep(self.slow_texts.get(text, self.delay))
+            self.forwarded.append((sender, text))
         async with self._session.request(
             request.method,
             f"{self.upstream}{request.path_qs}",

@@ -100,6 +100,34 @@ async def test_two_gateway_processes_sharing_redis_answer_once(
     assert [s for s in world.fake.sends if s["touser"] == citizen.openid] == []
 
 
+async def test_a_citizens_messages_reach_rasa_in_order_whichever_gateway_works_them(
+    world: World, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A slow first message and a quick second one from the same citizen, through two gateway processes
+    sharing the inbox: the second waits for the first, so Rasa sees the conversation in the order it was
+    written (otherwise "谢谢" would overtake the question it thanks for)."""
+    world.proxy.slow_texts = {BOOKING: 3.0}
+    a = GatewayProcess(world.env(), tmp_path / "a.log")
+    b = GatewayProcess(world.env(), tmp_path / "b.log")
+    try:
+        await asyncio.gather(a.ready(http), b.ready(http))
+        citizen = world.citizen(a.url)
+        first = asyncio.create_task(
+            citizen.deliver(http, text_push(citizen.openid, citizen.account, BOOKING))
+        )
+        await asyncio.sleep(0.3)
+        citizen.url = b.url
+        second = await citizen.deliver(http, text_push(citizen.openid, citizen.account, "谢谢"))
+        answered_first = await first
+    finally:
+        a.stop()
+        b.stop()
+    assert [text for sender, text in world.proxy.forwarded if sender == citizen.openid] == [BOOKING, "谢谢"]
+    assert answered_first.reply is not None and "预约" in answered_first.reply
+    assert second.reply is not None
+    assert world.proxy.messages[citizen.openid] == 2
+
+
 async def test_a_queue_too_far_behind_acknowledges_at_once_and_answers_through_the_outbox(
     world: World, http: aiohttp.ClientSession
 ) -> None:

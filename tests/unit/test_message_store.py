@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -42,7 +43,7 @@ async def test_answer_is_collected_once_and_extra_texts_go_to_the_outbox_once(cl
     store = MessageStore(client)
     await store.accept("msg:2", "o2", {}, sweep_at=time.time() + 30)
     assert await store.collect("msg:2") is None
-    assert await store.finish("msg:2", ["一", "二", "三"]) == "answered"
+    assert await store.finish("msg:2", "o2", ["一", "二", "三"]) == "answered"
     assert await store.collect("msg:2") == ["一", "二", "三"]
     assert await store.collect("msg:2") == ["一", "二", "三"]  # a later delivery repeats the reply
     assert await outbox_texts(client) == [("o2", "二"), ("o2", "三")]
@@ -52,7 +53,7 @@ async def test_deferred_answer_goes_entirely_to_the_outbox_when_ready(client: ai
     store = MessageStore(client)
     await store.accept("msg:3", "o3", {}, sweep_at=time.time() + 30)
     assert await store.defer("msg:3") == "pending"
-    assert await store.finish("msg:3", ["答复"]) == "sent"
+    assert await store.finish("msg:3", "o3", ["答复"]) == "sent"
     assert await store.collect("msg:3") is None
     assert await outbox_texts(client) == [("o3", "答复")]
 
@@ -60,7 +61,7 @@ async def test_deferred_answer_goes_entirely_to_the_outbox_when_ready(client: ai
 async def test_defer_after_the_answer_sends_it_once(client: aioredis.Redis) -> None:
     store = MessageStore(client)
     await store.accept("msg:4", "o4", {}, sweep_at=time.time() + 30)
-    await store.finish("msg:4", ["答复"])
+    await store.finish("msg:4", "o4", ["答复"])
     assert await store.defer("msg:4") == "answered"
     assert await store.defer("msg:4") == "sent"
     assert await outbox_texts(client) == [("o4", "答复")]
@@ -69,7 +70,7 @@ async def test_defer_after_the_answer_sends_it_once(client: aioredis.Redis) -> N
 async def test_replied_messages_are_not_sent_again_by_the_sweeper(client: aioredis.Redis) -> None:
     store = MessageStore(client)
     await store.accept("msg:5", "o5", {}, sweep_at=time.time() - 1)
-    await store.finish("msg:5", ["答复"])
+    await store.finish("msg:5", "o5", ["答复"])
     await store.collect("msg:5")
     assert await store.due_for_sweep(time.time()) == ["msg:5"]
     assert await store.defer("msg:5") == "replied"
@@ -92,3 +93,20 @@ async def test_queue_wait_is_the_age_of_the_oldest_message_no_worker_has_taken(
     assert 3.5 < ahead.queue_wait < 5.0
     second_delivery = await store.accept("msg:w3", "o", {}, sweep_at=now + 30)
     assert second_delivery.queue_wait == 0.0  # only a first delivery asks
+
+
+async def test_a_citizens_messages_take_turns_whoever_works_them(client: aioredis.Redis) -> None:
+    """Two workers (two gateways) hold a citizen's first and second message: the second waits for the first."""
+    store = MessageStore(client)
+    for key in ("msg:t1", "msg:t2"):
+        await store.accept(key, "o_turns", {}, sweep_at=time.time() + 30)
+    turns = [int(fields["turn"]) for _id, fields in await client.xrange(keys.inbox())]
+    assert turns == [1, 2]
+    assert await store.wait_turn("o_turns", 1, timeout=0.1)  # the first goes at once
+    assert not await store.wait_turn("o_turns", 2, timeout=0.2)  # the second would wait for the first ...
+    second = asyncio.create_task(store.wait_turn("o_turns", 2, timeout=5))
+    await asyncio.sleep(0.2)
+    assert not second.done()
+    await store.finish("msg:t1", "o_turns", ["答复"])  # ... until it is answered
+    assert await asyncio.wait_for(second, 1)
+    assert await store.wait_turn("o_other", 1, timeout=0.1)  # other citizens never wait

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import struct
 from dataclasses import dataclass
 
 from wechatpy.crypto import PrpCrypto
@@ -42,7 +43,8 @@ class MessageCrypto:
             plain = PrpCrypto(self._key).decrypt(encrypt, self.appid)
         except InvalidAppIdException as exc:
             raise CryptoError("appid in the ciphertext is not ours", forbidden=True) from exc
-        except (ValueError, TypeError, IndexError, binascii.Error, UnicodeDecodeError) as exc:
+        # struct.error: a ciphertext that decrypts to fewer than the 4 bytes of its length field.
+        except (ValueError, TypeError, IndexError, binascii.Error, UnicodeDecodeError, struct.error) as exc:
             raise CryptoError(f"cannot decrypt: {type(exc).__name__}") from exc
         return plain if isinstance(plain, bytes) else str(plain).encode("utf-8")
 

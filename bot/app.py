@@ -29,7 +29,7 @@ from bot.appkeys import (
 )
 from bot.console.routes import add_console
 from bot.console.security import security_headers
-from bot.contract import Contract, ContractTiming, Waiters
+from bot.contract import Contract, ContractTiming, Waiters, listen_for_answers
 from bot.core.quota import QuotaRule, QuotaRules
 from bot.core.shifts import parse_shifts
 from bot.desk import HelpDesk
@@ -111,6 +111,7 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
     """The inbox worker, the outbox sender and the sweeper of this process, stopped on shutdown."""
     consumer = f"{socket.gethostname()}-{os.getpid()}"
     contract, desk = app[CONTRACT], app[DESK]
+    # The inbox worker wakes this process's deliveries itself; other gateways hear it on the channel.
     inbox = InboxWorker(
         app[REDIS], MessageStore(app[REDIS]), desk.answer, consumer, on_finished=contract.waiters.notify
     )
@@ -121,6 +122,10 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
     tasks.spawn(_forever("inbox worker", inbox.run), "inbox worker")
     tasks.spawn(_forever("outbox sender", outbox.run), "outbox sender")
     tasks.spawn(_forever("sweeper", lambda: _sweep(contract)), "sweeper")
+    tasks.spawn(
+        _forever("answer listener", lambda: listen_for_answers(app[REDIS], contract.waiters)),
+        "answer listener",
+    )
     tasks.spawn(_forever("ticket timers", desk.escalate_forever), "ticket timers")
     try:
         yield

@@ -29,6 +29,12 @@ def inbox() -> str:
     return f"{PREFIX}:inbox"
 
 
+def answered_channel() -> str:
+    """Pub/sub channel: the dedupe key of each message whose answer was just stored, so a delivery waiting
+    in any gateway takes it at once instead of polling."""
+    return f"{PREFIX}:answered"
+
+
 def inbox_group() -> str:
     """The inbox workers' consumer group: one for all gateways, so each message is worked once."""
     return "gateway"

@@ -79,10 +79,12 @@ local function enqueue(message, outbox, texts, origin, first)
 end
 """
 
-# KEYS: message hash, outbox stream, the citizen's turns. ARGV: answer (JSON list of texts), dedupe key
+# KEYS: message hash, outbox stream, the citizen's turns. ARGV: answer (JSON list of texts), dedupe key,
+# the answered channel (every gateway hears the key and wakes a delivery waiting for it)
 _FINISH = (
     _ENQUEUE
     + """
+redis.call('PUBLISH', ARGV[3], ARGV[2])
 local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
 if turn > tonumber(redis.call('HGET', KEYS[3], 'done') or '0') then
   redis.call('HSET', KEYS[3], 'done', turn)
@@ -176,7 +178,7 @@ class MessageStore:
         return str(
             await self._finish(
                 keys=[keys.message(dedupe_key), keys.outbox(), keys.turns(openid)],
-                args=[json.dumps(texts, ensure_ascii=False), dedupe_key],
+                args=[json.dumps(texts, ensure_ascii=False), dedupe_key, keys.answered_channel()],
             )
         )
 

@@ -1,0 +1,53 @@
+"""A lighter Redis tracker store: a citizen's latest conversation session, read once and written once a turn.
+
+Rasa's `RedisTrackerStore` keeps every session a sender ever had and, because `retrieve` hands out only the
+latest one, each `save` reads the whole stored history back, replays it, compares it event by event and
+merges it in; each `retrieve` replays everything and splits it into sessions. A turn's cost grows with all the
+citizen has ever said. Here a save writes the latest session only (a session ends after an hour of silence,
+`domain.yml`; the slots it carries over are in the new session's first events), so a turn reads and replays
+one session and writes it back, and a tracker stays the size of one conversation. Earlier conversations
+are not kept in Rasa: a ticket copies its transcript when it opens.
+
+Configured in endpoints.yml (`type: rasa_server.tracker_store.LatestSessionRedisTrackerStore`), with the
+same settings as Rasa's store (`record_exp` still bounds how long an idle citizen's tracker is kept).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+
+def latest_session(events: list[Event]) -> list[Event]:
+    """The events from the latest session start on (all of them when no session ever started)."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME:
+            return events[index:]
+    return events
+
+
+class LatestSessionRedisTrackerStore(RedisTrackerStore):
+    async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
+        await self.stream_events(tracker)
+        expiry: Any = timeout or self.record_exp
+        events = latest_session(list(tracker.events))
+        serialised = json.dumps(Dialogue(tracker.sender_id, events).as_dict())
+        self.red.set(self.key_prefix + tracker.sender_id, serialised, ex=expiry)
+
+    async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
+        stored = self.red.get(self.key_prefix + sender_id)
+        if stored is None:
+            return None
+        tracker = self.deserialise_tracker(sender_id, stored)
+        if tracker is None or fetch_all_sessions:
+            return tracker
+        if len(latest_session(list(tracker.events))) == len(tracker.events):
+            return tracker  # one session stored, as this store writes them: no second replay
+        return await super()._retrieve(sender_id, fetch_all_sessions)  # written by Rasa's own store

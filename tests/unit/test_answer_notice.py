@@ -1,0 +1,39 @@
+"""A delivery waiting in one gateway hears at once that another gateway stored its answer (pub/sub)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import redis.asyncio as aioredis
+
+from bot.contract import Contract, ContractTiming, Waiters, listen_for_answers
+from bot.storage.embedded import EmbeddedRedis
+from bot.storage.messages import MessageStore
+
+
+async def test_an_answer_stored_elsewhere_wakes_the_waiting_delivery_without_polling(
+    redis_server: EmbeddedRedis,
+) -> None:
+    here = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/5")
+    elsewhere = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/5")
+    await here.flushdb()
+    # Polling every 30 s: only the notice can bring the answer within the test's second.
+    contract = Contract(MessageStore(here), Waiters(), ContractTiming(budget=4.5, poll=30.0))
+    listener = asyncio.create_task(listen_for_answers(here, contract.waiters))
+    try:
+        await asyncio.sleep(0.2)  # subscribed
+        waiting = asyncio.create_task(contract.reply("msg:n1", "o_n", "你好", False))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await MessageStore(elsewhere).finish("msg:n1", "o_n", ["您好！"])  # another gateway's worker
+        texts = await asyncio.wait_for(waiting, 2.0)
+        assert texts == ["您好！"]
+        assert time.monotonic() - started < 1.0
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        await here.aclose()
+        await elsewhere.aclose()

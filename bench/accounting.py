@@ -142,3 +142,20 @@ def summarise(
         "undelivered_outbox_texts": max(0, messages.outbox_texts - sends),
         "drain_seconds": round(drained, 1),
     }
+
+
+async def order_violations(tracker_client: aioredis.Redis, results: list[PushResult]) -> int:
+    """Conversations whose messages reached Rasa in another order than the citizen sent them, read from
+    each citizen's tracker (Rasa's database): the user texts of the conversation, in tracker order."""
+    sent: dict[str, list[str]] = {}
+    for result in sorted((r for r in results if r.in_conversation), key=lambda r: r.started):
+        sent.setdefault(result.openid, []).append(result.body)
+    violations = 0
+    for openid, texts in sent.items():
+        raw = await tracker_client.get(f"rasa:tracker:{openid}")
+        events = json.loads(raw)["events"] if raw else []
+        wanted = set(texts)
+        seen = [e.get("text") for e in events if e.get("event") == "user" and e.get("text") in wanted]
+        if seen[-len(texts) :] != texts:
+            violations += 1
+    return violations

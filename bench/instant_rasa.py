@@ -64,7 +64,7 @@ def measure(var_dir: Path, quick: bool) -> dict[str, Any]:
     from bench.frontdoor import rss_mb, run_steps, sustainable
 
     var_dir.mkdir(parents=True, exist_ok=True)
-    rates = [200, 400, 800] if quick else [250, 500, 1000, 1500, 2000, 3000]
+    rates = [200, 400] if quick else [100, 200, 300, 400, 600, 800, 1200, 2000, 3000]
     seconds = 5.0 if quick else 10.0
     redis = EmbeddedRedis(var_dir / "redis", appendonly=False)
     redis.start()
@@ -89,7 +89,7 @@ def measure(var_dir: Path, quick: bool) -> dict[str, Any]:
         _wait(f"http://127.0.0.1:{gateway_port}/healthz", processes[2])
         steps = asyncio.run(
             run_steps(f"http://127.0.0.1:{gateway_port}/wechat", f"http://127.0.0.1:{api_port}", redis.url,
-                      rates, seconds, seed=2020)
+                      rates, seconds, seed=2020, stop_when_failing=True)
         )  # fmt: skip
         gateway_rss = rss_mb(processes[2].pid)
     finally:

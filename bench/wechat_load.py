@@ -37,6 +37,7 @@ class PushResult:
     latency: float = 0.0  # from the first delivery to the well-formed reply (or to giving up)
     deliveries: int = 0
     statuses: list[int | None] = field(default_factory=list)  # None: cut off at 5 s
+    in_conversation: bool = False  # one of a multi-turn conversation's messages (their order is checked)
 
 
 @dataclass(frozen=True)
@@ -159,13 +160,19 @@ class OpenLoop:
                 return openid
 
     async def _send(
-        self, session: aiohttp.ClientSession, openid: str, message: Message, step: Step
+        self,
+        session: aiohttp.ClientSession,
+        openid: str,
+        message: Message,
+        step: Step,
+        in_conversation: bool = False,
     ) -> PushResult:
         citizen = self._citizens.simulator(openid)
         xml, msg_id = _push_for(citizen, message, next(self._msg_ids))
         result = PushResult(
-            openid=openid, msg_id=msg_id, kind=message.kind, body=message.body, started=time.monotonic()
-        )
+            openid=openid, msg_id=msg_id, kind=message.kind, body=message.body, started=time.monotonic(),
+            in_conversation=in_conversation,
+        )  # fmt: skip
         step.results.append(result)
         await deliver(session, citizen, xml, result)
         return result
@@ -179,7 +186,7 @@ class OpenLoop:
         self._busy.add(openid)
         try:
             for text in self._rng.choice(CONVERSATIONS):
-                await self._send(session, openid, Message("text", text, 0.0), step)
+                await self._send(session, openid, Message("text", text, 0.0), step, in_conversation=True)
                 await asyncio.sleep(self._think)
         finally:
             self._busy.discard(openid)

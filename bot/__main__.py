@@ -14,6 +14,9 @@ from bot.settings import SettingsError, describe_defaults, load_settings
 
 def serve() -> int:
     """Run the gateway alone (the launcher runs it this way too)."""
+    import asyncio
+
+    import uvloop
     from aiohttp import web
 
     from bot.app import create_app
@@ -26,7 +29,15 @@ def serve() -> int:
         return 2
     for line in describe_defaults(settings):
         logging.getLogger("bot.settings").warning(line)
-    web.run_app(create_app(settings), host=settings.bot_host, port=settings.bot_port, print=None)
+    # libuv's event loop: the same asyncio code with less CPU per push (make bench measures it).
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    web.run_app(
+        create_app(settings),
+        host=settings.bot_host,
+        port=settings.bot_port,
+        print=None,
+        reuse_port=settings.reuse_port or None,
+    )
     return 0
 
 

@@ -89,7 +89,7 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         log.info("content sections loaded into Redis from %s: %s", settings.content_path, ", ".join(loaded))
     app[CONVERSATIONS] = Conversations(app[REDIS], rules)
     app[CONTRACT] = Contract(
-        MessageStore(app[REDIS]),
+        MessageStore(app[REDIS], ttl=settings.message_retention),
         Waiters(),
         ContractTiming(budget=settings.reply_budget, admit_wait=settings.admit_wait),
     )
@@ -113,11 +113,16 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
     contract, desk = app[CONTRACT], app[DESK]
     # The inbox worker wakes this process's deliveries itself; other gateways hear it on the channel.
     inbox = InboxWorker(
-        app[REDIS], MessageStore(app[REDIS]), desk.answer, consumer, on_finished=contract.waiters.notify
+        app[REDIS],
+        MessageStore(app[REDIS], ttl=app[SETTINGS].message_retention),
+        desk.answer,
+        consumer,
+        on_finished=contract.waiters.notify,
     )
     outbox = OutboxSender(
-        app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer, OutboxPolicy(), on_refused=desk.on_refused
-    )
+        app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer,
+        OutboxPolicy(sent_marker_seconds=app[SETTINGS].message_retention), on_refused=desk.on_refused,
+    )  # fmt: skip
     tasks = TaskSet()
     tasks.spawn(_forever("inbox worker", inbox.run), "inbox worker")
     tasks.spawn(_forever("outbox sender", outbox.run), "outbox sender")

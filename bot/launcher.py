@@ -322,19 +322,7 @@ class Launcher:
                 f"{self.rasa_url}/status?token={rasa_token}", self.var_dir / "rasa.log",
                 shared | {"ACTION_ENDPOINT_URL": f"{actions_url}/webhook"},
             ),
-            Service(
-                "gateway",
-                [sys.executable, "-m", "bot", "serve"],
-                f"{self.gateway_url}/healthz", self.var_dir / "gateway.log",
-                shared | {
-                    "BOT_PORT": str(self.ports.gateway),
-                    "BOT_HOST": "127.0.0.1",
-                    "RASA_URL": self.rasa_url,
-                    "BOT_VAR_DIR": str(self.var_dir),
-                    "WECHAT_API_BASE": self.wechat_api_url,
-                    "BOT_ENV": self.env.get("BOT_ENV", "development"),
-                },
-            ),
+            *self._gateways(shared),
         ]  # fmt: skip
         try:
             for service in self.services:
@@ -345,6 +333,31 @@ class Launcher:
         except BaseException:
             self.stop()
             raise
+
+    def _gateways(self, shared: dict[str, str]) -> list[Service]:
+        """GATEWAY_PROCESSES gateways (default 1) on one port: with more than one, each listens with
+        SO_REUSEPORT and the kernel spreads WeChat's connections; Redis makes them one front door."""
+        count = max(1, int(self.env.get("GATEWAY_PROCESSES") or 1))
+        env = shared | {
+            "BOT_PORT": str(self.ports.gateway),
+            "BOT_HOST": "127.0.0.1",
+            "RASA_URL": self.rasa_url,
+            "BOT_VAR_DIR": str(self.var_dir),
+            "WECHAT_API_BASE": self.wechat_api_url,
+            "BOT_ENV": self.env.get("BOT_ENV", "development"),
+        }
+        if count > 1:
+            env["BOT_REUSE_PORT"] = "1"
+        return [
+            Service(
+                "gateway" if number == 1 else f"gateway-{number}",
+                [sys.executable, "-m", "bot", "serve"],
+                f"{self.gateway_url}/healthz",
+                self.var_dir / ("gateway.log" if number == 1 else f"gateway-{number}.log"),
+                env,
+            )
+            for number in range(1, count + 1)
+        ]
 
     def _start_redis(self) -> str:
         self.redis = EmbeddedRedis(self.var_dir / "redis", port=self.ports.redis)

@@ -49,6 +49,10 @@ class Settings:
     rasa_timeout: float = 30.0  # the inbox worker's wait for Rasa; citizens wait only `reply_budget`
     reply_budget: float = 4.5  # seconds a delivery waits for the answer; WeChat gives up at 5
     admit_wait: float = 3.0  # inbox this many seconds behind: new messages get `success` and the outbox
+    # How long a message's record (state, answer, turn) and an outbox send's marker stay in Redis: well past
+    # WeChat's 15 s of retries and the outbox's last retry, and what bounds Redis's per-message memory.
+    message_retention: int = 3600
+    reuse_port: bool = False  # several gateway processes listen on one port; the kernel spreads connections
     timestamp_tolerance: float = 300.0  # pushes signed longer ago than this are refused
     wechat_stable_token: bool = False  # fetch tokens with /cgi-bin/stable_token
     menu_path: Path = Path("content/menu.yml")
@@ -135,8 +139,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rasa_timeout=_float(source, "RASA_TIMEOUT", 30.0),
         reply_budget=_float(source, "REPLY_BUDGET", 4.5),
         admit_wait=_float(source, "ADMIT_WAIT", 3.0),
+        message_retention=_int(source, "MESSAGE_RETENTION_SECONDS", 3600),
         timestamp_tolerance=_float(source, "WECHAT_TIMESTAMP_TOLERANCE", 300.0),
         wechat_stable_token=source.get("WECHAT_STABLE_TOKEN", "").lower() in ("1", "true", "yes"),
+        reuse_port=source.get("BOT_REUSE_PORT", "").lower() in ("1", "true", "yes"),
         menu_path=Path(source.get("MENU_PATH") or "content/menu.yml"),
         content_path=Path(source.get("CONTENT_PATH") or "content/answers.yml"),
         quota_message_sends=_int(source, "QUOTA_MESSAGE_SENDS", 5),

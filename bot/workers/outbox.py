@@ -48,6 +48,7 @@ class OutboxPolicy:
     backoff: float = 1.0  # seconds before the first retry, doubled each time
     max_backoff: float = 60.0
     claim_idle: float = 60.0
+    sent_marker_seconds: int = 3600  # the "sent" marker outlives any re-claim (60 s) and retries (~30 s)
 
 
 async def enqueue_texts(
@@ -126,7 +127,7 @@ class OutboxSender:
             await self._conversations.give_back_send(openid)
             await self._retry(entry_id, fields, uid, str(exc))
             return
-        await self._client.set(keys.outbox_sent(uid), "1", ex=86400)
+        await self._client.set(keys.outbox_sent(uid), "1", ex=self._policy.sent_marker_seconds)
         await self._ack(entry_id)
 
     async def _retry(self, entry_id: str, fields: dict[str, Any], uid: str, why: str) -> None:

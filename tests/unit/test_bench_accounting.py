@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+import redis.asyncio as aioredis
+
 from bench import catalog
-from bench.accounting import Messages, summarise
+from bench.accounting import Messages, order_violations, summarise
 from bench.frontdoor import sustainable
 from bench.wechat_load import PushResult
+from bot.storage.embedded import EmbeddedRedis
 
 
 def push(msg_id: str, outcome: str, latency: float = 0.2, deliveries: int = 1) -> PushResult:
@@ -46,3 +51,31 @@ def test_the_catalog_is_big_enough_and_repeats_like_a_rush() -> None:
     assert len({m.body for m in messages}) >= 500
     sample = catalog.draw(messages, catalog.sampler(1), 5000)
     assert 0.5 < catalog.repeat_share(sample) < 1.0
+
+
+async def test_a_conversation_rasa_saw_in_another_order_is_counted(redis_server: EmbeddedRedis) -> None:
+    client = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/6")
+    try:
+        await client.flushdb()
+
+        def user(text: str) -> dict[str, str]:
+            return {"event": "user", "text": text}
+
+        in_order = [user("你好"), {"event": "bot", "text": "您好"}, user("我要投诉"), user("人民路药店")]
+        swapped = [user("我要投诉"), user("人民路药店"), user("你好")]
+        await client.set("rasa:tracker:o_a", json.dumps({"events": in_order}))
+        await client.set("rasa:tracker:o_b", json.dumps({"events": swapped}))
+        sent = []
+        for openid in ("o_a", "o_b"):
+            for number, text in enumerate(("你好", "我要投诉", "人民路药店")):
+                result = push(f"{openid}{number}", "passive")
+                result.openid, result.body, result.started, result.in_conversation = (
+                    openid,
+                    text,
+                    number,
+                    True,
+                )
+                sent.append(result)
+        assert await order_violations(client, sent) == 1
+    finally:
+        await client.aclose()

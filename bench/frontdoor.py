@@ -176,7 +176,12 @@ async def run_steps(
                     await sends_count(session, api_url) - sends_before, drained,
                 )  # fmt: skip
                 summary["cpu_ms_per_push"] = cpu_ms
-                summary["conversations_out_of_order"] = await order_violations(trackers, step.results)
+                examples: list[dict[str, Any]] = []
+                summary["conversations_out_of_order"] = await order_violations(
+                    trackers, step.results, examples
+                )
+                if examples:
+                    summary["out_of_order_examples"] = examples
                 summary["repeat_share"] = round(
                     catalog.repeat_share([_as_message(r) for r in step.results]), 3
                 )

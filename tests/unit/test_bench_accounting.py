@@ -7,7 +7,7 @@ import json
 import redis.asyncio as aioredis
 
 from bench import catalog
-from bench.accounting import Messages, order_violations, summarise
+from bench.accounting import Messages, in_order, order_violations, summarise
 from bench.frontdoor import sustainable
 from bench.wechat_load import PushResult
 from bot.storage.embedded import EmbeddedRedis
@@ -79,3 +79,9 @@ async def test_a_conversation_rasa_saw_in_another_order_is_counted(redis_server:
         assert await order_violations(client, sent) == 1
     finally:
         await client.aclose()
+
+
+def test_in_order_allows_messages_rasa_never_saw_but_not_a_swap() -> None:
+    assert in_order(["a", "b", "c"], ["a", "b", "c"])
+    assert in_order(["a", "c"], ["a", "b", "c"])  # b went to the ticket, not to Rasa
+    assert not in_order(["b", "a"], ["a", "b", "c"])

@@ -28,6 +28,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,9 @@ def _as_message(result: Any) -> catalog.Message:
 
 
 def start_stack(var_dir: Path, extra_env: dict[str, str] | None = None) -> Launcher:
+    """The system as `make run` starts it, on free ports, with an empty Redis (the embedded one keeps an
+    AOF: a run stopped half-way would leave its backlog to the next)."""
+    shutil.rmtree(var_dir / "redis", ignore_errors=True)
     env = {
         k: v
         for k, v in os.environ.items()

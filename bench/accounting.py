@@ -145,7 +145,10 @@ def summarise(
 
 
 async def order_violations(
-    tracker_client: aioredis.Redis, results: list[PushResult], examples: list[dict[str, Any]] | None = None
+    tracker_client: aioredis.Redis,
+    results: list[PushResult],
+    examples: list[dict[str, Any]] | None = None,
+    since: float = 0.0,
 ) -> int:
     """Conversations whose messages reached Rasa in another order than the citizen sent them, read from
     each citizen's tracker (Rasa's database): the user texts of the conversation, in tracker order, must be
@@ -159,8 +162,16 @@ async def order_violations(
         raw = await tracker_client.get(f"rasa:tracker:{openid}")
         events = json.loads(raw)["events"] if raw else []
         wanted = set(texts)
-        seen = [e.get("text") for e in events if e.get("event") == "user" and e.get("text") in wanted]
-        if not in_order(seen[-len(texts) :], texts):
+        # Only what Rasa logged since the step began (`since`, epoch seconds): the same citizen may have sent
+        # the same conversation in an earlier step.
+        seen = [
+            e.get("text")
+            for e in events
+            if e.get("event") == "user"
+            and e.get("text") in wanted
+            and float(e.get("timestamp") or 0) >= since
+        ]
+        if not in_order(seen, texts):
             violations += 1
             if examples is not None and len(examples) < 3:
                 examples.append({"openid": openid, "sent": texts, "rasa_saw": seen})

@@ -162,6 +162,7 @@ async def run_steps(
 
                 pids = service_pids or {}
                 cpu_before = cpu_by_service(pids)
+                began = time.time()
                 step = await loop.run(session, Step(rate=rate, seconds=seconds))
                 for sampler in samplers:
                     await asyncio.to_thread(sampler.wait)
@@ -179,7 +180,7 @@ async def run_steps(
                 summary["cpu_ms_per_push"] = cpu_ms
                 examples: list[dict[str, Any]] = []
                 summary["conversations_out_of_order"] = await order_violations(
-                    trackers, step.results, examples
+                    trackers, step.results, examples, since=began
                 )
                 if examples:
                     summary["out_of_order_examples"] = examples

@@ -85,3 +85,23 @@ def test_in_order_allows_messages_rasa_never_saw_but_not_a_swap() -> None:
     assert in_order(["a", "b", "c"], ["a", "b", "c"])
     assert in_order(["a", "c"], ["a", "b", "c"])  # b went to the ticket, not to Rasa
     assert not in_order(["b", "a"], ["a", "b", "c"])
+
+
+async def test_an_earlier_steps_copy_of_the_conversation_is_not_read_as_this_one(
+    redis_server: EmbeddedRedis,
+) -> None:
+    client = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/7")
+    try:
+        await client.flushdb()
+        earlier = [{"event": "user", "text": t, "timestamp": 1.0} for t in ("你好", "我要投诉", "人民路药店")]
+        now = [{"event": "user", "text": t, "timestamp": 100.0} for t in ("你好", "人民路药店")]  # one lost
+        await client.set("rasa:tracker:o_c", json.dumps({"events": earlier + now}))
+        sent = []
+        for number, text in enumerate(("你好", "我要投诉", "人民路药店")):
+            result = push(f"c{number}", "passive")
+            result.openid, result.body, result.started, result.in_conversation = "o_c", text, number, True
+            sent.append(result)
+        assert await order_violations(client, sent, since=50.0) == 0
+        assert await order_violations(client, sent, since=0.0) == 1  # reading both copies looks like a swap
+    finally:
+        await client.aclose()

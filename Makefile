@@ -87,14 +87,14 @@ eval-compare: envs
 	$(RASA_VENV)/bin/python scripts/compare_runs.py $(BASELINE) $(CANDIDATE) --out $(CANDIDATE)/compare.json
 
 # Capacity under a WeChat-style rush, with a default `rasa init` and the gateway alone measured in the same
-# run (bench/frontdoor.py). Results: bench/results/latest.json and latest.png.
+# run (bench/frontdoor.py). Results: bench/results/latest.json and latest.png (bench-quick: quick.json, quick.png).
 bench: envs
 	$(VENV)/bin/python -m bot train
 	$(VENV)/bin/python -m bench.frontdoor
 
 bench-quick: envs
 	$(VENV)/bin/python -m bot train
-	$(VENV)/bin/python -m bench.frontdoor --quick
+	$(VENV)/bin/python -m bench.frontdoor --quick --out bench/results/quick.json
 
 clean:
 	rm -rf var models reports .pytest_cache .mypy_cache .ruff_cache

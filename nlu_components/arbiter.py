@@ -6,7 +6,7 @@ Seven rules from the intent catalog correct that, each only for the top intents 
 
 1. **A concrete question outranks venting.** `express_anger` is anger *without* a new concrete request. When
    the message asks a question (question words, not question marks or 吗: venting is full of rhetorical
-   ones, "普通人不配拥有口罩吗？？？") about something we answer or take in, and insults no one, the most
+   ones, "老百姓就活该买不到口罩吗？？") about something we answer or take in, and insults no one, the most
    likely concrete intent wins. A reproach is not a question: "你们怎么不去查查药价", "就不能智能点吗" and
    "都什么时候了" keep the anger; nor is venting in a question's shape: "咋就这么难呢", "说没有猫腻谁信",
    "什么时候是个头", "哪个部门出的规定? 这不是折腾人是什么".
@@ -29,7 +29,7 @@ Seven rules from the intent catalog correct that, each only for the top intents 
    talk, a message with a curse (他妈, 废物, 不要脸, a bare 滚 or 呸, 🤬; `lexicon.cues.CURSE`), a
    reproach (做个人, 有点作为, 凭什么) or a threat to escalate (我要曝光你们, 我去找记者, 打市长热线, 上访,
    告你们; not 请问上访需要什么材料 or 我就去法院起诉那个商家) is
-   `express_anger`: "全世界都他妈启动一级了" is not chit-chat. So is an angry face where the classifier says
+   `express_anger`: "整条街都他妈封了还约不上" is not chit-chat. So is an angry face where the classifier says
    yes, hello, thanks or goodbye ("🤬🤬" was a yes, answered "好的。请问还有什么可以帮您？"). Topic and
    complaint intents keep their answer (rule 1 covers them). A swear word for joy in thanks or a yes is not
    abuse ("特么总算领到了，感谢社区的小哥" was handed to a person); sarcastic thanks are ("我谢谢你全家").

@@ -233,13 +233,6 @@ def redis_pid(launcher: Launcher) -> int | None:
     return process.pid if process is not None else None
 
 
-def pid_of(launcher: Launcher, name: str) -> int | None:
-    for service in launcher.services:
-        if service.name == name and service.process is not None:
-            return service.process.pid
-    return None
-
-
 def measure_frontdoor(
     rates: list[float], seconds: float, burst_seconds: float, with_profile: bool, scale: dict[str, str]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -274,8 +267,8 @@ def measure_frontdoor(
         result["gateway_rss_mb"] = max(
             rss_mb(pid) for name, pid in pids.items() if name.startswith("gateway")
         )
-        result["rasa_rss_mb"] = rss_mb(pid_of(launcher, "rasa"))
-        result["actions_rss_mb"] = rss_mb(pid_of(launcher, "actions"))
+        result["rasa_rss_mb"] = rss_mb(pids.get("rasa"))
+        result["actions_rss_mb"] = rss_mb(pids.get("actions"))
     finally:
         launcher.stop()
     return steps, result

@@ -14,13 +14,12 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bot.launcher import ROOT
+from bot.launcher import ROOT, stop_process, wait_until_ready
 from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.storage.embedded import EmbeddedRedis, free_port
 
@@ -44,20 +43,6 @@ def app() -> web.Application:
     application.router.add_get("/conversations/{sender}/tracker", tracker)
     application.router.add_post("/conversations/{sender}/tracker/events", tracker)
     return application
-
-
-def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready")
 
 
 def measure(var_dir: Path, quick: bool) -> dict[str, Any]:
@@ -84,9 +69,16 @@ def measure(var_dir: Path, quick: bool) -> dict[str, Any]:
             [sys.executable, "-m", "bot", "serve"],
         ):
             processes.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-        _wait(f"http://127.0.0.1:{rasa_port}/status", processes[0])
-        _wait(f"http://127.0.0.1:{api_port}/_fake/stats", processes[1])
-        _wait(f"http://127.0.0.1:{gateway_port}/healthz", processes[2])
+        deadline = time.monotonic() + 30
+        log_file = var_dir / "processes.log"
+        for name, process, url in zip(
+            ("instant rasa", "wechat api", "gateway"),
+            processes,
+            (f"http://127.0.0.1:{rasa_port}/status", f"http://127.0.0.1:{api_port}/_fake/stats",
+             f"http://127.0.0.1:{gateway_port}/healthz"),
+            strict=True,
+        ):  # fmt: skip
+            wait_until_ready(name, process, url, deadline, log_file)
         steps = asyncio.run(
             run_steps(f"http://127.0.0.1:{gateway_port}/wechat", f"http://127.0.0.1:{api_port}", redis.url,
                       rates, seconds, seed=2020, stop_when_failing=True)
@@ -94,11 +86,7 @@ def measure(var_dir: Path, quick: bool) -> dict[str, Any]:
         gateway_rss = rss_mb(processes[2].pid)
     finally:
         for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
         redis.stop()
         log.close()
     return {

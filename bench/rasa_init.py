@@ -13,7 +13,6 @@ import os
 import random
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import aiohttp
 from bench import catalog
 from bench.accounting import percentile
 from bench.wechat_load import CUT_OFF
-from bot.launcher import RASA_BIN, rasa_env
+from bot.launcher import RASA_BIN, rasa_env, stop_process, wait_until_ready
 from bot.storage.embedded import free_port
 
 
@@ -86,17 +85,13 @@ def measure(folder: Path, rates: list[float], seconds: float) -> dict[str, Any]:
     )  # fmt: skip
     steps: list[dict[str, Any]] = []
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"rasa init's server did not start; see {folder / 'rasa.log'}"
-                    ) from None
-                time.sleep(0.5)
+        wait_until_ready(
+            "rasa init's server",
+            process,
+            f"http://127.0.0.1:{port}/",
+            time.monotonic() + 180,
+            folder / "rasa.log",
+        )
         url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
         for number, rate in enumerate(rates):
             outcomes = asyncio.run(_step(url, rate, seconds, seed=number))
@@ -115,11 +110,7 @@ def measure(folder: Path, rates: list[float], seconds: float) -> dict[str, Any]:
                 break  # far past saturation: higher rates only queue more
         rss = rss_mb(process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()
     best = 0.0
     for step in steps:

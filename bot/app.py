@@ -118,6 +118,7 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
         desk.answer,
         consumer,
         on_finished=contract.waiters.notify,
+        turn_timeout=app[SETTINGS].rasa_timeout + 5,
     )
     outbox = OutboxSender(
         app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer,

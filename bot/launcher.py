@@ -313,7 +313,7 @@ class Launcher:
             ),
             Service(
                 "rasa",
-                # Rasa's own `rasa run`, with the parse cache installed (rasa_server/).
+                # Rasa's own `rasa run`, with the speed-ups of rasa_server/ installed first.
                 [str(RASA_BIN / "python"), "-m", "rasa_server", "run", "--enable-api",
                  "--auth-token", rasa_token,
                  "--model", str(MODEL), "--endpoints", "endpoints.yml",
@@ -374,34 +374,14 @@ class Launcher:
 
     def _wait_ready(self, service: Service, deadline: float) -> None:
         started = time.monotonic()
-        while True:
-            assert service.process is not None
-            if service.process.poll() is not None:
-                raise RuntimeError(
-                    f"{service.name} exited with {service.process.returncode}; see {service.log_file}"
-                )
-            try:
-                with urllib.request.urlopen(service.ready_url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{service.name} was not ready in time; see {service.log_file}")
-            time.sleep(0.5)
+        assert service.process is not None
+        wait_until_ready(service.name, service.process, service.ready_url, deadline, service.log_file)
         self.log(f"  {service.name:<8} ready in {time.monotonic() - started:.0f} s  ({service.log_file})")
 
     def stop(self) -> None:
         for service in reversed(self.services):
-            process = service.process
-            if process is None or process.poll() is not None:
-                continue
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if service.process is not None:
+                stop_process(service.process)
         if self.redis is not None:
             self.redis.stop()
             self.redis = None
@@ -412,3 +392,33 @@ class Launcher:
             time.sleep(1)
         dead = [s.name for s in self.services if s.process is None or s.process.poll() is not None]
         raise RuntimeError(f"stopped: {', '.join(dead)} exited; see the logs under {self.var_dir}")
+
+
+def wait_until_ready(
+    name: str, process: subprocess.Popen[bytes], url: str, deadline: float, log_file: Path
+) -> None:
+    """Until `url` answers 200; RuntimeError when the process exits or the (monotonic) deadline passes."""
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log_file}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} was not ready in time; see {log_file}")
+        time.sleep(0.5)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -46,8 +46,10 @@ class InboxWorker:
         self._on_finished = on_finished
         self._slots = asyncio.Semaphore(concurrency)
         self._claim_idle_ms = int(claim_idle * 1000)
-        # How long a citizen's message waits for their previous one: longer than Rasa's timeout, so only a
-        # message that is truly stuck (its worker died: claimed after `claim_idle`) lets the next go first.
+        # How long a citizen's message waits for their previous one. The app sets Rasa's timeout plus 5 s, so
+        # a previous message still with Rasa is waited for; one whose worker died (claimed only after
+        # `claim_idle`) lets the next go first. A Rasa call that times out ends its turn too: if Rasa still
+        # works it afterwards, the two can reach the tracker in the wrong order (seen once, at 10x overload).
         self._turn_timeout = turn_timeout
         self._tasks = TaskSet()
 

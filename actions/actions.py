@@ -10,11 +10,22 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import complaint
-from actions.content import INTENT_SECTIONS, UNAVAILABLE, format_section
+from actions import complaint, intake
+from actions.content import UNAVAILABLE, format_section
+from actions.conversation import (
+    ANGER_DECAY,
+    ANGER_HIGH,
+    Decision,
+    Outcome,
+    conversation_before_latest,
+    decide,
+    message_anger,
+    section_of,
+)
+from actions.conversation import Turn as ConversationTurn
 from actions.signals import (
     anger_score,
     guesses_behind_fallback,
@@ -23,6 +34,7 @@ from actions.signals import (
     user_intents,
 )
 from bot.storage import keys  # the one key builder, shared with the gateway
+from lexicon.conversation import found
 
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
@@ -45,8 +57,71 @@ def latest_intent(tracker: Tracker) -> tuple[str, float]:
     return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
 
 
+def latest_turn(tracker: Tracker) -> ConversationTurn:
+    intent, confidence = latest_intent(tracker)
+    text = str(tracker.latest_message.get("text") or "")
+    return ConversationTurn(text, intent, confidence, section_of(intent, text))
+
+
+async def content_text(section: str) -> str:
+    try:
+        raw = await redis_client().get(keys.content(section))
+        return format_section(section, json.loads(raw) if raw else None, date.today())
+    except (aioredis.RedisError, OSError, ValueError):
+        return UNAVAILABLE
+
+
+def form_reset() -> list[EventType]:
+    """Ends an open intake: a person takes over, and the details go with the handoff's ticket."""
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
+        SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_confirm", "complaint_product")
+    ]
+
+
+def signal_handoff(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, anger: float, rule: str = ""
+) -> list[EventType]:
+    """Tells the citizen a person is coming and signals the handoff to the gateway."""
+    intent, confidence = latest_intent(tracker)
+    dispatcher.utter_message(
+        response="utter_handoff_angry" if reason == HANDOFF_REASON_ANGRY else "utter_handoff"
+    )
+    dispatcher.utter_message(
+        json_message={
+            "handoff": {
+                "reason": reason,
+                "intent": intent,
+                "confidence": round(confidence, 3),
+                "anger": round(min(1.0, anger), 2),
+                "rule": rule,
+            }
+        }
+    )
+    return form_reset() if tracker.active_loop.get("name") else []
+
+
+async def carry_out(
+    decision: Decision, dispatcher: CollectingDispatcher, tracker: Tracker, latest: ConversationTurn
+) -> list[EventType]:
+    """Say what the rules decided: acknowledgement, answer, why a person helps, the handoff or offer."""
+    if decision.acknowledge:
+        dispatcher.utter_message(response="utter_acknowledge")
+    if decision.answer and latest.section is not None:
+        dispatcher.utter_message(text=await content_text(latest.section))
+    if decision.note:
+        dispatcher.utter_message(text=decision.note)
+    if decision.outcome is Outcome.HANDOFF:
+        conversation = conversation_before_latest(tracker.events)
+        anger = ANGER_DECAY * conversation.anger_before + message_anger(latest)
+        return signal_handoff(dispatcher, tracker, decision.reason, anger, decision.rule)
+    if decision.outcome is Outcome.OFFER:
+        return [FollowupAction("utter_offer_human")]
+    return []
+
+
 class ActionAnswerContent(Action):
-    """Booking rules, booking results, pickup points, announcements: read fresh from Redis every time."""
+    """Booking rules, booking results, pickup points, announcements: read fresh from Redis every time, with
+    the conversation rules deciding whether a person should help (actions/conversation.py)."""
 
     def name(self) -> str:
         return "action_answer_content"
@@ -54,18 +129,26 @@ class ActionAnswerContent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent, _ = latest_intent(tracker)
-        section = INTENT_SECTIONS.get(intent, "booking")
-        try:
-            raw = await redis_client().get(keys.content(section))
-            text = format_section(section, json.loads(raw) if raw else None, date.today())
-        except (aioredis.RedisError, OSError, ValueError):
-            text = UNAVAILABLE
-        dispatcher.utter_message(text=text)
-        if trailing_repeats(user_intents(tracker.events)) >= 2:
-            # the same question a third time: the answer is not helping
-            return [FollowupAction("utter_offer_human")]
-        return []
+        latest = latest_turn(tracker)
+        if latest.section is None:  # a question intent always names one; keep a safe default
+            latest = ConversationTurn(latest.text, latest.intent, latest.confidence, "booking")
+        return await carry_out(decide(latest, conversation_before_latest(tracker.events)), dispatcher,
+                               tracker, latest)  # fmt: skip
+
+
+class ActionRespondToAnger(Action):
+    """An angry message: a person, unless it vents about a concrete need the first time, which is
+    acknowledged, answered and offered a person with one word."""
+
+    def name(self) -> str:
+        return "action_respond_to_anger"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        latest = latest_turn(tracker)
+        return await carry_out(decide(latest, conversation_before_latest(tracker.events)), dispatcher,
+                               tracker, latest)  # fmt: skip
 
 
 class ActionHandoff(Action):
@@ -84,25 +167,15 @@ class ActionHandoff(Action):
             "affirm": HANDOFF_REASON_UNRESOLVED,
         }.get(intent, HANDOFF_REASON_REQUEST_HUMAN)
         repeats = trailing_repeats(user_intents(tracker.events))
-        dispatcher.utter_message(
-            response="utter_handoff_angry" if reason == HANDOFF_REASON_ANGRY else "utter_handoff"
-        )
-        dispatcher.utter_message(
-            json_message={
-                "handoff": {
-                    "reason": reason,
-                    "intent": intent,
-                    "confidence": round(confidence, 3),
-                    "anger": anger_score(text, intent, confidence, repeats),
-                }
-            }
-        )
-        return []
+        carried = conversation_before_latest(tracker.events).anger_before * ANGER_DECAY
+        anger = max(anger_score(text, intent, confidence, repeats), carried)
+        return signal_handoff(dispatcher, tracker, reason, anger, "asked")
 
 
 class ActionHandleFallback(Action):
     """Did not understand: ask to rephrase; the second time in a row, or at once when the message is angry,
-    offer a person (an angry citizen is not asked to say it again more nicely)."""
+    offer a person (an angry citizen is not asked to say it again more nicely). A threat to escalate, anger
+    risen over turns, or an offer of a person followed by another message we do not understand: a person."""
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -110,11 +183,20 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        latest = latest_turn(tracker)
+        conversation = conversation_before_latest(tracker.events)
+        anger = ANGER_DECAY * conversation.anger_before + message_anger(latest)
+        if found("escalation", latest.text) or anger >= ANGER_HIGH:
+            return signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "fallback_angry")
+        if conversation.offered_last:
+            dispatcher.utter_message(text="抱歉，我还是没能理解，我请工作人员来帮您。")
+            return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_again")
         intents = user_intents(tracker.events)
         if intents and intents[-1] == "nlu_fallback" and trailing_repeats(intents) >= 1:
             return [FollowupAction("utter_offer_human")]
-        text = str(tracker.latest_message.get("text") or "")
-        if sounds_angry(text, guesses_behind_fallback(tracker.latest_message.get("intent_ranking") or [])):
+        if sounds_angry(
+            latest.text, guesses_behind_fallback(tracker.latest_message.get("intent_ranking") or [])
+        ):
             return [FollowupAction("utter_offer_human")]
         dispatcher.utter_message(response="utter_default")
         return []
@@ -142,23 +224,59 @@ class ActionStartComplaint(Action):
         dispatcher.utter_message(response="utter_complaint_start")
         text = str(tracker.latest_message.get("text") or "").strip()
         events: list[EventType] = [
-            SlotSet("complaint_category", CATEGORIES.get(intent, "投诉")),
-            SlotSet("complaint_confirm", None),
+            SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_product", "complaint_confirm")
         ]
+        events.append(SlotSet("complaint_category", CATEGORIES.get(intent, "投诉")))
         if len(text) >= 6:  # long enough to say what happened; "我要投诉" is not
             events.append(SlotSet("complaint_what", text[:300]))
         return events
 
 
+def intake_started(events: list[dict[str, Any]]) -> float | None:
+    """When the current intake began (its start action's time): names the draft, so that filing it twice
+    (two gateways, a retry) opens one ticket."""
+    for event in reversed(events):
+        if event.get("event") == "action" and event.get("name") == "action_start_complaint":
+            return float(event.get("timestamp") or 0.0)
+    return None
+
+
 class ValidateComplaintForm(FormValidationAction):
-    """Skips, cancellation and corrections; the answers themselves are kept as the citizen wrote them."""
+    """Reads each message of the intake for every detail it gives (actions/intake.py), lets other requests
+    through, handles skips, cancellation and corrections, and sends the gateway the draft so far."""
 
     def name(self) -> str:
         return "validate_complaint_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = intake.Message.from_parse(tracker.latest_message)
+        found_now = intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
+        events = await super().run(dispatcher, tracker, domain)
+        if "complaint_product" in found_now:  # not a question of the form, so not validated by it
+            events.append(SlotSet("complaint_product", found_now["complaint_product"]))
+            tracker.slots["complaint_product"] = found_now["complaint_product"]
+        if events:
+            slots = dict(tracker.slots)
+            dispatcher.utter_message(
+                json_message={"intake": intake.draft(slots, intake_started(tracker.events))}
+            )
+        return events
+
+    async def extract_complaint_what(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Everything the message gives, at once (the other extract methods find it already read)."""
+        message = intake.Message.from_parse(tracker.latest_message)
+        found_now = intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
+        return {k: v for k, v in found_now.items() if k != "complaint_product"}
+
     @staticmethod
     def _answer(slot: str, value: Any) -> dict[str, Any]:
-        text = str(value or "")
+        if value is None:  # a reset (the intake starting), not an answer
+            return {slot: None}
+        text = str(value)
         if complaint.is_cancel(text):
             # fill every question so the form ends; the submit action sees the cancellation
             return {s: complaint.SKIPPED for s in COMPLAINT_SLOTS} | {"complaint_confirm": "cancel"}
@@ -200,6 +318,7 @@ class ActionSubmitComplaint(Action):
         reset = [SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_confirm", "complaint_product")]
         if tracker.get_slot("complaint_confirm") != "yes":
             dispatcher.utter_message(response="utter_complaint_cancelled")
+            dispatcher.utter_message(json_message={"intake": {"closed": "cancelled"}})
             return reset
 
         def value(slot: str) -> str | None:
@@ -220,6 +339,7 @@ class ActionSubmitComplaint(Action):
                     "category": tracker.get_slot("complaint_category") or "投诉",
                     "summary": value("complaint_what") or "",
                     "details": {k: v for k, v in details.items() if v},
+                    "confirmed": True,
                 }
             }
         )

@@ -23,6 +23,10 @@ def is_cancel(text: str) -> bool:
     return clean(text) in CANCEL_WORDS or clean(text).startswith(("取消", "算了"))
 
 
+def is_skip(text: str) -> bool:
+    return clean(text).lower() in SKIP_WORDS
+
+
 def answer_value(text: str) -> str:
     """A slot's value from the citizen's answer: their words, or SKIPPED when they skip."""
     value = clean(text)

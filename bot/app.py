@@ -40,6 +40,7 @@ from bot.settings import Settings
 from bot.storage.agents import AgentStore
 from bot.storage.content import load_content
 from bot.storage.conversations import Conversations
+from bot.storage.intake import IntakeStore
 from bot.storage.messages import MessageStore
 from bot.storage.redis import redis_context
 from bot.storage.tickets import TicketStore
@@ -102,6 +103,7 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         app[RASA],
         parse_shifts(read_yaml_mapping(settings.shifts_path, ValueError)),
         timezone,
+        IntakeStore(app[REDIS], idle_seconds=settings.complaint_idle_seconds),
         rasa_timeout=settings.rasa_timeout,
     )
     yield
@@ -133,6 +135,7 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
         "answer listener",
     )
     tasks.spawn(_forever("ticket timers", desk.escalate_forever), "ticket timers")
+    tasks.spawn(_forever("intake timers", desk.file_abandoned_forever), "intake timers")
     try:
         yield
     finally:

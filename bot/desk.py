@@ -17,6 +17,14 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.core import answers
+from bot.core.intake import (
+    ATTACHED_MESSAGE,
+    Draft,
+    filed_unconfirmed_message,
+    form_reset_events,
+    is_closed,
+    is_concrete,
+)
 from bot.core.shifts import Shift, describe_opening, next_opening, on_duty
 from bot.core.text import pack, split_utf8
 from bot.core.tickets import (
@@ -40,6 +48,7 @@ from bot.core.tickets import (
 from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.rasa.transcript import details_from_events, transcript_from_events
 from bot.storage.agents import AgentStore, Role
+from bot.storage.intake import IntakeStore
 from bot.storage.tickets import Claim, TicketStore
 from bot.workers.outbox import enqueue_texts
 
@@ -55,10 +64,12 @@ class HelpDesk:
         rasa: RasaClient,
         shifts: tuple[Shift, ...],
         timezone: tzinfo,
+        intake: IntakeStore,
         rasa_timeout: float = 30.0,
     ) -> None:
         self._client = client
         self.tickets = tickets
+        self.intake = intake
         self.agents = agents
         self._rasa = rasa
         self._shifts = shifts
@@ -79,6 +90,8 @@ class HelpDesk:
             return [answers.RASA_DOWN]
         texts = list(turn.texts)
         for payload in turn.custom:
+            if isinstance(payload.get("intake"), dict):
+                await self._intake_signal(openid, payload["intake"])
             if isinstance(payload.get("ticket"), dict):
                 texts.append(await self._complaint(openid, source, payload["ticket"]))
             if isinstance(payload.get("handoff"), dict):
@@ -110,13 +123,17 @@ class HelpDesk:
     async def _handoff(self, openid: str, source: str, signal: dict[str, Any]) -> str:
         reason = reason_of(str(signal.get("reason") or ""))
         anger = float(signal.get("anger") or 0.0)
+        draft = await self.intake.take(openid)  # a complaint under way goes to the person with its details
         events = await self._events(openid)
         transcript = transcript_from_events(events)
+        details = details_from_events(events) | (draft.details if draft else {})
         opened = await self.tickets.open(
             openid, source, reason,
-            priority=priority_for(reason, anger), category=category_for(reason),
+            priority=priority_for(reason, anger),
+            category=category_for(Reason.COMPLAINT, draft.category) if draft else category_for(reason),
             summary=summary_of([t["text"] for t in transcript if t["who"] == "citizen"][-3:]),
-            details=details_from_events(events), transcript=transcript,
+            details=details, transcript=transcript,
+            attachments=list(draft.attachments) if draft else None,
             intent=str(signal.get("intent") or ""), confidence=float(signal.get("confidence") or 0.0),
             anger=anger, live=True,
         )  # fmt: skip
@@ -126,6 +143,7 @@ class HelpDesk:
 
     async def _complaint(self, openid: str, source: str, signal: dict[str, Any]) -> str:
         details = signal.get("details") if isinstance(signal.get("details"), dict) else {}
+        draft = await self.intake.take(openid)
         events = await self._events(openid)
         opened = await self.tickets.open(
             openid, source, Reason.COMPLAINT,
@@ -133,8 +151,65 @@ class HelpDesk:
             category=category_for(Reason.COMPLAINT, str(signal.get("category") or "")),
             summary=str(signal.get("summary") or ""), details=details,
             transcript=transcript_from_events(events), live=False,
+            attachments=list(draft.attachments) if draft else None,
         )  # fmt: skip
         return answers.ticket_opened(opened.number)
+
+    async def _intake_signal(self, openid: str, signal: dict[str, Any]) -> None:
+        """The intake form moved on (keep its draft, restart its idle timer) or ended without a ticket."""
+        if is_closed(signal):
+            await self.intake.take(openid)
+        else:
+            await self.intake.save(openid, Draft.from_signal(signal))
+
+    async def attach_media(self, openid: str, msg_type: str, media_id: str, at: int) -> str | None:
+        """An image or file sent during an intake is evidence for it; None when no intake is in progress."""
+        attached = await self.intake.attach(openid, {"type": msg_type, "media_id": media_id, "at": at})
+        return ATTACHED_MESSAGE if attached else None
+
+    async def file_abandoned(self, now: float | None = None) -> list[str]:
+        """File every intake left idle past its time as an unconfirmed ticket, tell the citizen its number
+        through the outbox, and end the form in Rasa's tracker. Returns the numbers of tickets opened."""
+        opened: list[str] = []
+        for openid in await self.intake.due(time.time() if now is None else now):
+            draft = await self.intake.take(openid)
+            if draft is None:  # another gateway took it, or the citizen finished the form meanwhile
+                continue
+            if is_concrete(draft):
+                number = await self._file_unconfirmed(openid, draft)
+                if number:
+                    opened.append(number)
+            with contextlib.suppress(RasaUnavailable):
+                await self._rasa.add_events(openid, form_reset_events())
+        return opened
+
+    async def _file_unconfirmed(self, openid: str, draft: Draft) -> str | None:
+        events = await self._events(openid)
+        extracted = details_from_events(events)  # the form's own answers win over the model's entities
+        result = await self.tickets.open(
+            openid, f"intake:{openid}:{draft.started}", Reason.COMPLAINT,
+            priority=priority_for(Reason.COMPLAINT, 0.0),
+            category=category_for(Reason.COMPLAINT, draft.category),
+            summary=draft.summary or summary_of(
+                [t["text"] for t in transcript_from_events(events) if t["who"] == "citizen"][-3:]
+            ),
+            details=extracted | draft.details,
+            transcript=transcript_from_events(events), live=False, confirmed=False,
+            attachments=list(draft.attachments),
+        )  # fmt: skip
+        if not result.created:
+            return None
+        notice = filed_unconfirmed_message(result.number, category_for(Reason.COMPLAINT, draft.category))
+        await enqueue_texts(self._client, openid, [notice], origin=f"ticket:{result.number}")
+        return result.number
+
+    async def file_abandoned_forever(self, every: float = 2.0) -> None:
+        """The intake timers live in Redis, so an abandoned form is filed whichever gateway is up."""
+        while True:
+            filed = await self.file_abandoned()
+            if filed:
+                log.info("abandoned complaint intakes filed unconfirmed: %s", ", ".join(filed))
+            await asyncio.sleep(every)
 
     async def _events(self, openid: str) -> list[dict[str, Any]]:
         try:

@@ -67,6 +67,8 @@ class Settings:
     escalate_after: float = (
         600.0  # a queued ticket unclaimed this long rises in priority, supervisors alerted
     )
+    # A complaint intake left this long without a message is filed as an unconfirmed ticket.
+    complaint_idle_seconds: float = 600.0
     timezone: str = "Asia/Shanghai"  # shifts and ticket dates are the centre's local time
     cookie_secure: bool = True  # console cookies only over HTTPS (off in development: plain localhost)
     defaults_used: tuple[str, ...] = field(default=(), compare=False)
@@ -152,6 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         shifts_path=Path(source.get("SHIFTS_PATH") or "content/shifts.yml"),
         canned_path=Path(source.get("CANNED_PATH") or "content/canned.yml"),
         escalate_after=60 * _float(source, "ESCALATE_MINUTES", 10.0),
+        complaint_idle_seconds=_float(source, "COMPLAINT_IDLE_SECONDS", 600.0),
         timezone=timezone,
         cookie_secure=source.get("CONSOLE_COOKIE_SECURE", "0" if environment == "development" else "1")
         in ("1", "true", "yes"),

@@ -59,13 +59,18 @@ class RasaClient:
         path = f"/conversations/{sender}/tracker/events"
         await self._call("POST", path, timeout, params={"token": self._token}, json={"event": event})
 
+    async def add_events(self, sender: str, events: list[dict[str, Any]], timeout: float = 5.0) -> None:
+        """Append several events at once (ending a form: the loop and its slots)."""
+        path = f"/conversations/{sender}/tracker/events"
+        await self._call("POST", path, timeout, params={"token": self._token}, json=events)
+
     async def _call(
         self,
         method: str,
         path: str,
         timeout: float,
         params: dict[str, str] | None = None,
-        json: dict[str, Any] | None = None,
+        json: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> Any:
         try:
             async with self._session.request(

@@ -174,3 +174,13 @@ def session(token_digest: str) -> str:
 def login_failures(subject: str) -> str:
     """Counter of failed logins for an agent id or a client address, expiring with the lockout window."""
     return f"{PREFIX}:login:failures:{subject}"
+
+
+def intake(openid: str) -> str:
+    """JSON of a citizen's complaint intake in progress (the form's answers and attachments so far)."""
+    return f"{PREFIX}:intake:{openid}"
+
+
+def intake_due() -> str:
+    """Sorted set of citizens with an intake in progress, by when it counts as abandoned and is filed."""
+    return f"{PREFIX}:intake:due"

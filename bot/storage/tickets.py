@@ -187,12 +187,15 @@ class TicketStore:
         confidence: float = 0.0,
         anger: float = 0.0,
         live: bool,
+        confirmed: bool = True,
+        attachments: list[dict[str, Any]] | None = None,
         now: float | None = None,
     ) -> Opened:
         """Open a ticket for the message `source` (its dedupe key), at most once per message.
 
         `live`: the citizen waits for a person (mode → queued); a complaint from the intake form is not
-        live, the citizen stays with the bot.
+        live, the citizen stays with the bot. `confirmed` is False for an intake filed after the citizen left
+        it; `attachments` are the images and files sent with it (WeChat MediaId and time).
         """
         when = time.time() if now is None else now
         existing = await self._client.get(keys.ticket_source(source))
@@ -206,6 +209,7 @@ class TicketStore:
             "queued_at": when, "live": int(live),
             "details": json.dumps(details or {}, ensure_ascii=False),
             "transcript": json.dumps(transcript or [], ensure_ascii=False),
+            "confirmed": int(confirmed), "attachments": json.dumps(attachments or [], ensure_ascii=False),
         }  # fmt: skip
         result = await self._open(
             keys=[keys.ticket_source(source), keys.ticket(number), keys.ticket_history(number),
@@ -384,7 +388,7 @@ class TicketStore:
 
 def decode_ticket(raw: dict[str, str]) -> dict[str, Any]:
     ticket: dict[str, Any] = dict(raw)
-    for name in ("details", "transcript"):
+    for name in ("details", "transcript", "attachments"):
         ticket[name] = json.loads(raw.get(name) or ("{}" if name == "details" else "[]"))
     for name in ("queued_at", "claimed_at", "first_reply_at", "closed_at", "anger", "confidence"):
         if raw.get(name):
@@ -393,5 +397,6 @@ def decode_ticket(raw: dict[str, str]) -> dict[str, Any]:
         if raw.get(name):
             ticket[name] = int(raw[name])
     ticket["live"] = raw.get("live") == "1"
+    ticket["confirmed"] = raw.get("confirmed", "1") == "1"  # tickets from before the field were confirmed
     ticket["id"] = raw.get("number", "")
     return ticket

@@ -24,6 +24,7 @@ class Inbound:
     text: str  # Content of text, Recognition of voice, "" for everything else
     event: str = ""  # lower case event name for MsgType=event
     event_key: str = ""
+    media_id: str = ""  # MediaId of an image, voice, video or file
 
     @property
     def dedupe_key(self) -> str:
@@ -74,4 +75,5 @@ def parse_inbound(body: bytes) -> Inbound:
         text=content if isinstance(content, str) else "",
         event=str(raw.get("Event") or "").lower(),
         event_key=str(raw.get("EventKey") or ""),
+        media_id=str(raw.get("MediaId") or ""),
     )

@@ -8,7 +8,8 @@ import time
 import xmltodict
 from aiohttp import web
 
-from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, MENU, REDIS, SETTINGS
+from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, DESK, MENU, REDIS, SETTINGS
+from bot.core.intake import MEDIA_TYPES
 from bot.wechat import security
 from bot.wechat.crypto import CryptoError
 from bot.wechat.inbound import BadMessage, Inbound, parse_inbound
@@ -94,6 +95,12 @@ async def _answer(request: web.Request, inbound: Inbound) -> str | None:
     is_event = inbound.msg_type == "event"
     await conversations.touch(inbound.openid, is_event, inbound.dedupe_key)
     if decision.ask_bot is None:
+        if inbound.msg_type in MEDIA_TYPES and inbound.media_id:
+            # evidence for a complaint being taken in is kept with it
+            attached = await request.app[DESK].attach_media(
+                inbound.openid, inbound.msg_type, inbound.media_id, inbound.create_time
+            )
+            return attached or decision.reply
         return decision.reply
     texts = await request.app[CONTRACT].reply(inbound.dedupe_key, inbound.openid, decision.ask_bot, is_event)
     return texts[0] if texts else None

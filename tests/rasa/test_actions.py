@@ -103,10 +103,21 @@ def test_content_missing_from_redis_gives_a_safe_answer(
     assert "正在更新" in messages[0]["text"]
 
 
-def test_the_same_question_a_third_time_offers_a_person(content_in_redis: None) -> None:
-    events = [user("ask_booking_result")] * 3
-    result, _ = run(ActionAnswerContent(), tracker("ask_booking_result", events=events))
+def test_the_same_question_a_second_time_offers_a_person(content_in_redis: None) -> None:
+    events = [user("ask_booking_result")] * 2
+    result, messages = run(ActionAnswerContent(), tracker("ask_booking_result", events=events))
+    assert "20:00" in messages[0]["text"]  # answered again
     assert result == [FollowupAction("utter_offer_human")]
+
+
+def test_the_same_question_a_third_time_goes_to_a_person_as_unresolved(content_in_redis: None) -> None:
+    events = [user("ask_booking_result")] * 3
+    result, messages = run(ActionAnswerContent(), tracker("ask_booking_result", events=events))
+    assert result == []
+    assert "同样的问题您已经问过几次" in messages[0]["text"]
+    assert messages[1]["response"] == "utter_handoff"
+    assert messages[2]["custom"]["handoff"]["reason"] == "unresolved"
+    assert messages[2]["custom"]["handoff"]["rule"] == "third_time"
 
 
 def test_handoff_on_request_signals_the_gateway() -> None:

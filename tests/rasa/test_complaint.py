@@ -60,7 +60,7 @@ def test_start_keeps_the_first_message_as_what_happened() -> None:
     assert SlotSet("complaint_what", "惠民大药房的口罩卖五十元一只，太离谱了") in events
     assert messages[0]["response"] == "utter_complaint_start"
     short, _ = run(ActionStartComplaint(), tracker({}, "我要投诉", intent="complain_other"))
-    assert not any(e["name"] == "complaint_what" for e in short)
+    assert not any(e["name"] == "complaint_what" and e["value"] for e in short)
     assert SlotSet("complaint_category", "投诉") in short
 
 
@@ -96,10 +96,12 @@ def test_submit_signals_the_ticket_with_what_was_given() -> None:
         "category": "举报",
         "summary": "口罩卖五十元一只",
         "details": {"shop": "惠民大药房", "product": "口罩", "price": "五十元一只", "time": "昨天下午"},
+        "confirmed": True,
     }
     assert SlotSet("complaint_shop", None) in events  # ready for the next complaint
 
 
-def test_cancelled_intake_signals_nothing() -> None:
+def test_cancelled_intake_signals_no_ticket_and_closes_the_draft() -> None:
     _, messages = run(ActionSubmitComplaint(), tracker({"complaint_confirm": "cancel"}))
-    assert [m["response"] for m in messages] == ["utter_complaint_cancelled"]
+    assert messages[0]["response"] == "utter_complaint_cancelled"
+    assert [m["custom"] for m in messages[1:]] == [{"intake": {"closed": "cancelled"}}]

@@ -1,0 +1,265 @@
+"""Whole-conversation rules: is the bot helping, and how angry is the citizen across turns. Pure, no I/O.
+
+The actions read the session's tracker events through `Conversation` and ask `decide()` what to do with a
+content question, an angry message or a message not understood. The rules are one ordered table (RULES),
+each with its reason; the cues they read are data (lexicon/conversation_cues.yml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from actions.content import INTENT_SECTIONS
+from actions.signals import anger_score
+from lexicon.conversation import found
+from lexicon.cues import CURSE, INSULT
+from lexicon.intents import QUESTIONS
+
+ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
+ANGER_HIGH = 0.9  # the conversation's anger at which a concrete answer alone is no longer enough
+SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions ask the same thing
+OFFER_ACTION = "utter_offer_human"
+# Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
+SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到")),
+    ("pickup", ("领取", "去领", "领不到", "网点", "取口罩", "提货")),
+    ("announcements", ("公告", "通知", "通告")),
+    ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩")),
+)
+
+
+class Outcome(str, Enum):
+    ANSWER = "answer"  # the content answer alone
+    OFFER = "offer"  # the answer, then one word away from a person
+    HANDOFF = "handoff"  # a person now (the answer too, when there is one and the rule says so)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    rule: str  # the rule that decided, kept on the handoff signal for the agents and the reports
+    reason: str = ""  # handoff reason: angry or unresolved
+    acknowledge: bool = False  # say first that we hear the frustration
+    answer: bool = True  # give the content answer (a handoff may come with it)
+    note: str = ""  # why a person will help, said to the citizen
+
+
+@dataclass(frozen=True)
+class Turn:
+    text: str
+    intent: str
+    confidence: float
+    section: str | None  # the content section the message asks about, if any
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The session so far: the citizen's earlier turns, whether the bot offered a person just before, and the
+    anger carried over from earlier turns."""
+
+    earlier: tuple[Turn, ...]
+    offered_last: bool
+    anger_before: float
+
+    def times_asked(self, latest: Turn) -> int:
+        """How often this session asked the same need before: the same content section, or a question in
+        nearly the same words."""
+        count = 0
+        for turn in self.earlier:
+            same_section = latest.section is not None and turn.section == latest.section
+            if same_section or similarity(turn.text, latest.text) >= SAME_NEED_SIMILARITY:
+                count += 1
+        return count
+
+
+def message_anger(turn: Turn) -> float:
+    """One message's anger, 0-1.5: the model's belief, insults, shouting, venting, threats."""
+    score = anger_score(turn.text, turn.intent, turn.confidence)
+    if found("venting", turn.text):
+        score += 0.3
+    if found("escalation", turn.text):
+        score += 0.5
+    return round(score, 3)
+
+
+def carried_anger(turns: Iterable[Turn]) -> float:
+    anger = 0.0
+    for turn in turns:
+        anger = ANGER_DECAY * anger + message_anger(turn)
+    return round(anger, 3)
+
+
+def section_of(intent: str, text: str) -> str | None:
+    if intent in INTENT_SECTIONS:
+        return INTENT_SECTIONS[intent]
+    for section, words in SECTION_WORDS:
+        if any(word in text for word in words):
+            return section
+    return None
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard overlap of character bigrams (punctuation and spaces ignored)."""
+
+    def grams(text: str) -> set[str]:
+        kept = "".join(ch for ch in text if ch.isalnum())
+        return {kept[i : i + 2] for i in range(len(kept) - 1)}
+
+    left, right = grams(a), grams(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def turn_of(event: dict[str, Any]) -> Turn:
+    parse = event.get("parse_data") or {}
+    intent = parse.get("intent") or {}
+    name, text = str(intent.get("name") or ""), str(event.get("text") or "")
+    return Turn(text, name, float(intent.get("confidence") or 0.0), section_of(name, text))
+
+
+def conversation_before_latest(events: Iterable[dict[str, Any]]) -> Conversation:
+    """The session's turns before the latest user message (the one being answered), and whether the bot
+    offered a person between the one before and it."""
+    turns: list[Turn] = []
+    offered = offered_before = False
+    for event in events:
+        kind = event.get("event")
+        if kind == "session_started":
+            turns, offered, offered_before = [], False, False
+        elif kind == "user":
+            turns.append(turn_of(event))
+            offered_before, offered = offered, False
+        elif kind == "action" and event.get("name") == OFFER_ACTION:
+            offered = True
+    earlier = turns[:-1]
+    return Conversation(tuple(earlier), offered_before, carried_anger(earlier))
+
+
+# ---- the rules --------------------------------------------------------------------------------------
+
+Check = Callable[[Turn, Conversation], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    reason: str  # why the rule exists, for the people who carry it on
+    applies: Check
+    decision: Decision
+
+
+def _threat(t: Turn, c: Conversation) -> bool:
+    return found("escalation", t.text)
+
+
+def _abuse(t: Turn, c: Conversation) -> bool:
+    return bool(CURSE.search(t.text) or INSULT.search(t.text))
+
+
+def _offer_ignored(t: Turn, c: Conversation) -> bool:
+    return c.offered_last and c.times_asked(t) >= 1
+
+
+def _third_time(t: Turn, c: Conversation) -> bool:
+    return c.times_asked(t) >= 2
+
+
+def _individual_again(t: Turn, c: Conversation) -> bool:
+    now = found("individual_case", t.text)
+    before = any(found("individual_case", e.text) for e in c.earlier)
+    return (now and before) or ((now or before) and c.times_asked(t) >= 1)
+
+
+def _venting(t: Turn, c: Conversation) -> bool:
+    return found("venting", t.text) or t.intent == "express_anger"
+
+
+def _angry_again(t: Turn, c: Conversation) -> bool:
+    rising = c.anger_before * ANGER_DECAY + message_anger(t)
+    return _venting(t, c) and t.section is not None and (c.times_asked(t) >= 1 or rising >= ANGER_HIGH)
+
+
+def _venting_with_need(t: Turn, c: Conversation) -> bool:
+    return _venting(t, c) and t.section is not None
+
+
+def _individual(t: Turn, c: Conversation) -> bool:
+    return found("individual_case", t.text)
+
+
+def _second_time(t: Turn, c: Conversation) -> bool:
+    return c.times_asked(t) == 1
+
+
+def _angry_without_need(t: Turn, c: Conversation) -> bool:
+    return t.intent == "express_anger" and t.section is None
+
+
+PERSON_FOR_CASE = "您的问题涉及个人的具体情况，公开信息无法答复，需要工作人员帮您查询处理。"
+PERSON_FOR_REPEAT = "同样的问题您已经问过几次，看来自动答复没能解决，我请工作人员来帮您。"
+PERSON_FOR_THREAT = "您的诉求我们非常重视，马上请工作人员直接为您处理。"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "escalation", "A threat to go to another authority or the press: the citizen gave up on the bot.",
+        _threat, Decision(Outcome.HANDOFF, "escalation", "angry", acknowledge=True, answer=False,
+                          note=PERSON_FOR_THREAT),
+    ),
+    Rule(
+        "abuse", "Abuse or insults: an angry citizen is not answered by a machine (as before).",
+        _abuse, Decision(Outcome.HANDOFF, "abuse", "angry", answer=False),
+    ),
+    Rule(
+        "offer_ignored", "A person was offered, not taken, and the same need came back: the answer is not "
+        "helping.", _offer_ignored,
+        Decision(Outcome.HANDOFF, "offer_ignored", "unresolved", answer=False, note=PERSON_FOR_REPEAT),
+    ),
+    Rule(
+        "third_time", "The same need a third time, in any words: published content does not answer it.",
+        _third_time,
+        Decision(Outcome.HANDOFF, "third_time", "unresolved", answer=False, note=PERSON_FOR_REPEAT),
+    ),
+    Rule(
+        "individual_again", "A personal case (their record, village, shop today) asked again: only a person "
+        "can look it up.", _individual_again,
+        Decision(Outcome.HANDOFF, "individual_again", "unresolved", answer=False, note=PERSON_FOR_CASE),
+    ),
+    Rule(
+        "angry_again", "Venting about a need already answered, or anger risen over turns: answer and hand "
+        "over, as the seed's agents did.", _angry_again,
+        Decision(Outcome.HANDOFF, "angry_again", "angry", acknowledge=True),
+    ),
+    Rule(
+        "venting_with_need", "Frustration with a concrete question: acknowledge, answer, offer a person.",
+        _venting_with_need, Decision(Outcome.OFFER, "venting_with_need", acknowledge=True),
+    ),
+    Rule(
+        "individual_first", "A personal case the first time: the general answer, and a person one word away.",
+        _individual, Decision(Outcome.OFFER, "individual_first", note=PERSON_FOR_CASE),
+    ),
+    Rule(
+        "second_time", "The same need a second time: answer again and offer a person.",
+        _second_time, Decision(Outcome.OFFER, "second_time"),
+    ),
+    Rule(
+        "angry_without_need", "Anger with nothing to answer: a person (as before).",
+        _angry_without_need, Decision(Outcome.HANDOFF, "angry_without_need", "angry", answer=False),
+    ),
+)  # fmt: skip
+DEFAULT = Decision(Outcome.ANSWER, "default")
+
+
+def decide(latest: Turn, conversation: Conversation) -> Decision:
+    """The first rule of RULES that applies, in order; a plain answer when none does."""
+    for rule in RULES:
+        if rule.applies(latest, conversation):
+            return rule.decision
+    return DEFAULT
+
+
+def wants_content(turn: Turn) -> bool:
+    return turn.intent in QUESTIONS

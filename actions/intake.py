@@ -1,0 +1,108 @@
+"""The complaint intake's reading of one message: which details it gives, in any order, several at once, or
+before they are asked for; and the draft the gateway keeps so that an abandoned form still becomes a ticket.
+Pure, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from actions import complaint
+from lexicon.intents import QUESTIONS
+
+# entity -> slot: details found in any message of the form fill their slot, whatever was asked
+ENTITY_SLOTS = {
+    "shop": "complaint_shop",
+    "address": "complaint_address",
+    "price": "complaint_price",
+    "time": "complaint_time",
+    "product": "complaint_product",
+}
+REQUIRED = ("complaint_what", "complaint_shop", "complaint_address", "complaint_price", "complaint_time")
+DETAIL_SLOTS = {  # the ticket's detail names
+    "shop": "complaint_shop",
+    "address": "complaint_address",
+    "product": "complaint_product",
+    "price": "complaint_price",
+    "time": "complaint_time",
+}
+# A message with one of these intents, confident and carrying no detail, is not an answer to the form's
+# question: the form lets it through (a question is answered, a person is fetched) and asks again after.
+INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodbye", "bot_challenge"})
+INTERRUPTION_CONFIDENCE = 0.75
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    intent: str
+    confidence: float
+    entities: tuple[tuple[str, str, int], ...]  # (entity, value, span length)
+
+    @classmethod
+    def from_parse(cls, latest: Mapping[str, Any]) -> Message:
+        intent = latest.get("intent") or {}
+        entities = tuple(
+            (str(e.get("entity")), str(e.get("value")), int(e.get("end") or 0) - int(e.get("start") or 0))
+            for e in latest.get("entities") or []
+            if e.get("entity") in ENTITY_SLOTS and e.get("value")
+        )
+        return cls(
+            text=str(latest.get("text") or ""),
+            intent=str(intent.get("name") or ""),
+            confidence=float(intent.get("confidence") or 0.0),
+            entities=entities,
+        )
+
+
+def details_in(message: Message) -> dict[str, str]:
+    """Slot values from the message's entities; the longest match of each entity wins."""
+    best: dict[str, tuple[int, str]] = {}
+    for entity, value, span in message.entities:
+        slot = ENTITY_SLOTS[entity]
+        if span > best.get(slot, (-1, ""))[0]:
+            best[slot] = (span, value)
+    return {slot: value for slot, (_, value) in best.items()}
+
+
+def is_interruption(message: Message) -> bool:
+    return (
+        message.intent in INTERRUPTIONS
+        and message.confidence >= INTERRUPTION_CONFIDENCE
+        and not message.entities
+        and not complaint.is_skip(message.text)
+    )
+
+
+def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> dict[str, Any]:
+    """What the message gives the form: details from its entities, and the requested question's answer in
+    the citizen's own words (unless the details already answered it, or the message is about something
+    else). Empty: the form lets the message go to the rest of the assistant."""
+    if complaint.is_cancel(message.text):
+        return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "cancel"}
+    values: dict[str, Any] = details_in(message)
+    if requested is None or requested in values:
+        return values
+    if not values and is_interruption(message):
+        return {}
+    if requested in ("complaint_confirm", "complaint_what") or not values:
+        values[requested] = message.text
+    return values
+
+
+def draft(slots: Mapping[str, Any], started: float | None) -> dict[str, Any]:
+    """The intake so far, for the gateway: filed as an unconfirmed ticket if the citizen leaves."""
+
+    def value(slot: str) -> str | None:
+        found = slots.get(slot)
+        return None if found in (None, complaint.SKIPPED, "") else str(found)
+
+    details = {name: value(slot) for name, slot in DETAIL_SLOTS.items()}
+    return {
+        "category": slots.get("complaint_category") or "投诉",
+        "summary": value("complaint_what") or "",
+        "details": {k: v for k, v in details.items() if v},
+        "complete": all(slots.get(slot) is not None for slot in REQUIRED),
+        "started": started or 0.0,
+    }

@@ -1,0 +1,88 @@
+"""The complaint intake as the gateway sees it: drafts the actions send, when one is worth a ticket, and what
+the citizen is told when it is filed without their confirmation. Pure, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.tickets import DETAIL_FIELDS
+
+# The form's slots in domain.yml, emptied when the gateway files an abandoned intake so that the citizen's
+# next message starts afresh.
+FORM_SLOTS = (
+    "complaint_what", "complaint_shop", "complaint_address", "complaint_price", "complaint_time",
+    "complaint_product", "complaint_confirm", "complaint_category", "requested_slot",
+)  # fmt: skip
+MEDIA_TYPES = frozenset({"image", "video", "shortvideo", "file", "voice"})
+# A description this long says what happened by itself, without a shop or a price.
+CONCRETE_SUMMARY_CHARS = 10
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An intake in progress: the form's answers so far and the evidence sent with it."""
+
+    category: str
+    summary: str
+    details: dict[str, str]
+    complete: bool
+    started: float
+    attachments: tuple[dict[str, Any], ...] = field(default=())
+
+    @classmethod
+    def from_signal(cls, signal: dict[str, Any]) -> Draft:
+        details = signal.get("details") if isinstance(signal.get("details"), dict) else {}
+        return cls(
+            category=str(signal.get("category") or "投诉"),
+            summary=str(signal.get("summary") or "")[:500],
+            details={k: str(v)[:200] for k, v in (details or {}).items() if k in DETAIL_FIELDS and v},
+            complete=bool(signal.get("complete")),
+            started=float(signal.get("started") or 0.0),
+        )
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "category": self.category, "summary": self.summary, "details": self.details,
+            "complete": self.complete, "started": self.started, "attachments": list(self.attachments),
+        }  # fmt: skip
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Draft:
+        draft = cls.from_signal(record)
+        attachments = tuple(a for a in record.get("attachments") or [] if isinstance(a, dict))
+        return Draft(draft.category, draft.summary, draft.details, draft.complete, draft.started, attachments)
+
+    def with_attachments(self, earlier: tuple[dict[str, Any], ...]) -> Draft:
+        return Draft(self.category, self.summary, self.details, self.complete, self.started, earlier)
+
+
+def is_concrete(draft: Draft) -> bool:
+    """Worth a ticket without the citizen's confirmation: it says what happened and where or by whom, or
+    describes it at length, or came with evidence."""
+    if not draft.summary and not draft.details:
+        return False
+    named = any(draft.details.get(k) for k in ("shop", "address", "product", "price"))
+    return named or len(draft.summary) >= CONCRETE_SUMMARY_CHARS or bool(draft.attachments)
+
+
+def is_closed(signal: dict[str, Any]) -> bool:
+    """The intake ended without a ticket from the form (cancelled)."""
+    return bool(signal.get("closed"))
+
+
+def filed_unconfirmed_message(number: str, category: str) -> str:
+    return (
+        f"您刚才反映的{category}问题，我们已按您提供的信息登记为工单（未经您确认），工单号：{number}。"
+        "工作人员核实后会与您联系；如需补充或更正，请直接回复。"
+    )
+
+
+ATTACHED_MESSAGE = "已收到，这份材料已作为证据附在您正在登记的投诉举报中。请继续回答上面的问题。"
+
+
+def form_reset_events() -> list[dict[str, Any]]:
+    """Rasa tracker events that end the intake form."""
+    return [{"event": "active_loop", "name": None}] + [
+        {"event": "slot", "name": slot, "value": None} for slot in FORM_SLOTS
+    ]

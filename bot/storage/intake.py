@@ -1,0 +1,93 @@
+"""Complaint drafts in Redis: one per citizen with an intake in progress, and the timer that files an
+abandoned one. The help desk is the only writer."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bot.core.intake import Draft
+from bot.storage import keys
+
+DRAFT_TTL = 7 * 24 * 3600  # a draft outlives any idle time; the timer files or drops it long before
+
+# KEYS: draft, due. ARGV: openid, record (json, attachments filled in here), due time, ttl
+# The attachments already on the draft are kept: the actions do not know about them.
+_SAVE = """
+local old = redis.call('GET', KEYS[1])
+local record = cjson.decode(ARGV[2])
+if old then
+  local previous = cjson.decode(old)
+  if previous['started'] == record['started'] and previous['attachments'] then
+    record['attachments'] = previous['attachments']
+  end
+end
+redis.call('SET', KEYS[1], cjson.encode(record), 'EX', tonumber(ARGV[4]))
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
+return 1
+"""
+
+# KEYS: draft, due. ARGV: openid, attachment (json), due time, ttl. 0 when there is no draft.
+_ATTACH = """
+local old = redis.call('GET', KEYS[1])
+if not old then return 0 end
+local record = cjson.decode(old)
+if type(record['attachments']) ~= 'table' then record['attachments'] = {} end
+local attachment = cjson.decode(ARGV[2])
+for _, earlier in ipairs(record['attachments']) do
+  if earlier['media_id'] == attachment['media_id'] then return 1 end  -- WeChat delivered it again
+end
+table.insert(record['attachments'], attachment)
+redis.call('SET', KEYS[1], cjson.encode(record), 'EX', tonumber(ARGV[4]))
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
+return 1
+"""
+
+# KEYS: draft, due. ARGV: openid. The draft, removed, if this caller is the one to take it.
+_TAKE = """
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return false end
+local record = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+return record
+"""
+
+
+class IntakeStore:
+    def __init__(self, client: aioredis.Redis, idle_seconds: float) -> None:
+        self._client = client
+        self.idle_seconds = idle_seconds
+        self._save = client.register_script(_SAVE)
+        self._attach = client.register_script(_ATTACH)
+        self._take = client.register_script(_TAKE)
+
+    async def save(self, openid: str, draft: Draft, now: float | None = None) -> None:
+        """The form moved on: keep its draft and restart the idle timer."""
+        due = (time.time() if now is None else now) + self.idle_seconds
+        record = json.dumps(draft.as_record(), ensure_ascii=False)
+        await self._save(keys=[keys.intake(openid), keys.intake_due()], args=[openid, record, due, DRAFT_TTL])
+
+    async def attach(self, openid: str, attachment: dict[str, Any], now: float | None = None) -> bool:
+        """Evidence sent during the form; False when no intake is in progress."""
+        due = (time.time() if now is None else now) + self.idle_seconds
+        found = await self._attach(
+            keys=[keys.intake(openid), keys.intake_due()],
+            args=[openid, json.dumps(attachment, ensure_ascii=False), due, DRAFT_TTL],
+        )
+        return bool(int(found or 0))
+
+    async def get(self, openid: str) -> Draft | None:
+        raw = await self._client.get(keys.intake(openid))
+        return Draft.from_record(json.loads(raw)) if raw else None
+
+    async def take(self, openid: str) -> Draft | None:
+        """Remove and return the draft (a ticket was opened, the form ended, or it is being filed): one
+        caller gets it, however many gateways try."""
+        raw = await self._take(keys=[keys.intake(openid), keys.intake_due()], args=[openid])
+        return Draft.from_record(json.loads(raw)) if raw else None
+
+    async def due(self, now: float, limit: int = 50) -> list[str]:
+        found = await self._client.zrangebyscore(keys.intake_due(), "-inf", now, start=0, num=limit)
+        return [f.decode() if isinstance(f, bytes) else str(f) for f in found]

@@ -1,0 +1,114 @@
+"""The whole-conversation rules (actions/conversation.py), from tracker-shaped events. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.conversation import (
+    ANGER_HIGH,
+    Outcome,
+    Turn,
+    carried_anger,
+    conversation_before_latest,
+    decide,
+    section_of,
+    similarity,
+)
+
+
+def said(text: str, intent: str, confidence: float = 0.9) -> dict[str, Any]:
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent, "confidence": confidence}},
+    }
+
+
+def offered() -> dict[str, Any]:
+    return {"event": "action", "name": "utter_offer_human"}
+
+
+def decision_for(events: list[dict[str, Any]]) -> Any:
+    last = events[-1]
+    intent = last["parse_data"]["intent"]
+    latest = Turn(
+        last["text"], intent["name"], intent["confidence"], section_of(intent["name"], last["text"])
+    )
+    return decide(latest, conversation_before_latest(events))
+
+
+def test_a_first_question_is_simply_answered() -> None:
+    decision = decision_for([said("口罩在哪里预约", "ask_mask_booking")])
+    assert decision.outcome is Outcome.ANSWER and decision.rule == "default"
+
+
+def test_the_same_need_in_other_words_is_offered_then_handed_over() -> None:
+    first = said("预约结果在哪看", "ask_booking_result")
+    second = said("怎么知道约没约上", "ask_booking_result")
+    third = said("我到底有没有约成功", "ask_booking_result")
+    assert decision_for([first, second]).outcome is Outcome.OFFER
+    handed = decision_for([first, second, third])
+    assert (handed.outcome, handed.reason, handed.rule) == (Outcome.HANDOFF, "unresolved", "third_time")
+
+
+def test_rephrasing_across_intents_counts_by_wording() -> None:
+    first = said("领口罩的网点今天开门吗", "ask_mask_pickup")
+    again = said("领口罩网点今天开不开门", "ask_announcement")
+    assert similarity(first["text"], again["text"]) >= 0.34
+    assert decision_for([first, again]).rule == "second_time"
+
+
+def test_an_offer_ignored_while_the_question_comes_back_hands_over() -> None:
+    events = [
+        said("预约结果怎么查", "ask_booking_result"),
+        offered(),
+        said("那结果到底在哪查", "ask_booking_result"),
+    ]
+    decision = decision_for(events)
+    assert (decision.outcome, decision.rule) == (Outcome.HANDOFF, "offer_ignored")
+
+
+def test_a_personal_case_is_answered_with_an_offer_then_handed_over() -> None:
+    first = said("我的身份证号填错了一位，预约还有效吗", "ask_booking_result")
+    assert decision_for([first]).rule == "individual_first"
+    again = said("号码写错的话能改吗", "ask_mask_booking")
+    decision = decision_for([first, again])
+    assert (decision.outcome, decision.reason) == (Outcome.HANDOFF, "unresolved")
+
+
+def test_a_threat_to_escalate_goes_to_a_person_whatever_the_intent() -> None:
+    events = [said("领取点在哪", "ask_mask_pickup"), said("再找不到地方我就打市长热线", "ask_mask_pickup")]
+    decision = decision_for(events)
+    assert (decision.outcome, decision.reason, decision.rule) == (Outcome.HANDOFF, "angry", "escalation")
+
+
+def test_venting_with_a_need_is_acknowledged_answered_and_offered() -> None:
+    decision = decision_for([said("天天准点抢都约不上，气死了", "express_anger")])
+    assert (decision.outcome, decision.acknowledge, decision.answer) == (Outcome.OFFER, True, True)
+
+
+def test_venting_about_a_need_already_answered_gets_the_answer_and_a_person() -> None:
+    events = [
+        said("预约结果什么时候出", "ask_booking_result"),
+        said("好几天了都约不上，你们管不管", "express_anger"),
+    ]
+    decision = decision_for(events)
+    assert (decision.outcome, decision.reason, decision.answer) == (Outcome.HANDOFF, "angry", True)
+
+
+def test_anger_without_a_need_goes_to_a_person_as_before() -> None:
+    decision = decision_for([said("你们这服务太差劲了", "express_anger")])
+    assert (decision.outcome, decision.rule) == (Outcome.HANDOFF, "angry_without_need")
+
+
+def test_anger_accumulates_and_decays() -> None:
+    angry = Turn("真是气死人了！！", "express_anger", 0.9, None)
+    calm = Turn("好的", "affirm", 0.9, None)
+    assert carried_anger([angry, angry]) > carried_anger([angry]) >= 0.5
+    assert carried_anger([angry, angry, calm, calm, calm]) < ANGER_HIGH / 2
+
+
+def test_a_new_session_forgets_the_earlier_one() -> None:
+    events = [said("预约结果怎么查", "ask_booking_result")] * 2 + [{"event": "session_started"}]
+    events.append(said("预约结果怎么查", "ask_booking_result"))
+    assert decision_for(events).rule == "default"

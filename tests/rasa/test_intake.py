@@ -1,0 +1,47 @@
+"""The intake's reading of each message (actions/intake.py): details in any order, several at once, other
+requests let through. Pure."""
+
+from __future__ import annotations
+
+from actions.intake import Message, draft, read
+
+
+def message(text: str, intent: str = "inform", confidence: float = 0.5, **entities: str) -> Message:
+    return Message(text, intent, confidence, tuple((k, v, len(v)) for k, v in entities.items()))
+
+
+def test_several_details_in_one_message_fill_their_questions_whatever_was_asked() -> None:
+    got = read(message("在解放路12号，昨天下午", address="解放路12号", time="昨天下午"), "complaint_shop", {})
+    assert got == {"complaint_address": "解放路12号", "complaint_time": "昨天下午"}  # the shop is asked again
+
+
+def test_the_asked_question_takes_the_citizens_words() -> None:
+    assert read(message("街口那家小卖部"), "complaint_shop", {}) == {"complaint_shop": "街口那家小卖部"}
+
+
+def test_what_happened_keeps_the_whole_text_and_its_details() -> None:
+    got = read(message("他们把口罩卖到80元一个", price="80元一个"), "complaint_what", {})
+    assert got == {"complaint_price": "80元一个", "complaint_what": "他们把口罩卖到80元一个"}
+
+
+def test_a_question_or_a_request_for_a_person_is_let_through() -> None:
+    assert read(message("我要人工", "request_human", 0.95), "complaint_price", {}) == {}
+    assert read(message("领取点在哪", "ask_mask_pickup", 0.9), "complaint_time", {}) == {}
+    # unsure of the intent: it is an answer
+    assert read(message("领取点旁边", "ask_mask_pickup", 0.4), "complaint_address", {}) == {
+        "complaint_address": "领取点旁边"
+    }
+
+
+def test_cancel_ends_the_form() -> None:
+    assert read(message("取消"), "complaint_shop", {})["complaint_confirm"] == "cancel"
+
+
+def test_the_draft_names_what_is_known_and_whether_every_question_is_answered() -> None:
+    slots = {"complaint_category": "举报", "complaint_what": "卖高价口罩", "complaint_shop": "未提供",
+             "complaint_price": "50元一只"}  # fmt: skip
+    got = draft(slots, 1700000000.0)
+    assert got == {"category": "举报", "summary": "卖高价口罩", "details": {"price": "50元一只"},
+                   "complete": False, "started": 1700000000.0}  # fmt: skip
+    full = slots | {"complaint_address": "x", "complaint_time": "y"}
+    assert draft(full, None)["complete"] is True

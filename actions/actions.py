@@ -39,6 +39,7 @@ from lexicon.conversation import found
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
 HANDOFF_REASON_UNRESOLVED = "unresolved"
+HANDED_OVER = "handed_over"  # complaint_confirm when a person took the intake over
 CATEGORIES = {"report_price_gouging": "举报", "report_fake_goods": "举报", "complain_other": "投诉"}
 
 _redis: aioredis.Redis | None = None
@@ -166,6 +167,8 @@ class ActionHandoff(Action):
             "express_anger": HANDOFF_REASON_ANGRY,
             "affirm": HANDOFF_REASON_UNRESOLVED,
         }.get(intent, HANDOFF_REASON_REQUEST_HUMAN)
+        if found("escalation", text):  # "我要找你们领导" asks for a person in anger
+            reason = HANDOFF_REASON_ANGRY
         repeats = trailing_repeats(user_intents(tracker.events))
         carried = conversation_before_latest(tracker.events).anger_before * ANGER_DECAY
         anger = max(anger_score(text, intent, confidence, repeats), carried)
@@ -252,6 +255,13 @@ class ValidateComplaintForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = intake.Message.from_parse(tracker.latest_message)
+        if tracker.get_slot("requested_slot") and found("escalation", message.text):
+            # A threat to go elsewhere ends the questions: a person takes the complaint over, with what the
+            # form has (the gateway moves the draft onto the handoff's ticket).
+            conversation = conversation_before_latest(tracker.events)
+            anger = ANGER_DECAY * conversation.anger_before + message_anger(latest_turn(tracker))
+            signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "escalation")
+            return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
         found_now = intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
         events = await super().run(dispatcher, tracker, domain)
         if "complaint_product" in found_now:  # not a question of the form, so not validated by it
@@ -316,6 +326,8 @@ class ActionSubmitComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_confirm", "complaint_product")]
+        if tracker.get_slot("complaint_confirm") == HANDED_OVER:
+            return reset  # a person has it; the citizen was told so
         if tracker.get_slot("complaint_confirm") != "yes":
             dispatcher.utter_message(response="utter_complaint_cancelled")
             dispatcher.utter_message(json_message={"intake": {"closed": "cancelled"}})

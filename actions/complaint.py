@@ -56,4 +56,9 @@ def confirmation(text: str) -> str | None:
     value = clean(text).lower()
     if value in CONFIRM_WORDS or value.startswith(("确认", "提交", "是的", "对的")):
         return "yes"
+    hesitant = any(word in value for word in ("不", "别", "等", "先"))
+    if not hesitant and (
+        any(word in value for word in ("确认", "提交")) or value.startswith(("没问题", "可以", "好的"))
+    ):
+        return "yes"  # "没问题，提交", "好的确认"
     return None

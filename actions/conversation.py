@@ -20,7 +20,8 @@ from lexicon.intents import QUESTIONS
 
 ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
 ANGER_HIGH = 0.9  # the conversation's anger at which a concrete answer alone is no longer enough
-SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions ask the same thing
+SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions on one topic ask the same thing
+SAME_WORDING = 0.5  # ... and at which two questions are the same whatever the model made of their topic
 OFFER_ACTION = "utter_offer_human"
 # Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -31,7 +32,7 @@ SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-class Outcome(str, Enum):
+class Outcome(Enum):
     ANSWER = "answer"  # the content answer alone
     OFFER = "offer"  # the answer, then one word away from a person
     HANDOFF = "handoff"  # a person now (the answer too, when there is one and the rule says so)
@@ -65,12 +66,19 @@ class Conversation:
     anger_before: float
 
     def times_asked(self, latest: Turn) -> int:
-        """How often this session asked the same need before: the same content section, or a question in
-        nearly the same words."""
+        """How often this session asked the same need before. The same topic alone is not the same need
+        (three questions about booking are routine); it is when the wording is close, when the citizen says
+        the answer did not answer them ("我问的是…", "到底…"), or when it is a personal case."""
+        personal = found("individual_case", latest.text)
+        again = found("asking_again", latest.text)
         count = 0
         for turn in self.earlier:
-            same_section = latest.section is not None and turn.section == latest.section
-            if same_section or similarity(turn.text, latest.text) >= SAME_NEED_SIMILARITY:
+            close = similarity(turn.text, latest.text)
+            same_topic = latest.section is not None and turn.section == latest.section
+            personal_topic = personal or found("individual_case", turn.text)
+            if close >= SAME_WORDING or (
+                same_topic and (close >= SAME_NEED_SIMILARITY or again or personal_topic)
+            ):
                 count += 1
         return count
 
@@ -178,9 +186,15 @@ def _venting(t: Turn, c: Conversation) -> bool:
     return found("venting", t.text) or t.intent == "express_anger"
 
 
+def _topic(section: str | None) -> str | None:
+    """How to book and whether one's booking succeeded are one concern: getting masks by booking."""
+    return "booking" if section == "booking_result" else section
+
+
 def _angry_again(t: Turn, c: Conversation) -> bool:
     rising = c.anger_before * ANGER_DECAY + message_anger(t)
-    return _venting(t, c) and t.section is not None and (c.times_asked(t) >= 1 or rising >= ANGER_HIGH)
+    answered_before = any(_topic(e.section) == _topic(t.section) for e in c.earlier)
+    return _venting(t, c) and t.section is not None and (answered_before or rising >= ANGER_HIGH)
 
 
 def _venting_with_need(t: Turn, c: Conversation) -> bool:

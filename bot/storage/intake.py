@@ -21,7 +21,8 @@ local old = redis.call('GET', KEYS[1])
 local record = cjson.decode(ARGV[2])
 if old then
   local previous = cjson.decode(old)
-  if previous['started'] == record['started'] and previous['attachments'] then
+  -- cjson keeps 14 significant digits: the same start time can come back a little different
+  if math.abs((previous['started'] or 0) - (record['started'] or 0)) < 0.01 and previous['attachments'] then
     record['attachments'] = previous['attachments']
   end
 end

@@ -54,6 +54,20 @@ def text_push(openid: str, account: str, content: str, msg_id: int | None = None
     )
 
 
+def media_push(openid: str, account: str, msg_type: str, media_id: str, msg_id: int | None = None) -> str:
+    """An image, voice or file message: WeChat sends its MediaId, not the content."""
+    return push_xml(
+        {
+            "ToUserName": account,
+            "FromUserName": openid,
+            "CreateTime": int(time.time()),
+            "MsgType": msg_type,
+            "MediaId": media_id,
+            "MsgId": msg_id if msg_id is not None else next(_msg_ids),
+        }
+    )
+
+
 def event_push(openid: str, account: str, event: str, event_key: str | None = None) -> str:
     fields: dict[str, str | int] = {
         "ToUserName": account,
@@ -163,6 +177,9 @@ class WeChatSimulator:
 
     async def send_text(self, session: aiohttp.ClientSession, content: str) -> str | None:
         return (await self.deliver(session, text_push(self.openid, self.account, content))).reply
+
+    async def send_media(self, session: aiohttp.ClientSession, msg_type: str, media_id: str) -> str | None:
+        return (await self.deliver(session, media_push(self.openid, self.account, msg_type, media_id))).reply
 
     async def send_event(
         self, session: aiohttp.ClientSession, event: str, key: str | None = None

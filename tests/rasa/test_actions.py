@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTENT = yaml.safe_load((ROOT / "content" / "answers.yml").read_text(encoding="utf-8"))
 
 
-def user(intent: str) -> dict[str, Any]:
-    return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+def user(intent: str, text: str = "") -> dict[str, Any]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
 
 
 def tracker(intent: str, text: str = "", confidence: float = 0.9, events: list[dict[str, Any]] | None = None,
@@ -104,15 +104,17 @@ def test_content_missing_from_redis_gives_a_safe_answer(
 
 
 def test_the_same_question_a_second_time_offers_a_person(content_in_redis: None) -> None:
-    events = [user("ask_booking_result")] * 2
-    result, messages = run(ActionAnswerContent(), tracker("ask_booking_result", events=events))
+    asked = ["预约结果怎么查", "我问的是预约结果在哪里查"]
+    events = [user("ask_booking_result", text) for text in asked]
+    result, messages = run(ActionAnswerContent(), tracker("ask_booking_result", asked[-1], events=events))
     assert "20:00" in messages[0]["text"]  # answered again
     assert result == [FollowupAction("utter_offer_human")]
 
 
 def test_the_same_question_a_third_time_goes_to_a_person_as_unresolved(content_in_redis: None) -> None:
-    events = [user("ask_booking_result")] * 3
-    result, messages = run(ActionAnswerContent(), tracker("ask_booking_result", events=events))
+    asked = ["预约结果怎么查", "我问的是预约结果在哪里查", "到底在哪查预约结果"]
+    events = [user("ask_booking_result", text) for text in asked]
+    result, messages = run(ActionAnswerContent(), tracker("ask_booking_result", asked[-1], events=events))
     assert result == []
     assert "同样的问题您已经问过几次" in messages[0]["text"]
     assert messages[1]["response"] == "utter_handoff"

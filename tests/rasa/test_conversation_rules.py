@@ -44,11 +44,18 @@ def test_a_first_question_is_simply_answered() -> None:
 
 def test_the_same_need_in_other_words_is_offered_then_handed_over() -> None:
     first = said("预约结果在哪看", "ask_booking_result")
-    second = said("怎么知道约没约上", "ask_booking_result")
-    third = said("我到底有没有约成功", "ask_booking_result")
+    second = said("我问的是怎么知道约没约上", "ask_booking_result")
+    third = said("那我到底有没有约成功", "ask_booking_result")
     assert decision_for([first, second]).outcome is Outcome.OFFER
     handed = decision_for([first, second, third])
     assert (handed.outcome, handed.reason, handed.rule) == (Outcome.HANDOFF, "unresolved", "third_time")
+
+
+def test_new_questions_on_one_topic_are_routine() -> None:
+    events = [said("口罩怎么预约", "ask_mask_booking"), said("每人能约几个", "ask_mask_booking"),
+              said("几点开始预约", "ask_mask_booking"), said("预约要带身份证吗", "ask_mask_booking")]  # fmt: skip
+    for end in range(1, len(events) + 1):
+        assert decision_for(events[:end]).outcome is Outcome.ANSWER
 
 
 def test_rephrasing_across_intents_counts_by_wording() -> None:

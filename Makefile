@@ -71,6 +71,13 @@ eval: envs
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/boundary_messages.jsonl --out reports/nlu/boundary
 	$(RASA_VENV)/bin/python scripts/cross_validate.py --config config.yml --nlu nlu_data --folds 5 --out reports/nlu/cv
 	$(RASA_VENV)/bin/python scripts/summarise_cv.py reports/nlu/cv reports/nlu/summary.json
+	$(MAKE) eval-conversations
+
+# Whole conversations through the front door (our set and the held-out one): the share that ends right.
+eval-conversations: envs
+	$(VENV)/bin/python -m bot train
+	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --out reports/conversations/latest.json
+	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout.yml --out reports/conversations/holdout.json
 
 # One training run swings by several points; compare configurations on several seeds, e.g.
 #   make eval-seeds SEEDS_OUT=reports/nlu/seeds-before   (change the data or config.yml)

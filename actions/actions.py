@@ -224,8 +224,11 @@ class ActionStartComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent, _ = latest_intent(tracker)
-        dispatcher.utter_message(response="utter_complaint_start")
         text = str(tracker.latest_message.get("text") or "").strip()
+        if found("individual_case", text) and not found("report_words", text):
+            # "那家药房今天下午还有口罩吗": a question about one shop, not a report of it
+            return [FollowupAction("action_answer_content")]
+        dispatcher.utter_message(response="utter_complaint_start")
         events: list[EventType] = [
             SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_product", "complaint_confirm")
         ]
@@ -308,6 +311,8 @@ class ValidateComplaintForm(FormValidationAction):
         return self._answer("complaint_time", value)
 
     async def validate_complaint_confirm(self, value: Any, *_: Any) -> dict[str, Any]:
+        if value in ("cancel", "yes"):  # already decided this turn (a cancellation read from any question)
+            return {"complaint_confirm": value}
         decision = complaint.confirmation(str(value or ""))
         if decision in ("yes", "cancel"):
             return {"complaint_confirm": decision}

@@ -15,7 +15,7 @@ from typing import Any
 from actions.content import INTENT_SECTIONS
 from actions.signals import anger_score
 from lexicon.conversation import found
-from lexicon.cues import CURSE, INSULT
+from lexicon.cues import ACCUSATION, CURSE, INSULT
 from lexicon.intents import QUESTIONS
 
 ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
@@ -26,7 +26,10 @@ OFFER_ACTION = "utter_offer_human"
 # Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到")),
-    ("pickup", ("领取", "去领", "领不到", "网点", "取口罩", "提货")),
+    (
+        "pickup",
+        ("领取", "去领", "领不到", "网点", "取口罩", "提货", "有货", "有没有口罩", "还有口罩", "到货"),
+    ),
     ("announcements", ("公告", "通知", "通告")),
     ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩")),
 )
@@ -165,7 +168,8 @@ def _threat(t: Turn, c: Conversation) -> bool:
 
 
 def _abuse(t: Turn, c: Conversation) -> bool:
-    return bool(CURSE.search(t.text) or INSULT.search(t.text))
+    # a question with a rude word still gets its answer (as before); anger with abuse gets a person
+    return t.intent not in QUESTIONS and bool(CURSE.search(t.text) or INSULT.search(t.text))
 
 
 def _offer_ignored(t: Turn, c: Conversation) -> bool:
@@ -195,6 +199,10 @@ def _angry_again(t: Turn, c: Conversation) -> bool:
     rising = c.anger_before * ANGER_DECAY + message_anger(t)
     answered_before = any(_topic(e.section) == _topic(t.section) for e in c.earlier)
     return _venting(t, c) and t.section is not None and (answered_before or rising >= ANGER_HIGH)
+
+
+def _accusing_with_need(t: Turn, c: Conversation) -> bool:
+    return _venting_with_need(t, c) and bool(ACCUSATION.search(t.text) or INSULT.search(t.text))
 
 
 def _venting_with_need(t: Turn, c: Conversation) -> bool:
@@ -246,6 +254,11 @@ RULES: tuple[Rule, ...] = (
         "angry_again", "Venting about a need already answered, or anger risen over turns: answer and hand "
         "over, as the seed's agents did.", _angry_again,
         Decision(Outcome.HANDOFF, "angry_again", "angry", acknowledge=True),
+    ),
+    Rule(
+        "accusing_with_need", "An accusation or insult beside a concrete need (\"…干什么吃的\"): it vents "
+        "more than it asks, so a person answers too, with the answer given at once.", _accusing_with_need,
+        Decision(Outcome.HANDOFF, "accusing_with_need", "angry", acknowledge=True),
     ),
     Rule(
         "venting_with_need", "Frustration with a concrete question: acknowledge, answer, offer a person.",

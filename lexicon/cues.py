@@ -37,3 +37,23 @@ INSULT = re.compile(
     r"|卧槽|吃干饭的|(?:你|您|脑子)有病|有病(?:吧|啊|呀)(?=$|\W)|傻子|傻[帽缺]|狗屁|狗腿子",
     re.IGNORECASE,
 )
+# Accusations and sarcasm aimed at whoever is responsible (officials, us, now and then a shop),
+# whatever the topic they name: "你们这些当官的是干什么吃的", "真是好样的", "玩我们呢", "糊弄谁呢",
+# "要你们有什么用", "早干嘛去了", "鬼都不信", "心里没点数", "朝令夕改", "装聋作哑", "睡着了吗".
+# Like insults, they keep an angry reading from rules 1 and 2, even beside a question:
+# "口罩天天抢不到，你们是干什么吃的！" vents about a failed booking rather than asking what to do
+# next, and a person answers both. Never a reason for anger by themselves (a topic reading keeps its
+# answer). Not a friendly 呵呵 ("呵呵，没事，下次还能报名吗"), nor 当官的 in a question
+# ("请问当官的家属也要摇号吗").
+ACCUSATION = re.compile(
+    r"干(?:什么|啥|嘛)吃的|吃干饭|(?:玩|耍|逗|坑|忽悠|糊弄)(?:我们|老百姓|人|我|谁)(?:呢|吗|玩|啊|$|\W)|耍猴|当猴耍"
+    r"|开涮|(?:要|养)你们?有?(?:什么|啥)用|(?:要|养)你们?何用|养你们?干(?:嘛|啥|什么)|早干(?:嘛|啥|什么)去了"
+    r"|死哪儿?去了|搞笑呢|(?:可)?真行啊|真有你们的|服了你们|还管不管|管不管了"
+    r"|鬼(?:都|才)(?:不信|信)|心里没(?:点)?(?:数|B数)|朝令夕改|出尔反尔|说话不算话|言而无信"
+    r"|(?<!不想|不用|省得|免得)瞎折腾|瞎指挥|(?:真|可真|真是|简直)(?:是)?好样的"
+    r"|(?<![乐笑傻])呵呵(?!呵*[,，\s]*(?:好的|谢谢|你好|您好|请问|知道了|没事"
+    r"|我?又来了|想问|问一?下|终于|总算))"
+    r"|装聋作哑|装死|不闻不问|不管不问|石沉大海|推来推去"
+    rf"|踢皮球(?!{CLAUSE}{{0,3}}(?:需要|要不要|可以|能不能|会不会|戴))"
+    r"|(?:睡着|睡觉|死)了吗|喝茶看报|形式主义|官僚主义|官老爷|(?:你们|这些|这帮|那帮)当官的|当官的(?:都|就|们)"
+)

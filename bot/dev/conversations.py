@@ -128,13 +128,13 @@ class Player:
             else:
                 reply = await citizen.send_text(http, turn)
             replies.append(reply or "")
-        await self._until_settled(client, openid)
+        await self.until_settled(client, openid)
         ending = await self.ending(client, openid)
         ending.replies = replies
         ending.sent_later = await self._sends(http, openid)
         return ending
 
-    async def _until_settled(self, client: aioredis.Redis, openid: str) -> None:
+    async def until_settled(self, client: aioredis.Redis, openid: str) -> None:
         """Wait while a complaint form of this citizen is open: the idle timer files it (or drops it)."""
         deadline = time.monotonic() + self._idle + 15
         while time.monotonic() < deadline and await client.exists(keys.intake(openid)):  # noqa: ASYNC110

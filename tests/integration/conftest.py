@@ -36,6 +36,7 @@ TOKEN = DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"]
 APPID = DEVELOPMENT_DEFAULTS["WECHAT_APPID"]
 SECRET = DEVELOPMENT_DEFAULTS["WECHAT_SECRET"]
 AES_KEY = DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"]
+IDLE_SECONDS = 5.0
 _databases = itertools.count()  # db 0: the stack's gateway; db 1: Rasa's trackers; 2-15: tests
 
 
@@ -48,7 +49,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
         for k, v in os.environ.items()
         if k not in ("REDIS_URL", "RASA_URL", "WECHAT_APPID", "WECHAT_API_BASE", "WECHAT_TOKEN")
     }
-    env |= {"BOT_ENV": "development", "RASA_TOKEN": "it-rasa-token"}
+    # A complaint form left idle this long is filed (600 s in production): the tests wait for it.
+    env |= {
+        "BOT_ENV": "development",
+        "RASA_TOKEN": "it-rasa-token",
+        "COMPLAINT_IDLE_SECONDS": str(IDLE_SECONDS),
+    }
     launcher = Launcher(
         ports=Ports(
             gateway=free_port(),

@@ -134,14 +134,16 @@ async def test_two_misunderstandings_in_a_row_offer_a_person_who_can_be_accepted
     # "/intent" messages pin what the model understood, so this tests the dialogue, not the classifier
     sim = citizen(stack, wechat_token)
     assert "没有理解" in await say(sim, http, "/nlu_fallback")
-    assert "需要为您转接人工客服吗" in await say(sim, http, "/nlu_fallback")
+    assert "回复“人工”或“是”即可转接" in await say(sim, http, "/nlu_fallback")
     assert "正在为您转接人工客服" in await say(sim, http, "/affirm")
 
 
-async def test_the_same_question_three_times_offers_a_person(
+async def test_the_same_question_again_offers_a_person_and_a_third_time_hands_over(
     stack: Launcher, wechat_token: str, http: aiohttp.ClientSession
 ) -> None:
     sim = citizen(stack, wechat_token)
-    for _ in range(2):
-        assert "需要为您转接" not in await say(sim, http, "/ask_booking_result")
-    assert "需要为您转接人工客服吗" in await say(sim, http, "/ask_booking_result")
+    assert "即可转接" not in await say(sim, http, "/ask_booking_result")
+    second = await say(sim, http, "/ask_booking_result")
+    assert "查询预约结果" in second and "回复“人工”或“是”即可转接" in second
+    third = await say(sim, http, "/ask_booking_result")
+    assert "同样的问题您已经问过几次" in third and "工单号" in third

@@ -1,0 +1,102 @@
+"""Whole conversations through the gateway with the real model, read by how they end (bot/dev/conversations.py):
+a complaint left unconfirmed becomes a ticket after the idle time, with its evidence; the same personal
+question in other words reaches a person; a threat to escalate reaches a person; venting with a need is
+acknowledged, answered and offered a person; routine conversations are never handed over."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import aiohttp
+import pytest
+import redis.asyncio as aioredis
+
+from bot.dev.conversations import Player, Script, misses
+from bot.launcher import Launcher
+from bot.storage import keys
+from bot.wechat.simulator import WeChatSimulator
+from tests.integration.conftest import IDLE_SECONDS, TOKEN, World
+
+SCRIPTS = [
+    Script("e2e-routine", "routine", ("您好", "怎么预约口罩", "每人每次最多约几只", "预约几点开始"), "answered"),
+    Script("e2e-abandoned", "complaint_abandoned",
+           ("我要举报药店哄抬口罩价格", "是安康大药房", "地址在光明路7号，一只口罩卖45元"), "ticket", confirmed=False),
+    Script("e2e-evidence", "complaint_evidence",
+           ("举报有家超市卖假的N95口罩", {"image": "MEDIA_E2E_1"}, "永辉超市，在江北区滨江路"), "ticket",
+           confirmed=False, attachments=1),
+    Script("e2e-confirmed", "complaint_confirmed",
+           ("我要投诉", "药店把体温计卖到300元", "济民药店", "跳过", "300元一支", "今天上午", "确认"), "ticket",
+           confirmed=True),
+    Script("e2e-unresolved", "unresolved",
+           ("我预约时手机号输错了怎么办", "短信发到别人手机上了，我怎么查结果", "我问的是号码填错了到底怎么办"),
+           "person", reason="unresolved"),
+    Script("e2e-escalation", "anger_escalation",
+           ("网点说今天有货结果根本没有", "白跑了三趟了", "再不解决我就去找电视台曝光"), "person", reason="angry"),
+    Script("e2e-venting", "venting_with_need", ("好几天了都约不上口罩，真是烦死了",), "answered", offered=True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.id for s in SCRIPTS])
+async def test_each_kind_of_conversation_ends_right(stack: Launcher, script: Script) -> None:
+    player = Player(stack.gateway_url, TOKEN, stack.redis_url, stack.wechat_api_url, IDLE_SECONDS)
+    [(_, ending)] = await player.play_all([script])
+    assert misses(script, ending) == [], (ending.replies, ending.sent_later)
+
+
+async def test_an_abandoned_form_is_filed_by_a_gateway_started_after_the_first_stopped(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """The idle timer lives in Redis: the gateway that took the complaint stops, another one files it."""
+    async with world.gateway(COMPLAINT_IDLE_SECONDS="600") as url:
+        citizen = world.citizen(url)
+        await citizen.send_text(http, "举报好又多超市口罩一只卖40元")
+        await citizen.send_text(http, "在人民区解放路")
+    draft = json.loads(await world.redis.get(keys.intake(citizen.openid)) or "{}")
+    assert draft["details"]["price"].startswith("40元") and "好又多超市" in draft["details"]["shop"]
+    # ten minutes pass while no gateway runs
+    await world.redis.zadd(keys.intake_due(), {citizen.openid: time.time() - 1})
+    async with world.gateway(COMPLAINT_IDLE_SECONDS="600"):
+        [notice] = await world.sends_to(citizen.openid, 1, timeout=15)
+    assert "未经您确认" in notice["content"]
+    number = re.search(r"12315-\d{8}-\d{4}", notice["content"]).group(0)  # type: ignore[union-attr]
+    ticket = await world.redis.hgetall(keys.ticket(number))
+    assert (
+        ticket["openid"] == citizen.openid and ticket["confirmed"] == "0" and ticket["reason"] == "complaint"
+    )
+    assert ticket["category"] == "举报" and "好又多超市" in json.loads(ticket["details"])["shop"]
+    assert not await world.redis.exists(keys.intake(citizen.openid))
+    events = await world.tracker_events(citizen.openid)
+    assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events[-12:])
+
+
+async def test_a_form_with_nothing_concrete_is_dropped_not_filed(
+    stack: Launcher, http: aiohttp.ClientSession
+) -> None:
+    script = Script("e2e-empty", "complaint_abandoned", ("我要投诉",), "answered")
+    player = Player(stack.gateway_url, TOKEN, stack.redis_url, stack.wechat_api_url, IDLE_SECONDS)
+    [(_, ending)] = await player.play_all([script])
+    assert ending.end == "answered" and ending.sent_later == []
+
+
+async def test_the_next_message_after_filing_starts_afresh(
+    stack: Launcher, http: aiohttp.ClientSession
+) -> None:
+    """Once filed, the form is over in Rasa too: the citizen's next question is answered, not taken as a
+    detail of the old complaint."""
+    client = aioredis.Redis.from_url(stack.redis_url, decode_responses=True)
+    player = Player(stack.gateway_url, TOKEN, stack.redis_url, stack.wechat_api_url, IDLE_SECONDS)
+    citizen = WeChatSimulator(
+        url=f"{stack.gateway_url}/wechat", token=TOKEN, openid=f"o_e2e_{uuid.uuid4().hex}"
+    )
+    try:
+        await citizen.send_text(http, "举报诚信药房口罩50元一只")
+        await player.until_settled(client, citizen.openid)
+        ending = await player.ending(client, citizen.openid)
+        assert (ending.end, ending.confirmed) == ("ticket", False)
+        reply = await citizen.send_text(http, "领取网点在哪里")
+        assert reply is not None and "领取网点" in reply and "请核对" not in reply
+    finally:
+        await client.aclose()

@@ -7,7 +7,7 @@ Seven rules from the intent catalog correct that, each only for the top intents 
 1. **A concrete question outranks venting.** `express_anger` is anger *without* a new concrete request. When
    the message asks a question (question words, not question marks or 吗: venting is full of rhetorical
    ones, "老百姓就活该买不到口罩吗？？") about something we answer or take in, and insults no one, the most
-   likely concrete intent wins. A reproach is not a question: "你们怎么不去查查药价", "就不能智能点吗" and
+   likely concrete intent wins. A reproach is not a question: "你们怎么不去管管那些药店", "就不能想想办法吗" and
    "都什么时候了" keep the anger; nor is venting in a question's shape: "咋就这么难呢", "说没有猫腻谁信",
    "什么时候是个头", "哪个部门出的规定? 这不是折腾人是什么".
 2. **A failed booking is a booking-result question.** "摇了一周都没中" is answered with what to do next (the
@@ -16,14 +16,14 @@ Seven rules from the intent catalog correct that, each only for the top intents 
    这些当官的是干什么吃的！", "呵呵，摇了八次一次没中，真是好样的"; `ACCUSATION`, which also keeps rule 1
    away, as insults do).
 3. **Asking for a person gets a person.** 转人工, 找真人, 人工客服 win over whatever else the message is
-   about ("会员费能退吗 我要转人工"), checked before the other rules, and with full confidence even when
+   about ("押金能退吗 给我转人工"), checked before the other rules, and with full confidence even when
    the classifier agrees (no "请换个说法" in the way), unless negated or asked as a question about the bot
    (是人工吗, `bot_challenge`). A negated request (不用转人工) is never one, even when the classifier reads
    it so, nor is it anger ("不要人工,一群饭桶": anger is a handoff too): the runner-up stands if it is a
    concrete intent, thanks or goodbye (anger is skipped), or else `deny` (never `affirm`, which after the
    bot's "需要转人工吗" would hand the citizen over).
 4. **Questions about the bot are not requests, and abuse is neither.** "是人工吗" asks what it is talking to
-   (`bot_challenge`, whose answer says how to reach a person); "你是白痴吗" is `express_anger`, and so are
+   (`bot_challenge`, whose answer says how to reach a person); "这客服是白痴啊" is `express_anger`, and so are
    "人工智障", "求你们做个人" and "是真人吗?你们这帮废物" when the classifier hears a request for a person.
 5. **Cursing, reproach and threats are not small talk.** Where the classifier says out-of-scope or small
    talk, a message with a curse (他妈, 废物, 不要脸, a bare 滚 or 呸, 🤬; `lexicon.cues.CURSE`), a
@@ -136,7 +136,7 @@ TOPIC = re.compile(
     r"口罩|预约|约上|约到|摇号|中签|抢|领(?!导)|买|购|供应|到货|公告|通知|通告|封城|复工|开学|隔离"
     r"|(?<![评代])价|(?<![放请休])假(?!期)"
 )
-# Reproaches phrased as questions ("你们怎么不去查查药价", "就不能智能点吗"): they ask for nothing.
+# Reproaches phrased as questions ("你们怎么不去管管那些药店", "就不能想想办法吗"): they ask for nothing.
 # Not 凭什么 asking "with what" ("领口罩凭什么证件"), nor 做个人 of personal things ("做个人防护").
 REPROACH = re.compile(
     r"怎么不去|咋不去|就不能|能不能别|难道|凭(?:什么|啥)(?!证|条件|材料|手续|资料|凭证|东西)|不作为"
@@ -273,7 +273,7 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
     classifier's own top intent: an explicit request for a person, made certain."""
     top = ranking[0][INTENT_NAME_KEY]
     # First, and also when the classifier agrees at any confidence: the words are the request, and neither
-    # a topic ("口罩在哪领??我要转人工!!!") nor a fallback question ("请换个说法") stands in the way.
+    # a topic ("口罩在哪领??给我转人工!!!") nor a fallback question ("请换个说法") stands in the way.
     if top not in (BOT, DENY) and asks_for_person(text):
         return PERSON
     declines_person = bool(DECLINES_PERSON.search(text))
@@ -291,7 +291,7 @@ def corrected_intent(text: str, ranking: Ranking) -> Text | None:
                 return str(concrete[INTENT_NAME_KEY])
         if reports_failed_booking(text):
             return BOOKING_RESULT
-    # "人工智障", "求求你们做个人": abuse, not a request (the words for one were checked first); nor is
+    # "人工智障", "你们能不能做个人啊": abuse, not a request (the words for one were checked first); nor is
     # "是真人吗?你们这帮废物" a mere question about the bot (as with `bot_challenge` below).
     if top == PERSON and not declines_person and (hostile(text) or insults(text)):
         return ANGER

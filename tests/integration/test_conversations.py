@@ -90,8 +90,8 @@ async def test_cancelling_the_intake_opens_no_ticket(
         ("你们这帮废物，什么都管不了！！！", "理解您的心情"),
         # The catalog rules after DIET (nlu_components/arbiter.py), through the trained model:
         ("人工", "转接人工"),  # what the bot's own answers tell citizens to reply
-        ("上周交的会员费可以退吗 我要转人工", "转接人工"),  # the request wins over the topic
-        ("你是白痴吗", "理解您的心情"),  # an insult, not a question about the bot
+        ("上周交的押金可以退吗 给我转人工", "转接人工"),  # the request wins over the topic
+        ("这客服是白痴啊", "理解您的心情"),  # an insult, not a question about the bot
         ("人工呢???", "转接人工"),  # impatient, still a request
         ("全世界都他妈乱套了，你们才反应过来", "理解您的心情"),  # cursing is not chit-chat
         ("你们全是饭桶", "理解您的心情"),  # a curse is certain: no "请换个说法"

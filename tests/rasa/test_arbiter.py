@@ -147,7 +147,7 @@ def test_what_counts_as_a_failed_booking(text: str, failed: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "asks"),
     [
-        ("会员费能退吗 我要转人工", True),
+        ("押金能退吗 给我转人工", True),
         ("给我找个真人", True),
         ("人工客服在哪", True),
         ("人工", True),  # what the bot's answers tell citizens to reply
@@ -174,10 +174,10 @@ def test_what_counts_as_asking_for_a_person(text: str, asks: bool) -> None:
 # Corrections made certain (confidence 1.0): explicit requests for a person, and curses that are no concrete
 # request. Every other correction keeps the classifier's confidence.
 CERTAIN = {
-    "刚交的会员费能退吗 我要转人工", "请给我转人工", "口罩到底在哪领??我要转人工!!!", "不要自动回复，我要真人",
-    "我要转人工 订单能拆开发吗", "全世界都他妈乱套了", "你们就是一群废物", "一帮饭桶", "趁火打劫的王八蛋",
+    "昨天交的押金能退吗 给我转人工", "请给我转人工", "口罩到底在哪领??给我转人工!!!", "不要自动回复，我要真人",
+    "给我转人工 快递能改地址吗", "全世界都他妈乱套了", "你们就是一群废物", "一帮饭桶", "趁火打劫的王八蛋",
     "你们这系统真蠢", "你们系统蠢死了", "滚", "呸！", "🤬🤬", "人工智障", "我要人工，你们这机器人就是智障",
-    "你是白痴吗", "是真人吗?你们这帮废物", "傻B客服", "cnm", "你们不要人工客服了是吧？全是机器人糊弄",
+    "这客服是白痴啊", "是真人吗?你们这帮废物", "傻B客服", "cnm", "你们不要人工客服了是吧？全是机器人糊弄",
     "排了两小时说没了，我谢谢你全家", "谢谢你们这帮废物", "他妈的，谢谢你们这帮饭桶", "他妈的", "谢谢，你妈的",
     "谢谢你们啊，我等得他妈花儿都谢了", "谢谢，他妈的三天了才回", "谢谢，你们他妈的早干嘛去了",
     "他妈的终于约上了，你们早干嘛去了", "我谢谢你们全家",
@@ -194,9 +194,9 @@ CERTAIN = {
             "ask_booking_result",
         ),
         # An explicit request for a person wins over the topic, even when DIET did not rank it.
-        ("刚交的会员费能退吗 我要转人工", [("complain_other", 0.8), ("out_of_scope", 0.2)], "request_human"),
+        ("昨天交的押金能退吗 给我转人工", [("complain_other", 0.8), ("out_of_scope", 0.2)], "request_human"),
         # An insult aimed at the bot is anger, not a question about the bot.
-        ("你是白痴吗", [("bot_challenge", 0.9), ("express_anger", 0.1)], "express_anger"),
+        ("这客服是白痴啊", [("bot_challenge", 0.9), ("express_anger", 0.1)], "express_anger"),
         # The question "是人工吗" stays a question about the bot.
         ("是转人工了吗", [("bot_challenge", 0.9), ("request_human", 0.1)], "bot_challenge"),
         ("不用转人工", [("deny", 0.9), ("request_human", 0.1)], "deny"),
@@ -214,17 +214,17 @@ CERTAIN = {
         ("不需要人工了", [("request_human", 0.6), ("affirm", 0.3), ("deny", 0.1)], "deny"),
         # A request for a person comes before a topic the angry message also asks about.
         (
-            "口罩到底在哪领??我要转人工!!!",
+            "口罩到底在哪领??给我转人工!!!",
             [("express_anger", 0.8), ("ask_mask_pickup", 0.2)],
             "request_human",
         ),
         # Agreeing but hesitant (FallbackClassifier would ask to rephrase): the words decide.
         ("不要自动回复，我要真人", [("request_human", 0.42), ("greet", 0.4)], "request_human"),
         # A hesitant classifier does not stand between a citizen and a person.
-        ("我要转人工 订单能拆开发吗", [("complain_other", 0.3), ("out_of_scope", 0.25)], "request_human"),
+        ("给我转人工 快递能改地址吗", [("complain_other", 0.3), ("out_of_scope", 0.25)], "request_human"),
         # Cursing and reproach are not chit-chat; a topic intent keeps its answer.
         ("全世界都他妈乱套了", [("out_of_scope", 0.75), ("express_anger", 0.2)], "express_anger"),
-        ("求求你们做个人", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("你们能不能做个人啊", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
         ("你们就是一群废物", [("greet", 0.5), ("express_anger", 0.3)], "express_anger"),
         ("我真是无能为力了，在家好无聊", [("out_of_scope", 0.8), ("express_anger", 0.1)], "out_of_scope"),
         ("热狗里的香肠是什么肉", [("out_of_scope", 0.9), ("express_anger", 0.05)], "out_of_scope"),
@@ -413,7 +413,7 @@ CERTAIN = {
         # ... while the same words as venting still are.
         ("摇了十次没中，呵呵", [("ask_booking_result", 0.666), ("express_anger", 0.317)], "express_anger"),
         ("这预约系统是什么玩意儿！", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
-        ("求求你们做个人吧", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
+        ("求你们做个人行不行", [("out_of_scope", 0.6), ("express_anger", 0.3)], "express_anger"),
         # 凭什么 asking "with what" is no reproach; asking "why should" is.
         (
             "领口罩凭什么证件，身份证还是户口本？",

@@ -112,3 +112,21 @@ async def log_in_maintainer(page: Page, base: str) -> None:
     await page.fill("#password", PASSWORD)
     await page.click("#login-button")
     await expect(page).to_have_url(f"{base}/console")
+
+
+async def test_an_unconfirmed_complaint_shows_as_such_with_its_evidence(
+    world: World, http: aiohttp.ClientSession, browser: Browser
+) -> None:
+    await add_agent(world.redis, "5502")
+    async with world.gateway(COMPLAINT_IDLE_SECONDS="2") as url:
+        citizen = world.citizen(url)
+        assert "登记" in (await citizen.send_text(http, "举报福满超市口罩一只卖35元") or "")
+        assert "证据" in (await citizen.send_media(http, "image", "MEDIA_CONSOLE_1") or "")
+        [notice] = await world.sends_to(citizen.openid, 1, timeout=20)
+        number = notice["content"].split("工单号：")[1].split("。")[0]
+        page = await browser.new_page()
+        await log_in(page, url.removesuffix("/wechat"), "5502")
+        await page.locator(f'tr[data-ticket="{number}"]').click()
+        await expect(page.locator("#t-confirmed")).to_contain_text("未确认即离开")
+        await expect(page.locator("#t-attachments")).to_contain_text("图片（MediaId MEDIA_CONSOLE_1）")
+        await expect(page.locator("#t-details")).to_contain_text("福满超市")

@@ -6,6 +6,7 @@ const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const ME = document.querySelector('meta[name="agent-id"]').content;
 const REASONS = {angry: "情绪激动", request_human: "要求人工", unresolved: "未解决", complaint: "投诉举报"};
 const STATUSES = {queued: "排队中", claimed: "处理中", closed: "已关闭"};
+const ATTACHMENT_TYPES = {image: "图片", voice: "语音", video: "视频", shortvideo: "小视频", file: "文件"};
 const CHANGES = {queued: "进入队列", claimed: "认领", transferred: "转派", first_reply: "首次回复", closed: "关闭",
   rated: "群众评价", escalated: "超时升级", send_failed: "微信发送失败"};
 let view = "queued";
@@ -106,7 +107,14 @@ async function openTicket(number) {
   const failure = document.getElementById("t-failure");
   failure.hidden = !t.send_failure;
   failure.textContent = t.send_failure ? `微信未能送达最近的回复（${t.send_failure}），内容已保留在下方，请电话联系群众。` : "";
+  const unconfirmed = document.getElementById("t-confirmed");
+  unconfirmed.hidden = t.confirmed !== false;
+  unconfirmed.textContent = t.confirmed === false
+    ? "群众填写投诉登记后未确认即离开，系统已按其提供的信息自动登记，请核实后处理。" : "";
   document.getElementById("t-summary").textContent = t.summary || "（无）";
+  const attachments = t.attachments || [];
+  document.getElementById("t-attachments").replaceChildren(...(attachments.length ? attachments.map((a) =>
+    el("li", `${when(a.at)} ${ATTACHMENT_TYPES[a.type] || a.type}（MediaId ${a.media_id}）`)) : [el("li", "（无）")]));
   document.getElementById("t-understanding").textContent = t.intent
     ? `意图 ${t.intent}，置信度 ${Number(t.confidence).toFixed(2)}` : "（投诉登记表）";
   const details = document.getElementById("t-details");

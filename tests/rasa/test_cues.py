@@ -1,0 +1,35 @@
+"""Each cue's example sentences are its tests (lexicon/cues.yml, lexicon/conversation_cues.yml): every
+`match` is found, no `no_match` is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lexicon.loader import load_cues, word_pattern
+
+LEXICON = Path(__file__).resolve().parents[2] / "lexicon"
+FILES = ("cues.yml", "conversation_cues.yml")
+CUES = {f"{file}:{name}": cue for file in FILES for name, cue in load_cues(LEXICON / file).items()}
+CASES = [
+    (name, sentence, should)
+    for name, cue in CUES.items()
+    for should, sentences in ((True, cue.match), (False, cue.no_match))
+    for sentence in sentences
+]
+
+
+@pytest.mark.parametrize(("name", "sentence", "should"), CASES)
+def test_cue_examples(name: str, sentence: str, should: bool) -> None:
+    assert CUES[name].found_in(sentence) is should, f"{name}: {sentence}"
+
+
+def test_every_cue_has_a_reason_and_examples_both_ways() -> None:
+    for name, cue in CUES.items():
+        assert cue.reason and len(cue.match) >= 2 and len(cue.no_match) >= 2, name
+
+
+def test_a_word_with_exceptions_groups_its_look_behinds_by_width() -> None:
+    pattern = word_pattern("垃圾", ["[扔倒]", "属于什么", "丢个"], ["桶", "分类"])
+    assert pattern == "(?<![扔倒])(?<!丢个)(?<!属于什么)垃圾(?!桶|分类)"

@@ -225,9 +225,20 @@ class ActionStartComplaint(Action):
     ) -> list[EventType]:
         intent, _ = latest_intent(tracker)
         text = str(tracker.latest_message.get("text") or "").strip()
-        if found("individual_case", text) and not found("report_words", text):
-            # "那家药房今天下午还有口罩吗": a question about one shop, not a report of it
-            return [FollowupAction("action_answer_content")]
+        if not found("report_words", text):
+            if found("individual_case", text):
+                # "那家药房今天下午还有口罩吗": a question about one shop, not a report of it
+                return [FollowupAction("action_answer_content")]
+            latest = latest_turn(tracker)
+            earlier = conversation_before_latest(tracker.events).earlier
+            if (
+                found("venting", text)
+                and latest.section
+                and any(t.section == latest.section for t in earlier)
+            ):
+                # "跑到网点说没货了，折腾死了" after being told where to pick up: venting about an answer
+                # that did not help, not a report of a shop
+                return [FollowupAction("action_respond_to_anger")]
         dispatcher.utter_message(response="utter_complaint_start")
         events: list[EventType] = [
             SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_product", "complaint_confirm")

@@ -36,6 +36,10 @@ SCRIPTS = [
     Script("e2e-escalation", "anger_escalation",
            ("网点说今天有货结果根本没有", "白跑了三趟了", "再不解决我就去找电视台曝光"), "person", reason="angry"),
     Script("e2e-venting", "venting_with_need", ("好几天了都约不上口罩，真是烦死了",), "answered", offered=True),
+    Script("e2e-venting-again", "venting_after_answer", ("领口罩的网点在哪", "跑到网点说早就没货了，折腾死了"),
+           "person", reason="angry"),
+    Script("e2e-cancelled", "complaint_cancelled", ("我要举报一家店", "算了不举报了"), "answered"),
+    Script("e2e-person", "asks_for_person", ("口罩怎么预约", "别回答了，给我接人工"), "person", reason="request_human"),
 ]  # fmt: skip
 
 

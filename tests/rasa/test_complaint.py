@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("rasa_sdk")
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import complaint
@@ -105,3 +105,26 @@ def test_cancelled_intake_signals_no_ticket_and_closes_the_draft() -> None:
     _, messages = run(ActionSubmitComplaint(), tracker({"complaint_confirm": "cancel"}))
     assert messages[0]["response"] == "utter_complaint_cancelled"
     assert [m["custom"] for m in messages[1:]] == [{"intake": {"closed": "cancelled"}}]
+
+
+def test_a_question_about_one_shops_stock_is_answered_not_taken_in() -> None:
+    events, messages = run(ActionStartComplaint(), tracker({}, "楼下那家药房今天下午还有口罩吗"))
+    assert events == [FollowupAction("action_answer_content")] and messages == []
+
+
+def test_venting_about_an_answer_that_did_not_help_is_not_a_report() -> None:
+    earlier = [
+        {"event": "user", "text": "领口罩的网点在哪", "parse_data": {"intent": {"name": "ask_mask_pickup"}}},
+        {
+            "event": "user",
+            "text": "去了网点说没货，折腾死了",
+            "parse_data": {"intent": {"name": "complain_other"}},
+        },
+    ]
+    t = Tracker("o_test", {}, {"text": earlier[1]["text"], "intent": {"name": "complain_other", "confidence": 0.8},
+                               "entities": []}, earlier, False, None, {}, "action_listen")  # fmt: skip
+    events, _ = run(ActionStartComplaint(), t)
+    assert events == [FollowupAction("action_respond_to_anger")]
+    # the same words with a report in them open the form
+    events, messages = run(ActionStartComplaint(), tracker({}, "那家药房口罩卖到80元一只，折腾死了"))
+    assert messages[0]["response"] == "utter_complaint_start"

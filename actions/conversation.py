@@ -79,8 +79,11 @@ class Conversation:
             close = similarity(turn.text, latest.text)
             same_topic = latest.section is not None and turn.section == latest.section
             personal_topic = personal or found("individual_case", turn.text)
-            if close >= SAME_WORDING or (
-                same_topic and (close >= SAME_NEED_SIMILARITY or again or personal_topic)
+            # "我问的是…" about a personal case asks it again, whatever topic the model heard this time
+            if (
+                close >= SAME_WORDING
+                or (again and personal_topic)
+                or (same_topic and (close >= SAME_NEED_SIMILARITY or again or personal_topic))
             ):
                 count += 1
         return count

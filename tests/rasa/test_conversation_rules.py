@@ -119,3 +119,13 @@ def test_a_new_session_forgets_the_earlier_one() -> None:
     events = [said("预约结果怎么查", "ask_booking_result")] * 2 + [{"event": "session_started"}]
     events.append(said("预约结果怎么查", "ask_booking_result"))
     assert decision_for(events).rule == "default"
+
+
+def test_a_personal_case_asked_again_counts_whatever_topic_the_model_heard() -> None:
+    events = [
+        said("楼下那家药房今天下午还有口罩吗", "out_of_scope"),
+        said("我是问那家药房现在有没有货", "nlu_fallback"),
+        said("到底那家店下午还能不能买到", "ask_mask_booking"),
+    ]
+    decision = decision_for(events)
+    assert (decision.outcome, decision.reason) == (Outcome.HANDOFF, "unresolved")

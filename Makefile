@@ -78,6 +78,7 @@ eval-conversations: envs
 	$(VENV)/bin/python -m bot train
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --out reports/conversations/latest.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout.yml --out reports/conversations/holdout.json
+	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout2.yml --out reports/conversations/holdout2.json
 
 # One training run swings by several points; compare configurations on several seeds, e.g.
 #   make eval-seeds SEEDS_OUT=reports/nlu/seeds-before   (change the data or config.yml)

@@ -18,11 +18,10 @@ from actions.content import UNAVAILABLE, format_section
 from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
-    Decision,
     Outcome,
     conversation_before_latest,
     decide,
-    message_anger,
+    misread_report,
     section_of,
 )
 from actions.conversation import Turn as ConversationTurn
@@ -75,7 +74,7 @@ async def content_text(section: str) -> str:
 def form_reset() -> list[EventType]:
     """Ends an open intake: a person takes over, and the details go with the handoff's ticket."""
     return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
-        SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_confirm", "complaint_product")
+        SlotSet(slot, None) for slot in (*intake.REQUIRED, "complaint_confirm", "complaint_product")
     ]
 
 
@@ -101,10 +100,16 @@ def signal_handoff(
     return form_reset() if tracker.active_loop.get("name") else []
 
 
-async def carry_out(
-    decision: Decision, dispatcher: CollectingDispatcher, tracker: Tracker, latest: ConversationTurn
+async def respond(
+    dispatcher: CollectingDispatcher, tracker: Tracker, default_section: str | None = None
 ) -> list[EventType]:
-    """Say what the rules decided: acknowledgement, answer, why a person helps, the handoff or offer."""
+    """Apply the conversation rules to the latest message and say what they decided: acknowledgement,
+    answer, why a person helps, the handoff or the offer of one."""
+    latest = latest_turn(tracker)
+    if latest.section is None and default_section is not None:
+        latest = ConversationTurn(latest.text, latest.intent, latest.confidence, default_section)
+    conversation = conversation_before_latest(tracker.events)
+    decision = decide(latest, conversation)
     if decision.acknowledge:
         dispatcher.utter_message(response="utter_acknowledge")
     if decision.answer and latest.section is not None:
@@ -112,8 +117,7 @@ async def carry_out(
     if decision.note:
         dispatcher.utter_message(text=decision.note)
     if decision.outcome is Outcome.HANDOFF:
-        conversation = conversation_before_latest(tracker.events)
-        anger = ANGER_DECAY * conversation.anger_before + message_anger(latest)
+        anger = conversation.anger_with(latest)
         return signal_handoff(dispatcher, tracker, decision.reason, anger, decision.rule)
     if decision.outcome is Outcome.OFFER:
         return [FollowupAction("utter_offer_human")]
@@ -130,11 +134,8 @@ class ActionAnswerContent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        latest = latest_turn(tracker)
-        if latest.section is None:  # a question intent always names one; keep a safe default
-            latest = ConversationTurn(latest.text, latest.intent, latest.confidence, "booking")
-        return await carry_out(decide(latest, conversation_before_latest(tracker.events)), dispatcher,
-                               tracker, latest)  # fmt: skip
+        # a question intent always names its section; a message sent here from a misread report may not
+        return await respond(dispatcher, tracker, default_section="booking")
 
 
 class ActionRespondToAnger(Action):
@@ -147,9 +148,7 @@ class ActionRespondToAnger(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        latest = latest_turn(tracker)
-        return await carry_out(decide(latest, conversation_before_latest(tracker.events)), dispatcher,
-                               tracker, latest)  # fmt: skip
+        return await respond(dispatcher, tracker)
 
 
 class ActionHandoff(Action):
@@ -170,7 +169,7 @@ class ActionHandoff(Action):
         if found("escalation", text):  # "我要找你们领导" asks for a person in anger
             reason = HANDOFF_REASON_ANGRY
         repeats = trailing_repeats(user_intents(tracker.events))
-        carried = conversation_before_latest(tracker.events).anger_before * ANGER_DECAY
+        carried = ANGER_DECAY * conversation_before_latest(tracker.events).anger_before
         anger = max(anger_score(text, intent, confidence, repeats), carried)
         return signal_handoff(dispatcher, tracker, reason, anger, "asked")
 
@@ -188,7 +187,7 @@ class ActionHandleFallback(Action):
     ) -> list[EventType]:
         latest = latest_turn(tracker)
         conversation = conversation_before_latest(tracker.events)
-        anger = ANGER_DECAY * conversation.anger_before + message_anger(latest)
+        anger = conversation.anger_with(latest)
         if found("escalation", latest.text) or anger >= ANGER_HIGH:
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "fallback_angry")
         if conversation.offered_last:
@@ -205,15 +204,6 @@ class ActionHandleFallback(Action):
         return []
 
 
-COMPLAINT_SLOTS = (
-    "complaint_what",
-    "complaint_shop",
-    "complaint_address",
-    "complaint_price",
-    "complaint_time",
-)
-
-
 class ActionStartComplaint(Action):
     """Opens the intake: the first message is what happened; its entities fill what they can."""
 
@@ -225,23 +215,12 @@ class ActionStartComplaint(Action):
     ) -> list[EventType]:
         intent, _ = latest_intent(tracker)
         text = str(tracker.latest_message.get("text") or "").strip()
-        if not found("report_words", text):
-            if found("individual_case", text):
-                # "那家药房今天下午还有口罩吗": a question about one shop, not a report of it
-                return [FollowupAction("action_answer_content")]
-            latest = latest_turn(tracker)
-            earlier = conversation_before_latest(tracker.events).earlier
-            if (
-                found("venting", text)
-                and latest.section
-                and any(t.section == latest.section for t in earlier)
-            ):
-                # "跑到网点说没货了，折腾死了" after being told where to pick up: venting about an answer
-                # that did not help, not a report of a shop
-                return [FollowupAction("action_respond_to_anger")]
+        instead = misread_report(latest_turn(tracker), conversation_before_latest(tracker.events))
+        if instead is not None:
+            return [FollowupAction(instead)]
         dispatcher.utter_message(response="utter_complaint_start")
         events: list[EventType] = [
-            SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_product", "complaint_confirm")
+            SlotSet(slot, None) for slot in (*intake.REQUIRED, "complaint_product", "complaint_confirm")
         ]
         events.append(SlotSet("complaint_category", CATEGORIES.get(intent, "投诉")))
         if len(text) >= 6:  # long enough to say what happened; "我要投诉" is not
@@ -258,6 +237,12 @@ def intake_started(events: list[dict[str, Any]]) -> float | None:
     return None
 
 
+def read_message(tracker: Tracker) -> dict[str, Any]:
+    """What the latest message gives the form (actions/intake.py)."""
+    message = intake.Message.from_parse(tracker.latest_message)
+    return intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
+
+
 class ValidateComplaintForm(FormValidationAction):
     """Reads each message of the intake for every detail it gives (actions/intake.py), lets other requests
     through, handles skips, cancellation and corrections, and sends the gateway the draft so far."""
@@ -272,11 +257,10 @@ class ValidateComplaintForm(FormValidationAction):
         if tracker.get_slot("requested_slot") and found("escalation", message.text):
             # A threat to go elsewhere ends the questions: a person takes the complaint over, with what the
             # form has (the gateway moves the draft onto the handoff's ticket).
-            conversation = conversation_before_latest(tracker.events)
-            anger = ANGER_DECAY * conversation.anger_before + message_anger(latest_turn(tracker))
+            anger = conversation_before_latest(tracker.events).anger_with(latest_turn(tracker))
             signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "escalation")
             return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
-        found_now = intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
+        found_now = read_message(tracker)
         events = await super().run(dispatcher, tracker, domain)
         if "complaint_product" in found_now:  # not a question of the form, so not validated by it
             events.append(SlotSet("complaint_product", found_now["complaint_product"]))
@@ -292,9 +276,7 @@ class ValidateComplaintForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """Everything the message gives, at once (the other extract methods find it already read)."""
-        message = intake.Message.from_parse(tracker.latest_message)
-        found_now = intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
-        return {k: v for k, v in found_now.items() if k != "complaint_product"}
+        return {k: v for k, v in read_message(tracker).items() if k != "complaint_product"}
 
     @staticmethod
     def _answer(slot: str, value: Any) -> dict[str, Any]:
@@ -303,7 +285,7 @@ class ValidateComplaintForm(FormValidationAction):
         text = str(value)
         if complaint.is_cancel(text):
             # fill every question so the form ends; the submit action sees the cancellation
-            return {s: complaint.SKIPPED for s in COMPLAINT_SLOTS} | {"complaint_confirm": "cancel"}
+            return {s: complaint.SKIPPED for s in intake.REQUIRED} | {"complaint_confirm": "cancel"}
         return {slot: complaint.answer_value(text)}
 
     async def validate_complaint_what(self, value: Any, *_: Any) -> dict[str, Any]:
@@ -341,7 +323,7 @@ class ActionSubmitComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in (*COMPLAINT_SLOTS, "complaint_confirm", "complaint_product")]
+        reset = [SlotSet(slot, None) for slot in (*intake.REQUIRED, "complaint_confirm", "complaint_product")]
         if tracker.get_slot("complaint_confirm") == HANDED_OVER:
             return reset  # a person has it; the citizen was told so
         if tracker.get_slot("complaint_confirm") != "yes":

@@ -68,6 +68,10 @@ class Conversation:
     offered_last: bool
     anger_before: float
 
+    def anger_with(self, latest: Turn) -> float:
+        """The conversation's anger once the latest message is heard: what came before, decayed, plus it."""
+        return ANGER_DECAY * self.anger_before + message_anger(latest)
+
     def times_asked(self, latest: Turn) -> int:
         """How often this session asked the same need before. The same topic alone is not the same need
         (three questions about booking are routine); it is when the wording is close, when the citizen says
@@ -199,9 +203,8 @@ def _topic(section: str | None) -> str | None:
 
 
 def _angry_again(t: Turn, c: Conversation) -> bool:
-    rising = c.anger_before * ANGER_DECAY + message_anger(t)
     answered_before = any(_topic(e.section) == _topic(t.section) for e in c.earlier)
-    return _venting(t, c) and t.section is not None and (answered_before or rising >= ANGER_HIGH)
+    return _venting(t, c) and t.section is not None and (answered_before or c.anger_with(t) >= ANGER_HIGH)
 
 
 def _accusing_with_need(t: Turn, c: Conversation) -> bool:
@@ -291,5 +294,18 @@ def decide(latest: Turn, conversation: Conversation) -> Decision:
     return DEFAULT
 
 
-def wants_content(turn: Turn) -> bool:
-    return turn.intent in QUESTIONS
+def misread_report(latest: Turn, conversation: Conversation) -> str | None:
+    """The action for a message the model took for a report but that reports no shop (none of the report
+    words). A question about one shop's stock is answered ("那家药房今天下午还有口罩吗"); venting about an
+    answer that did not help goes to the anger rules ("跑到网点说没货了，折腾死了" after being told where to
+    pick up). None: it is a report."""
+    if found("report_words", latest.text):
+        return None
+    if found("individual_case", latest.text):
+        return "action_answer_content"
+    answered_before = latest.section is not None and any(
+        t.section == latest.section for t in conversation.earlier
+    )
+    if found("venting", latest.text) and answered_before:
+        return "action_respond_to_anger"
+    return None

@@ -11,7 +11,8 @@ from typing import Any
 from actions import complaint
 from lexicon.intents import QUESTIONS
 
-# entity -> slot: details found in any message of the form fill their slot, whatever was asked
+# entity -> slot: details found in any message of the form fill their slot, whatever was asked (the entity's
+# name is also the ticket's detail name)
 ENTITY_SLOTS = {
     "shop": "complaint_shop",
     "address": "complaint_address",
@@ -20,13 +21,6 @@ ENTITY_SLOTS = {
     "product": "complaint_product",
 }
 REQUIRED = ("complaint_what", "complaint_shop", "complaint_address", "complaint_price", "complaint_time")
-DETAIL_SLOTS = {  # the ticket's detail names
-    "shop": "complaint_shop",
-    "address": "complaint_address",
-    "product": "complaint_product",
-    "price": "complaint_price",
-    "time": "complaint_time",
-}
 # A message with one of these intents, confident and carrying no detail, is not an answer to the form's
 # question: the form lets it through (a question is answered, a person is fetched) and asks again after.
 INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodbye", "bot_challenge"})
@@ -98,11 +92,10 @@ def draft(slots: Mapping[str, Any], started: float | None) -> dict[str, Any]:
         found = slots.get(slot)
         return None if found in (None, complaint.SKIPPED, "") else str(found)
 
-    details = {name: value(slot) for name, slot in DETAIL_SLOTS.items()}
+    details = {name: value(slot) for name, slot in ENTITY_SLOTS.items()}
     return {
         "category": slots.get("complaint_category") or "投诉",
         "summary": value("complaint_what") or "",
         "details": {k: v for k, v in details.items() if v},
-        "complete": all(slots.get(slot) is not None for slot in REQUIRED),
         "started": started or 0.0,
     }

@@ -55,6 +55,11 @@ from bot.workers.outbox import enqueue_texts
 log = logging.getLogger(__name__)
 
 
+def citizen_summary(transcript: list[dict[str, Any]]) -> str:
+    """A ticket's summary from the citizen's last three messages."""
+    return summary_of([t["text"] for t in transcript if t["who"] == "citizen"][-3:])
+
+
 class HelpDesk:
     def __init__(
         self,
@@ -131,7 +136,7 @@ class HelpDesk:
             openid, source, reason,
             priority=priority_for(reason, anger),
             category=category_for(Reason.COMPLAINT, draft.category) if draft else category_for(reason),
-            summary=summary_of([t["text"] for t in transcript if t["who"] == "citizen"][-3:]),
+            summary=citizen_summary(transcript),
             details=details, transcript=transcript,
             attachments=list(draft.attachments) if draft else None,
             intent=str(signal.get("intent") or ""), confidence=float(signal.get("confidence") or 0.0),
@@ -170,10 +175,11 @@ class HelpDesk:
     async def file_abandoned(self, now: float | None = None) -> list[str]:
         """File every intake left idle past its time as an unconfirmed ticket, tell the citizen its number
         through the outbox, and end the form in Rasa's tracker. Returns the numbers of tickets opened."""
+        moment = time.time() if now is None else now
         opened: list[str] = []
-        for openid in await self.intake.due(time.time() if now is None else now):
-            draft = await self.intake.take(openid)
-            if draft is None:  # another gateway took it, or the citizen finished the form meanwhile
+        for openid in await self.intake.due(moment):
+            draft = await self.intake.claim(openid, moment)
+            if draft is None:  # another gateway has it, or the citizen finished the form meanwhile
                 continue
             if is_concrete(draft):
                 number = await self._file_unconfirmed(openid, draft)
@@ -181,20 +187,19 @@ class HelpDesk:
                     opened.append(number)
             with contextlib.suppress(RasaUnavailable):
                 await self._rasa.add_events(openid, form_reset_events())
+            await self.intake.forget(openid, draft)
         return opened
 
     async def _file_unconfirmed(self, openid: str, draft: Draft) -> str | None:
         events = await self._events(openid)
+        transcript = transcript_from_events(events)
         extracted = details_from_events(events)  # the form's own answers win over the model's entities
         result = await self.tickets.open(
             openid, f"intake:{openid}:{draft.started}", Reason.COMPLAINT,
             priority=priority_for(Reason.COMPLAINT, 0.0),
             category=category_for(Reason.COMPLAINT, draft.category),
-            summary=draft.summary or summary_of(
-                [t["text"] for t in transcript_from_events(events) if t["who"] == "citizen"][-3:]
-            ),
-            details=extracted | draft.details,
-            transcript=transcript_from_events(events), live=False, confirmed=False,
+            summary=draft.summary or citizen_summary(transcript),
+            details=extracted | draft.details, transcript=transcript, live=False, confirmed=False,
             attachments=list(draft.attachments),
         )  # fmt: skip
         if not result.created:

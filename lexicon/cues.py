@@ -9,7 +9,6 @@ from pathlib import Path
 from lexicon.loader import Cue, load_cues
 
 CUES: dict[str, Cue] = load_cues(Path(__file__).with_name("cues.yml"))
-CLAUSE = r"[^,，。;；?？!！]"  # characters within one clause (the fragment `<<CLAUSE>>` of cues.yml)
 
 CURSE = CUES["curse"].pattern
 INSULT = CUES["insult"].pattern

@@ -3,7 +3,7 @@ the citizen is told when it is filed without their confirmation. Pure, no I/O.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.tickets import DETAIL_FIELDS
@@ -26,7 +26,6 @@ class Draft:
     category: str
     summary: str
     details: dict[str, str]
-    complete: bool
     started: float
     attachments: tuple[dict[str, Any], ...] = field(default=())
 
@@ -37,29 +36,24 @@ class Draft:
             category=str(signal.get("category") or "投诉"),
             summary=str(signal.get("summary") or "")[:500],
             details={k: str(v)[:200] for k, v in (details or {}).items() if k in DETAIL_FIELDS and v},
-            complete=bool(signal.get("complete")),
             started=float(signal.get("started") or 0.0),
         )
 
     def as_record(self) -> dict[str, Any]:
         return {
             "category": self.category, "summary": self.summary, "details": self.details,
-            "complete": self.complete, "started": self.started, "attachments": list(self.attachments),
+            "started": self.started, "attachments": list(self.attachments),
         }  # fmt: skip
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Draft:
-        draft = cls.from_signal(record)
         attachments = tuple(a for a in record.get("attachments") or [] if isinstance(a, dict))
-        return Draft(draft.category, draft.summary, draft.details, draft.complete, draft.started, attachments)
-
-    def with_attachments(self, earlier: tuple[dict[str, Any], ...]) -> Draft:
-        return Draft(self.category, self.summary, self.details, self.complete, self.started, earlier)
+        return replace(cls.from_signal(record), attachments=attachments)
 
 
 def is_concrete(draft: Draft) -> bool:
-    """Worth a ticket without the citizen's confirmation: it says what happened and where or by whom, or
-    describes it at length, or came with evidence."""
+    """Worth a ticket without the citizen's confirmation: something was said, and it names a shop, place,
+    product or price, or describes what happened at length, or came with evidence."""
     if not draft.summary and not draft.details:
         return False
     named = any(draft.details.get(k) for k in ("shop", "address", "product", "price"))

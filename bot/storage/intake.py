@@ -47,6 +47,29 @@ redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
 return 1
 """
 
+# KEYS: draft, due. ARGV: openid, now, lease end. A due draft for this caller to file: its timer moves to
+# the lease's end, so that if this process dies before `forget`, another files it then.
+_CLAIM = """
+local due = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if (not due) or tonumber(due) > tonumber(ARGV[2]) then return false end
+local record = redis.call('GET', KEYS[1])
+if not record then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return false
+end
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
+return record
+"""
+
+# KEYS: draft, due. ARGV: openid, the filed draft's start. Not a newer intake the citizen began meanwhile.
+_FORGET = """
+local record = redis.call('GET', KEYS[1])
+if record and math.abs((cjson.decode(record)['started'] or 0) - tonumber(ARGV[2])) >= 0.01 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
 # KEYS: draft, due. ARGV: openid. The draft, removed, if this caller is the one to take it.
 _TAKE = """
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return false end
@@ -63,6 +86,8 @@ class IntakeStore:
         self._save = client.register_script(_SAVE)
         self._attach = client.register_script(_ATTACH)
         self._take = client.register_script(_TAKE)
+        self._claim = client.register_script(_CLAIM)
+        self._forget = client.register_script(_FORGET)
 
     async def save(self, openid: str, draft: Draft, now: float | None = None) -> None:
         """The form moved on: keep its draft and restart the idle timer."""
@@ -79,15 +104,23 @@ class IntakeStore:
         )
         return bool(int(found or 0))
 
-    async def get(self, openid: str) -> Draft | None:
-        raw = await self._client.get(keys.intake(openid))
-        return Draft.from_record(json.loads(raw)) if raw else None
-
     async def take(self, openid: str) -> Draft | None:
-        """Remove and return the draft (a ticket was opened, the form ended, or it is being filed): one
-        caller gets it, however many gateways try."""
+        """Remove and return the draft (a ticket was opened from it, or the form ended): one caller gets it,
+        however many gateways try."""
         raw = await self._take(keys=[keys.intake(openid), keys.intake_due()], args=[openid])
         return Draft.from_record(json.loads(raw)) if raw else None
+
+    async def claim(self, openid: str, now: float, lease: float = 60.0) -> Draft | None:
+        """A draft past its idle time, for this caller to file; None when it is not due or another caller has
+        it. It stays in Redis until `forget`: a process that dies while filing loses nothing."""
+        raw = await self._claim(
+            keys=[keys.intake(openid), keys.intake_due()], args=[openid, now, now + lease]
+        )
+        return Draft.from_record(json.loads(raw)) if raw else None
+
+    async def forget(self, openid: str, draft: Draft) -> None:
+        """The claimed draft is filed (or not worth filing): remove it, unless the citizen began a new one."""
+        await self._forget(keys=[keys.intake(openid), keys.intake_due()], args=[openid, draft.started])
 
     async def due(self, now: float, limit: int = 50) -> list[str]:
         found = await self._client.zrangebyscore(keys.intake_due(), "-inf", now, start=0, num=limit)

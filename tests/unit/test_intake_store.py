@@ -1,0 +1,50 @@
+"""The intake drafts' idle timer against a real Redis: one filer at a time, and nothing lost if it dies."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.core.intake import Draft
+from bot.storage import keys
+from bot.storage.embedded import EmbeddedRedis
+from bot.storage.intake import IntakeStore
+
+_db = itertools.count(3)
+DRAFT = Draft(category="举报", summary="口罩一只卖40元", details={"shop": "好又多超市"}, started=1000.0)
+
+
+@pytest.fixture
+async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
+    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
+    await c.flushdb()
+    yield c
+    await c.aclose()
+
+
+async def test_a_due_draft_is_claimed_once_and_claimed_again_if_its_filer_died(
+    client: aioredis.Redis,
+) -> None:
+    store = IntakeStore(client, idle_seconds=600)
+    await store.save("o_1", DRAFT, now=0.0)
+    assert await store.claim("o_1", now=599.0) is None  # not yet idle long enough
+    assert await store.claim("o_1", now=600.0) == DRAFT
+    assert await store.claim("o_1", now=601.0) is None  # another gateway has it
+    # that gateway died before filing: after its lease the draft is due again
+    assert await store.claim("o_1", now=661.0) == DRAFT
+    await store.forget("o_1", DRAFT)
+    assert await store.due(now=10_000.0) == [] and not await client.exists(keys.intake("o_1"))
+
+
+async def test_forgetting_a_filed_draft_keeps_a_newer_one(client: aioredis.Redis) -> None:
+    store = IntakeStore(client, idle_seconds=600)
+    await store.save("o_2", DRAFT, now=0.0)
+    claimed = await store.claim("o_2", now=600.0)
+    assert claimed is not None
+    newer = Draft(category="投诉", summary="又一件事", details={}, started=2000.0)
+    await store.save("o_2", newer, now=610.0)  # the citizen began another complaint meanwhile
+    await store.forget("o_2", claimed)
+    assert await store.claim("o_2", now=1210.0) == newer

@@ -23,13 +23,14 @@ ENV RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 TF_CPU_ALLOCATOR_USE_BFC
 # The vocabulary both the model's pipeline and the actions import (tests/rasa/test_images.py checks every
 # module each service imports at start against these COPY lines).
 COPY lexicon lexicon
-
-FROM rasa-base AS actions
-COPY actions actions
-# the actions share the gateway's Redis key builder (pure Python, no other bot/ imports)
+# the actions and the Rasa server's turn log share the gateway's Redis key builder (pure Python, no other
+# bot/ imports)
 COPY bot/__init__.py bot/__init__.py
 COPY bot/storage/__init__.py bot/storage/__init__.py
 COPY bot/storage/keys.py bot/storage/keys.py
+
+FROM rasa-base AS actions
+COPY actions actions
 EXPOSE 5055
 USER nobody
 CMD ["rasa", "run", "actions", "--actions", "actions", "--port", "5055"]
@@ -43,5 +44,5 @@ EXPOSE 5005
 USER nobody
 # A citizen's tracker is kept a week after their last message (endpoints.yml, record_exp).
 ENV TRACKER_RETENTION_SECONDS=604800
-# RASA_TOKEN, REDIS_HOST, REDIS_PORT, REDIS_DB_TRACKER and ACTION_ENDPOINT_URL come from the environment.
+# RASA_TOKEN, REDIS_URL, REDIS_HOST, REDIS_PORT, REDIS_DB_TRACKER and ACTION_ENDPOINT_URL come from the environment.
 CMD ["sh", "-c", "exec python -m rasa_server run --enable-api --auth-token \"$RASA_TOKEN\" --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml --port 5005"]

@@ -161,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     agents_parser.add_argument("agent_id", nargs="?", help="工号, e.g. 5002")
     agents_parser.add_argument("--name", help="the agent's name")
     agents_parser.add_argument("--role", choices=["agent", "maintainer", "supervisor"], default="agent")
+    report_parser = commands.add_parser("report", help="the daily complaint hot-spot report (每日投诉热点)")
+    report_parser.add_argument("--date", help="YYYY-MM-DD, the centre's local day (default: yesterday)")
+    report_parser.add_argument("--out", default="reports", help="the report goes to OUT/YYYY-MM-DD/")
+    demo_parser = commands.add_parser(
+        "demo-data", help="fill a running system with a realistic day, through the gateway and the console API"
+    )
+    demo_parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('BOT_PORT') or 8080}")
+    demo_parser.add_argument("--citizens", type=int, default=150, help="how many citizens write in")
+    demo_parser.add_argument("--seed", type=int, default=2026, help="the same seed gives the same day")
     chat_parser = commands.add_parser("chat", help="talk to the bot as a WeChat citizen")
     chat_parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('BOT_PORT') or 8080}/wechat")
     args = parser.parse_args(argv)
@@ -188,6 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.agents_cli import agents_command
 
         return agents_command(args.action, args.agent_id, args.name, args.role)
+    if args.command == "report":
+        from bot.report.cli import report_command
+
+        return report_command(args.date, args.out)
+    if args.command == "demo-data":
+        from bot.demo import demo_command
+
+        return demo_command(args.url, args.citizens, args.seed)
     return chat(args.url)
 
 

@@ -75,10 +75,15 @@ class Contract:
         self.waiters = waiters
         self.timing = timing
 
-    async def reply(self, dedupe_key: str, openid: str, rasa_text: str, is_event: bool) -> list[str] | None:
-        """The texts of the answer (reply with the first passively), or None to reply `success`."""
+    async def reply(
+        self, dedupe_key: str, openid: str, rasa_text: str, is_event: bool, sent_at: int = 0
+    ) -> list[str] | None:
+        """The texts of the answer (reply with the first passively), or None to reply `success`.
+
+        `sent_at`: the message's CreateTime, which the report counts it by (a deferred message is still
+        the hour the citizen sent it)."""
         arrived = time.monotonic()
-        payload = {"openid": openid, "text": rasa_text, "is_event": is_event}
+        payload = {"openid": openid, "text": rasa_text, "is_event": is_event, "sent_at": sent_at}
         accepted = await self._store.accept(
             dedupe_key, openid, payload, sweep_at=time.time() + self.timing.sweep_after
         )

@@ -83,13 +83,15 @@ class HelpDesk:
 
     # ---- the citizen's side --------------------------------------------------------------------
 
-    async def answer(self, openid: str, text: str, is_event: bool, source: str) -> list[str]:
+    async def answer(
+        self, openid: str, text: str, is_event: bool, source: str, sent_at: int = 0
+    ) -> list[str]:
         """The texts that answer one accepted message (empty: the agent will answer; reply `success`)."""
         routed = await self._by_mode(openid, text, is_event, source)
         if routed is not None:
             return routed
         try:
-            turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout)
+            turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout, sent_at=sent_at)
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for %s: %s", openid, exc)
             return [answers.RASA_DOWN]

@@ -23,6 +23,8 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rasa_server.turn_log import turn_body
+
 
 def latest_session(events: list[Event]) -> list[Event]:
     """The events from the latest session start on (all of them when no session ever started)."""
@@ -34,6 +36,14 @@ def latest_session(events: list[Event]) -> list[Event]:
 
 
 class LatestSessionRedisTrackerStore(RedisTrackerStore):
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the turn's message with its actions; Rasa's own diff would read the stored tracker back."""
+        if self.event_broker is None:
+            return
+        body = turn_body(tracker.sender_id, list(tracker.events))
+        if body is not None:
+            self.event_broker.publish(body)
+
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         await self.stream_events(tracker)
         expiry: Any = timeout or self.record_exp

@@ -16,6 +16,7 @@ class Shift:
     start: time
     end: time
     days: frozenset[int]  # isoweekday of the day the shift starts on
+    staff: int = 0  # agents rostered on it (the daily report sets waiting times against it)
 
     def covers(self, now: datetime) -> bool:
         today = now.isoweekday()
@@ -33,9 +34,11 @@ def parse_shifts(data: Mapping[str, Any]) -> tuple[Shift, ...]:
         days = frozenset(int(d) for d in item.get("days") or range(1, 8))
         if not days <= set(range(1, 8)):
             raise ValueError(f"shift {item.get('name')}: days are 1 (Monday) to 7 (Sunday)")
-        shifts.append(
-            Shift(str(item["name"]), time.fromisoformat(item["start"]), time.fromisoformat(item["end"]), days)
-        )
+        staff = int(item.get("staff") or 0)
+        if staff < 0:
+            raise ValueError(f"shift {item.get('name')}: staff is a number of agents, 0 or more")
+        start, end = time.fromisoformat(item["start"]), time.fromisoformat(item["end"])
+        shifts.append(Shift(str(item["name"]), start, end, days, staff))
     if not shifts:
         raise ValueError("no shifts defined")
     return tuple(shifts)

@@ -39,11 +39,14 @@ class RasaClient:
         self._base_url = base_url.rstrip("/")
         self._token = token
 
-    async def send(self, sender: str, text: str, timeout: float) -> BotTurn:
-        """Post one citizen message to the REST channel; the sender id is the citizen's openid."""
-        body = await self._call(
-            "POST", "/webhooks/rest/webhook", timeout, json={"sender": sender, "message": text}
-        )
+    async def send(self, sender: str, text: str, timeout: float, sent_at: int = 0) -> BotTurn:
+        """Post one citizen message to the REST channel; the sender id is the citizen's openid.
+
+        `sent_at` (WeChat's CreateTime) goes in the message's metadata, where Rasa's turn log reads it."""
+        message: dict[str, Any] = {"sender": sender, "message": text}
+        if sent_at:
+            message["metadata"] = {"sent_at": sent_at}
+        body = await self._call("POST", "/webhooks/rest/webhook", timeout, json=message)
         if not isinstance(body, list):
             raise RasaUnavailable("Rasa answered something other than a list of messages")
         return turn_from_rest([m for m in body if isinstance(m, dict)])

@@ -184,3 +184,15 @@ def intake(openid: str) -> str:
 def intake_due() -> str:
     """Sorted set of citizens with an intake in progress, by when it counts as abandoned and is filed."""
     return f"{PREFIX}:intake:due"
+
+
+def turn_log() -> str:
+    """Stream of citizens' messages as Rasa understood them (intent, confidence, the actions that answered),
+    one entry per message, trimmed to the retention. Written by Rasa's event broker (rasa_server/turn_log.py),
+    read by the daily report and the not-understood page. Its entry ids are the time Rasa logged the turn."""
+    return f"{PREFIX}:turns"
+
+
+def turn_logged(sender: str, message_id: str) -> str:
+    """Marks one message as logged, so a tracker saved again later (a pause, a form reset) logs it once."""
+    return f"{PREFIX}:turns:logged:{sender}:{message_id}"

@@ -225,7 +225,7 @@ class TicketStore:
     async def _next_number(self, when: float) -> str:
         day = datetime.fromtimestamp(when, self._timezone).strftime("%Y%m%d")
         serial = await self._client.incr(keys.ticket_counter(day))
-        await self._client.expire(keys.ticket_counter(day), 3 * 24 * 3600)
+        await self._client.expire(keys.ticket_counter(day), TICKET_TTL)  # the day's index for the reports
         return f"12315-{day}-{int(serial):04d}"
 
     # ---- agents' actions -----------------------------------------------------------------------
@@ -364,6 +364,11 @@ class TicketStore:
         for number in numbers:
             pipe.hgetall(keys.ticket(number))
         return [decode_ticket(as_text(raw)) for raw in await pipe.execute() if raw]
+
+    async def opened_on(self, day: str) -> list[str]:
+        """The numbers of the tickets opened on one local day (YYYYMMDD), from its daily counter."""
+        last = int(await self._client.get(keys.ticket_counter(day)) or 0)
+        return [f"12315-{day}-{serial:04d}" for serial in range(1, last + 1)]
 
     async def held_by(self, agent_id: str) -> list[str]:
         return sorted(str(n) for n in await self._client.smembers(keys.agent_tickets(agent_id)))

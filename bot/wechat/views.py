@@ -102,5 +102,7 @@ async def _answer(request: web.Request, inbound: Inbound) -> str | None:
             )
             return attached or decision.reply
         return decision.reply
-    texts = await request.app[CONTRACT].reply(inbound.dedupe_key, inbound.openid, decision.ask_bot, is_event)
+    texts = await request.app[CONTRACT].reply(
+        inbound.dedupe_key, inbound.openid, decision.ask_bot, is_event, inbound.create_time
+    )
     return texts[0] if texts else None

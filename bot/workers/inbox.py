@@ -24,7 +24,7 @@ from bot.workers.tasks import TaskSet
 log = logging.getLogger(__name__)
 GROUP = keys.inbox_group()
 # (openid, text, is_event, dedupe key) -> the answer's texts; the help desk's `answer`
-Answer = Callable[[str, str, bool, str], Awaitable[list[str]]]
+Answer = Callable[[str, str, bool, str, int], Awaitable[list[str]]]  # openid, text, is_event, key, sent_at
 
 
 class InboxWorker:
@@ -97,7 +97,13 @@ class InboxWorker:
                 log.warning(
                     "message %s of %s: the previous one is still unanswered; going on", dedupe_key, openid
                 )
-            texts = await self._answer(openid, payload["text"], bool(payload.get("is_event")), dedupe_key)
+            texts = await self._answer(
+                openid,
+                payload["text"],
+                bool(payload.get("is_event")),
+                dedupe_key,
+                int(payload.get("sent_at") or 0),
+            )
             await self._store.finish(dedupe_key, openid, texts)
             await self._done(entry_id)
             self._on_finished(dedupe_key)

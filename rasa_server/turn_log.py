@@ -1,0 +1,102 @@
+"""Rasa's event broker for the front door: one entry per citizen message in the Redis stream `fd:turns`.
+
+The gateway sees only Rasa's answers; the daily report (intents, messages per hour, what the bot could not
+answer) and the maintainers' not-understood page need what Rasa understood. Rasa hands every new tracker
+event to its event broker; this one keeps the citizen's message with its intent, confidence and the actions
+that answered it (`rasa_server.tracker_store` publishes one body per turn, see `turn_body`).
+
+Configured in endpoints.yml (`event_broker`: this class, `url`, `retention_days`). Writing is two round
+trips to a local Redis per message; a failure is logged and never fails the turn.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from asyncio import AbstractEventLoop
+from typing import Any
+
+import redis
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.storage import keys
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETENTION_DAYS = 35  # a month of not-understood messages, and the 7 days a report compares with
+LOGGED_MARKER_SECONDS = 24 * 3600
+
+
+def turn_body(sender_id: str, events: list[Event]) -> dict[str, Any] | None:
+    """The latest citizen message of a tracker and the actions that followed it (None: no message yet)."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, UserUttered):
+            actions = [
+                e.action_name
+                for e in events[index + 1 :]
+                if isinstance(e, ActionExecuted) and e.action_name and e.action_name != "action_listen"
+            ]
+            return {"sender_id": sender_id, **event.as_dict(), "turn_actions": actions}
+    return None
+
+
+def turn_fields(body: dict[str, Any]) -> dict[str, str]:
+    """What the stream keeps of one message."""
+    parse = body.get("parse_data") or {}
+    intent = parse.get("intent") or {}
+    metadata = body.get("metadata") or {}
+    sent_at = metadata.get("sent_at") if isinstance(metadata, dict) else None
+    at = (
+        float(sent_at)
+        if isinstance(sent_at, (int, float)) and sent_at > 0
+        else float(body.get("timestamp") or time.time())
+    )
+    entities = [
+        {"entity": e.get("entity"), "value": e.get("value")}
+        for e in parse.get("entities") or []
+        if isinstance(e, dict) and e.get("entity")
+    ]
+    return {
+        "at": f"{at:.3f}",
+        "sender": str(body.get("sender_id") or ""),
+        "text": str(body.get("text") or ""),
+        "intent": str(intent.get("name") or ""),
+        "confidence": f"{float(intent.get('confidence') or 0.0):.4f}",
+        "actions": " ".join(str(a) for a in body.get("turn_actions") or []),
+        "entities": json.dumps(entities, ensure_ascii=False),
+        "message_id": str(body.get("message_id") or ""),
+    }
+
+
+class TurnLogBroker(EventBroker):
+    def __init__(self, client: redis.Redis, retention_days: float = DEFAULT_RETENTION_DAYS) -> None:
+        self._client = client
+        self._retention_ms = int(retention_days * 86400 * 1000)
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig, event_loop: AbstractEventLoop | None = None
+    ) -> TurnLogBroker:
+        url = broker_config.url or "redis://127.0.0.1:6379/0"
+        retention = float(broker_config.kwargs.get("retention_days") or DEFAULT_RETENTION_DAYS)
+        return cls(redis.Redis.from_url(url, socket_timeout=2.0), retention)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        if event.get("event") != "user":
+            return
+        fields = turn_fields(event)
+        try:
+            marker = keys.turn_logged(fields["sender"], fields["message_id"] or fields["at"])
+            if not self._client.set(marker, 1, nx=True, ex=LOGGED_MARKER_SECONDS):
+                return
+            oldest = int(time.time() * 1000) - self._retention_ms
+            self._client.xadd(keys.turn_log(), fields, minid=oldest, approximate=True)
+        except redis.RedisError as exc:  # the report loses a line; the citizen's answer must not
+            log.warning("turn log not written: %s", exc)
+
+    async def close(self) -> None:
+        self._client.close()

@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     report_parser.add_argument("--date", help="YYYY-MM-DD, the centre's local day (default: yesterday)")
     report_parser.add_argument("--out", default="reports", help="the report goes to OUT/YYYY-MM-DD/")
     demo_parser = commands.add_parser(
-        "demo-data", help="fill a running system with a realistic day, through the gateway and the console API"
+        "demo-data", help="fill a running system with a realistic day (through the gateway and the API)"
     )
     demo_parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('BOT_PORT') or 8080}")
     demo_parser.add_argument("--citizens", type=int, default=150, help="how many citizens write in")

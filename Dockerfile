@@ -23,11 +23,13 @@ ENV RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 TF_CPU_ALLOCATOR_USE_BFC
 # The vocabulary both the model's pipeline and the actions import (tests/rasa/test_images.py checks every
 # module each service imports at start against these COPY lines).
 COPY lexicon lexicon
-# the actions and the Rasa server's turn log share the gateway's Redis key builder (pure Python, no other
-# bot/ imports)
+# the actions and the Rasa server's turn log share the gateway's Redis key builder, and the actions its
+# content rules and formatting (pure Python modules, no other bot/ imports)
 COPY bot/__init__.py bot/__init__.py
 COPY bot/storage/__init__.py bot/storage/__init__.py
 COPY bot/storage/keys.py bot/storage/keys.py
+COPY bot/core/__init__.py bot/core/__init__.py
+COPY bot/core/content.py bot/core/text.py bot/core/
 
 FROM rasa-base AS actions
 COPY actions actions

@@ -14,7 +14,6 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import complaint, intake
-from actions.content import UNAVAILABLE, format_section
 from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
@@ -32,6 +31,7 @@ from actions.signals import (
     trailing_repeats,
     user_intents,
 )
+from bot.core.content import UNAVAILABLE, format_section
 from bot.storage import keys  # the one key builder, shared with the gateway
 from lexicon.conversation import found
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from actions.content import INTENT_SECTIONS
 from actions.signals import anger_score
+from bot.core.content import INTENT_SECTIONS
 from lexicon.conversation import found
 from lexicon.cues import ACCUSATION, CURSE, INSULT
 from lexicon.intents import QUESTIONS

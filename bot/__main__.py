@@ -8,8 +8,11 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from bot.settings import SettingsError, describe_defaults, load_settings
+
+DEFAULT_CONTENT = "content/answers.yml"
 
 
 def serve() -> int:
@@ -112,37 +115,6 @@ def chat(url: str) -> int:
     return asyncio.run(chat_loop(url, settings.wechat_token, settings.wechat_api_base))
 
 
-def content_load() -> int:
-    """Publish content/answers.yml now (overwrites): the next answer shows it, no retraining."""
-    import redis.asyncio as aioredis
-
-    from bot.storage.content import ContentError, load_content
-
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
-    if settings.redis_url is None:
-        print("REDIS_URL must point at the running system's Redis (make run: redis://127.0.0.1:6380/0)")
-        return 2
-
-    async def load(url: str) -> list[str]:
-        client = aioredis.Redis.from_url(url)
-        try:
-            return await load_content(client, settings.content_path, overwrite=True)
-        finally:
-            await client.aclose()
-
-    try:
-        sections = asyncio.run(load(settings.redis_url))
-    except ContentError as exc:
-        print(f"invalid content: {exc}", file=sys.stderr)
-        return 1
-    print(f"published {', '.join(sections)} from {settings.content_path}")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="12315 WeChat front door")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     menu_parser = commands.add_parser("menu", help="check or push content/menu.yml")
     menu_parser.add_argument("action", choices=["check", "push"])
-    content_parser = commands.add_parser("content", help="publish content/answers.yml to Redis")
-    content_parser.add_argument("action", choices=["load"])
+    content_parser = commands.add_parser(
+        "content", help="published content: import a file, export or list what is live, history, rollback"
+    )
+    content_parser.add_argument("action", choices=["import", "load", "export", "list", "history", "rollback"])
+    content_parser.add_argument(
+        "argument", nargs="?", help="import: the file (default content/answers.yml); rollback: the change id"
+    )
     agents_parser = commands.add_parser("agents", help="add, list or disable console accounts")
     agents_parser.add_argument("action", choices=["add", "list", "disable"])
     agents_parser.add_argument("agent_id", nargs="?", help="工号, e.g. 5002")
@@ -192,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return menu_command(args.action, settings)
     if args.command == "content":
-        return content_load()
+        from bot.content_cli import content_command
+
+        return content_command(
+            args.action, args.argument, Path(os.environ.get("CONTENT_PATH") or DEFAULT_CONTENT)
+        )
     if args.command == "agents":
         from bot.agents_cli import agents_command
 

@@ -30,6 +30,7 @@ from bot.appkeys import (
 from bot.console.routes import add_console
 from bot.console.security import security_headers
 from bot.contract import Contract, ContractTiming, Waiters, listen_for_answers
+from bot.core.content import ContentInvalid
 from bot.core.quota import QuotaRule, QuotaRules
 from bot.core.shifts import parse_shifts
 from bot.desk import HelpDesk
@@ -38,7 +39,7 @@ from bot.health import healthz
 from bot.rasa.client import RasaClient
 from bot.settings import Settings
 from bot.storage.agents import AgentStore
-from bot.storage.content import load_content
+from bot.storage.content import ContentError, load_content
 from bot.storage.conversations import Conversations
 from bot.storage.intake import IntakeStore
 from bot.storage.messages import MessageStore
@@ -85,7 +86,11 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         after_message=QuotaRule(settings.quota_message_sends, int(settings.quota_message_hours * 3600)),
         after_event=QuotaRule(settings.quota_event_sends, settings.quota_event_seconds),
     )
-    loaded = await load_content(app[REDIS], settings.content_path, overwrite=False)
+    try:
+        loaded = await load_content(app[REDIS], settings.content_path, overwrite=False)
+    except (ContentError, ContentInvalid) as exc:  # what Redis holds is still served; missing parts say so
+        log.error("content file %s not loaded, nothing changed: %s", settings.content_path, exc)
+        loaded = []
     if loaded:
         log.info("content sections loaded into Redis from %s: %s", settings.content_path, ", ".join(loaded))
     app[CONVERSATIONS] = Conversations(app[REDIS], rules)

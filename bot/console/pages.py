@@ -38,4 +38,11 @@ async def console_page(request: web.Request) -> web.Response:
         csrf=session.csrf,
         works=can(session, Can.WORK_TICKETS),
         supervises=can(session, Can.SUPERVISE),
+        maintains=can(session, Can.MAINTAIN_CONTENT),
     )
+
+
+@requires(Can.MAINTAIN_CONTENT, page=True)
+async def content_page(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    return _html("content.html", agent=session.agent, csrf=session.csrf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console import api, events, pages
+from bot.console.content import add_content_routes
 from bot.console.openapi import openapi
 
 
@@ -12,6 +13,7 @@ def add_console(app: web.Application) -> None:
     r = app.router
     r.add_get("/console", pages.console_page)
     r.add_get("/console/login", pages.login_page)
+    r.add_get("/console/content", pages.content_page)
     r.add_static("/console/static", pages.STATIC)
     r.add_get("/api/openapi.json", openapi)
     r.add_post("/api/session", api.login)
@@ -27,4 +29,5 @@ def add_console(app: web.Application) -> None:
     r.add_get("/api/agents", api.list_agents)
     r.add_get("/api/overview", api.overview)
     r.add_get("/api/events", events.stream)
+    add_content_routes(r)
     app.on_shutdown.append(events.close_streams)

@@ -35,12 +35,15 @@ class Can(StrEnum):
 
     WORK_TICKETS = "work_tickets"  # see the queue and tickets, claim, reply, close, transfer
     SUPERVISE = "supervise"  # all agents, waiting times, alerts; act on any agent's ticket
+    MAINTAIN_CONTENT = "maintain_content"  # announcements and answers: edit, preview, roll back, notify
 
 
 PERMISSIONS: dict[Role, frozenset[Can]] = {
     Role.AGENT: frozenset({Can.WORK_TICKETS}),
-    Role.SUPERVISOR: frozenset({Can.WORK_TICKETS, Can.SUPERVISE}),
-    Role.MAINTAINER: frozenset(),  # content and training data; citizens' conversations are not theirs
+    # A supervisor may also publish (a centre's duty officer announces at night); a maintainer keeps the
+    # content and the training data, and citizens' conversations are not theirs.
+    Role.SUPERVISOR: frozenset({Can.WORK_TICKETS, Can.SUPERVISE, Can.MAINTAIN_CONTENT}),
+    Role.MAINTAINER: frozenset({Can.MAINTAIN_CONTENT}),
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -85,6 +85,16 @@ def content(section: str) -> str:
     return f"{PREFIX}:content:{section}"
 
 
+def content_audit() -> str:
+    """Stream of every content change (who, when, section, item, before, after); written with the change."""
+    return f"{PREFIX}:content:audit"
+
+
+def announcement_notified(item_id: str) -> str:
+    """Set of the citizens told about one announcement, so each is told once."""
+    return f"{PREFIX}:content:notified:{item_id}"
+
+
 def ticket_counter(day: str) -> str:
     """Daily counter behind ticket numbers 12315-YYYYMMDD-NNNN."""
     return f"{PREFIX}:ticket:counter:{day}"

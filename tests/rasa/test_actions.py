@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as actions_module
 from actions.actions import ActionAnswerContent, ActionHandleFallback, ActionHandoff
-from actions.content import format_section
+from bot.core.content import format_section
 from actions.signals import anger_score, trailing_repeats, user_intents
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis

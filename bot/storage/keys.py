@@ -206,3 +206,13 @@ def turn_log() -> str:
 def turn_logged(sender: str, message_id: str) -> str:
     """Marks one message as logged, so a tracker saved again later (a pause, a form reset) logs it once."""
     return f"{PREFIX}:turns:logged:{sender}:{message_id}"
+
+
+def nlu_group_labels() -> str:
+    """Hash: a not-understood group's key (its normalised first text) → the intent a maintainer gave it."""
+    return f"{PREFIX}:nlu:group_labels"
+
+
+def nlu_labelled() -> str:
+    """Hash: a citizen's message → the intent a maintainer labelled it with; exported as Rasa NLU YAML."""
+    return f"{PREFIX}:nlu:labelled"

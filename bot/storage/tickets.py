@@ -305,6 +305,13 @@ class TicketStore:
         await self._history(number, "wechat", "send_failed", f"{message_id} {reason}")
         await self._publish("send_failed", number)
 
+    async def correct(self, number: str, agent_id: str, intent: str, text: str) -> None:
+        """An agent's note of what the citizen really wanted (for the maintainers' not-understood page)."""
+        await self._client.hset(
+            keys.ticket(number), mapping={"corrected_intent": intent, "corrected_text": text}
+        )
+        await self._history(number, agent_id, "corrected", intent)
+
     async def rate(self, openid: str, number: str, rating: int) -> None:
         pipe = self._client.pipeline(transaction=True)
         pipe.hset(keys.ticket(number), "rating", rating)

@@ -20,8 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as actions_module
 from actions.actions import ActionAnswerContent, ActionHandleFallback, ActionHandoff
-from bot.core.content import format_section
 from actions.signals import anger_score, trailing_repeats, user_intents
+from bot.core.content import format_section
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
 

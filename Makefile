@@ -9,7 +9,7 @@ export TF_CPU_ALLOCATOR_USE_BFC ?= true
 RASA_VENV := .venv-rasa
 
 .PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean lock \
-	bench bench-quick
+	bench bench-quick validate-data restore-model demo
 
 # The start time goes to the launcher, which prints how long each stage took (environments, training, start).
 run:
@@ -59,7 +59,12 @@ integration: envs
 		--model models/current.tar.gz --out reports/core --fail-on-prediction-errors
 	$(VENV)/bin/python -m pytest tests/integration -q
 
-test: lint unit actions-test integration
+# Rasa's own check of the training data and the domain (intents, responses, stories and rules agree).
+validate-data: $(RASA_VENV)/.stamp
+	TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa data validate \
+		--domain domain.yml --data nlu_data --config config.yml --fail-on-warnings
+
+test: lint validate-data unit actions-test integration
 
 # Understanding, measured (never a timed test): 5-fold cross-validation on our data, the shared real
 # messages, parse latency. Results under reports/nlu/.
@@ -69,8 +74,13 @@ eval: envs
 	mkdir -p reports/nlu
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages $(EVAL_MESSAGES) --out reports/nlu
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/boundary_messages.jsonl --out reports/nlu/boundary
+	@if [ -d reports/nlu/cv ]; then rm -rf reports/nlu/previous && mkdir -p reports/nlu/previous && \
+		mv reports/nlu/cv reports/nlu/previous/cv; fi
 	$(RASA_VENV)/bin/python scripts/cross_validate.py --config config.yml --nlu nlu_data --folds 5 --out reports/nlu/cv
 	$(RASA_VENV)/bin/python scripts/summarise_cv.py reports/nlu/cv reports/nlu/summary.json
+	@# Per-intent F1 against the previous `make eval`, each difference beside its noise.
+	@if [ -d reports/nlu/previous/cv ]; then $(VENV)/bin/python scripts/compare_evaluations.py \
+		reports/nlu/previous/cv reports/nlu/cv --out reports/nlu/compare-previous.json; fi
 	$(MAKE) eval-conversations
 
 # Whole conversations through the front door (our set and the held-out one): the share that ends right.
@@ -103,6 +113,15 @@ bench: envs
 bench-quick: envs
 	$(VENV)/bin/python -m bot train
 	$(VENV)/bin/python -m bench.frontdoor --quick --out bench/results/quick.json
+
+# Serve the previous model again (training keeps the one it replaces); a running Rasa loads it at once.
+restore-model: $(VENV)/.stamp
+	$(VENV)/bin/python -m bot model restore
+
+# A realistic day through the running system (`make run` in another terminal), then its hot-spot report.
+demo: $(VENV)/.stamp
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6380/0} $(VENV)/bin/python -m bot demo-data
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6380/0} $(VENV)/bin/python -m bot report --date $$(TZ=Asia/Shanghai date +%F)
 
 clean:
 	rm -rf var models reports .pytest_cache .mypy_cache .ruff_cache

@@ -23,13 +23,15 @@ def serve() -> int:
     from aiohttp import web
 
     from bot.app import create_app
+    from bot.logs import AccessLog, setup_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    # After the settings: they say the format (LOG_FORMAT, JSON in production) and the secrets to redact.
+    setup_logging(settings)
     for line in describe_defaults(settings):
         logging.getLogger("bot.settings").warning(line)
     # libuv's event loop: the same asyncio code with less CPU per push (make bench measures it).
@@ -40,6 +42,7 @@ def serve() -> int:
         port=settings.bot_port,
         print=None,
         reuse_port=settings.reuse_port or None,
+        access_log_class=AccessLog,
     )
     return 0
 
@@ -138,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     agents_parser.add_argument("agent_id", nargs="?", help="工号, e.g. 5002")
     agents_parser.add_argument("--name", help="the agent's name")
     agents_parser.add_argument("--role", choices=["agent", "maintainer", "supervisor"], default="agent")
+    model_parser = commands.add_parser("model", help="restore: serve the previous model again")
+    model_parser.add_argument("action", choices=["restore"])
     report_parser = commands.add_parser("report", help="the daily complaint hot-spot report (每日投诉热点)")
     report_parser.add_argument("--date", help="YYYY-MM-DD, the centre's local day (default: yesterday)")
     report_parser.add_argument("--out", default="reports", help="the report goes to OUT/YYYY-MM-DD/")
@@ -178,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.agents_cli import agents_command
 
         return agents_command(args.action, args.agent_id, args.name, args.role)
+    if args.command == "model":
+        from bot.model_cli import model_command
+
+        return model_command(args.action)
     if args.command == "report":
         from bot.report.cli import report_command
 

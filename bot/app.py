@@ -21,6 +21,7 @@ from bot.appkeys import (
     DESK,
     HTTP,
     MENU,
+    METRICS,
     RASA,
     REDIS,
     SETTINGS,
@@ -36,6 +37,8 @@ from bot.core.shifts import parse_shifts
 from bot.desk import HelpDesk
 from bot.files import read_yaml_mapping
 from bot.health import healthz
+from bot.metrics import Metrics
+from bot.metrics_endpoint import scrape
 from bot.rasa.client import RasaClient
 from bot.settings import Settings
 from bot.storage.agents import AgentStore
@@ -64,7 +67,7 @@ async def http_context(app: web.Application) -> AsyncIterator[None]:
         timeout=aiohttp.ClientTimeout(total=30), connector=aiohttp.TCPConnector(limit=100)
     )
     app[HTTP] = session
-    app[RASA] = RasaClient(session, settings.rasa_url, settings.rasa_token)
+    app[RASA] = RasaClient(session, settings.rasa_url, settings.rasa_token, app[METRICS])
     app[WECHAT_API] = WeChatAPI(
         session,
         settings.wechat_api_base,
@@ -98,6 +101,7 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         MessageStore(app[REDIS], ttl=settings.message_retention),
         Waiters(),
         ContractTiming(budget=settings.reply_budget, admit_wait=settings.admit_wait),
+        app[METRICS],
     )
     app[AGENTS] = AgentStore(app[REDIS])
     timezone = ZoneInfo(settings.timezone)
@@ -130,6 +134,7 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
     outbox = OutboxSender(
         app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer,
         OutboxPolicy(sent_marker_seconds=app[SETTINGS].message_retention), on_refused=desk.on_refused,
+        metrics=app[METRICS],
     )  # fmt: skip
     tasks = TaskSet()
     tasks.spawn(_forever("inbox worker", inbox.run), "inbox worker")
@@ -168,6 +173,7 @@ async def _forever(name: str, run: Callable[[], Awaitable[None]]) -> None:
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[security_headers])
     app[SETTINGS] = settings
+    app[METRICS] = Metrics()
     app[CANNED] = list(read_yaml_mapping(settings.canned_path, ValueError).get("canned") or [])
     app[STREAMS] = set()
     app[MENU] = load_menu(settings.menu_path)
@@ -183,5 +189,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/wechat", wechat_views.verify)
     app.router.add_post("/wechat", wechat_views.receive)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", scrape)
     add_console(app)
     return app

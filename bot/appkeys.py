@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.contract import Contract
 from bot.desk import HelpDesk
+from bot.metrics import Metrics
 from bot.rasa.client import RasaClient
 from bot.settings import Settings
 from bot.storage.agents import AgentStore
@@ -31,4 +32,5 @@ CONTRACT = web.AppKey("contract", Contract)
 DESK = web.AppKey("desk", HelpDesk)
 AGENTS = web.AppKey("agents", AgentStore)
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned")
+METRICS = web.AppKey("metrics", Metrics)  # this app's own registry: several apps in one process count apart
 STREAMS: web.AppKey[set[Task[Any]]] = web.AppKey("streams")  # open SSE handlers, cancelled on shutdown

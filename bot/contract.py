@@ -25,10 +25,13 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from bot.logs import message_ref
+from bot.metrics import Metrics
 from bot.storage import keys
 from bot.storage.messages import MessageStore
 
 log = logging.getLogger(__name__)
+DEFERRABLE = ("pending", "answered")  # states `defer` moves to the outbox; the others were dealt with already
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,13 @@ class Waiters:
 
 
 class Contract:
-    def __init__(self, store: MessageStore, waiters: Waiters, timing: ContractTiming) -> None:
+    def __init__(
+        self, store: MessageStore, waiters: Waiters, timing: ContractTiming, metrics: Metrics | None = None
+    ) -> None:
         self._store = store
         self.waiters = waiters
         self.timing = timing
+        self._metrics = metrics or Metrics()
 
     async def reply(
         self, dedupe_key: str, openid: str, rasa_text: str, is_event: bool, sent_at: int = 0
@@ -87,17 +93,29 @@ class Contract:
         accepted = await self._store.accept(
             dedupe_key, openid, payload, sweep_at=time.time() + self.timing.sweep_after
         )
+        if accepted.delivery > 1:
+            self._metrics.dedupe_hit()  # WeChat's retry: the message is worked once, whatever it delivers
         if accepted.delivery == 1 and accepted.queue_wait >= self.timing.admit_wait:
             await self._store.defer(dedupe_key)
-            log.debug("message %s deferred on arrival: inbox %.1f s behind", dedupe_key, accepted.queue_wait)
+            self._metrics.deferred("arrival")
+            log.debug(
+                "message %s deferred on arrival: inbox %.1f s behind",
+                message_ref(dedupe_key),
+                accepted.queue_wait,
+            )
             return None
         texts = await self._wait(dedupe_key, arrived + self.timing.budget)
         if texts is not None:
             return texts
         if accepted.delivery >= self.timing.deliveries:
             state = await self._store.defer(dedupe_key)
+            if state in DEFERRABLE:
+                self._metrics.deferred("last_delivery")
             log.info(
-                "message %s deferred to the outbox on delivery %d (%s)", dedupe_key, accepted.delivery, state
+                "message %s deferred to the outbox on delivery %d (%s)",
+                message_ref(dedupe_key),
+                accepted.delivery,
+                state,
             )
             return None
         # Let WeChat's 5 s run out so it delivers again; the answer waits in Redis for that delivery.
@@ -125,8 +143,11 @@ class Contract:
         due = await self._store.due_for_sweep(time.time())
         for dedupe_key in due:
             state = await self._store.defer(dedupe_key)
-            if state in ("pending", "answered"):
-                log.warning("message %s was %s when its window closed: outbox", dedupe_key, state)
+            if state in DEFERRABLE:
+                self._metrics.deferred("sweep")
+                log.warning(
+                    "message %s was %s when its window closed: outbox", message_ref(dedupe_key), state
+                )
             await self._store.forget_sweep(dedupe_key)
         return len(due)
 

@@ -45,6 +45,7 @@ from bot.core.tickets import (
     still_queued_message,
     summary_of,
 )
+from bot.logs import citizen
 from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.rasa.transcript import details_from_events, transcript_from_events
 from bot.storage.agents import AgentStore, Role
@@ -93,7 +94,7 @@ class HelpDesk:
         try:
             turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout, sent_at=sent_at)
         except RasaUnavailable as exc:
-            log.warning("rasa unavailable for %s: %s", openid, exc)
+            log.warning("rasa unavailable for %s: %s", citizen(openid), exc)
             return [answers.RASA_DOWN]
         texts = list(turn.texts)
         for payload in turn.custom:
@@ -222,7 +223,7 @@ class HelpDesk:
         try:
             return list((await self._rasa.tracker(openid)).get("events") or [])
         except RasaUnavailable as exc:
-            log.warning("no transcript for %s: %s", openid, exc)
+            log.warning("no transcript for %s: %s", citizen(openid), exc)
             return []
 
     async def queue_view(self, number: str, now: datetime | None = None) -> QueueView:

@@ -124,6 +124,7 @@ def _train(log: Callable[[str], None], force: bool) -> None:
     seconds = time.monotonic() - started
     staged = staging / MODEL.name
     digest = archive_hash(staged)  # of the archive this run wrote, before it becomes the served one
+    keep_previous()
     os.replace(staged, MODEL)
     shutil.rmtree(staging, ignore_errors=True)
     MODEL_HASH.write_text(f"{wanted}\n{digest}\n")
@@ -131,6 +132,34 @@ def _train(log: Callable[[str], None], force: bool) -> None:
         json.dumps(training_record(seconds, wanted, load_before, force), indent=2) + "\n"
     )
     log(f"model trained in {seconds:.0f} s")
+
+
+def _model_files(name: str) -> list[Path]:
+    """A model's archive and its records (training hash, training time), under one name."""
+    return [MODEL.parent / f"{name}{suffix}" for suffix in (".tar.gz", ".sha256", ".training.json")]
+
+
+def keep_previous() -> None:
+    """The served model becomes the previous one, which `python -m bot model restore` brings back."""
+    if MODEL.exists():
+        for current, previous in zip(_model_files("current"), _model_files("previous"), strict=True):
+            if current.exists():
+                shutil.copy2(current, previous)
+
+
+def restore_previous() -> bool:
+    """Swap the served model and the previous one (restoring twice undoes the restore). False: none kept."""
+    if not (MODEL.parent / "previous.tar.gz").exists():
+        return False
+    for current, previous in zip(_model_files("current"), _model_files("previous"), strict=True):
+        swap = current.with_name(current.name + ".swap")
+        if current.exists():
+            os.replace(current, swap)
+        if previous.exists():
+            os.replace(previous, current)
+        if swap.exists():
+            os.replace(swap, previous)
+    return True
 
 
 def _start_encoder_warm_up() -> subprocess.Popen[bytes] | None:

@@ -4,6 +4,10 @@ In development (`BOT_ENV=development`, what `make run` and the tests use) missin
 to well-known defaults that point at the local WeChat simulator, and every default used is printed, so
 nothing is ever used silently. In production (`BOT_ENV=production`, the default) a missing required
 value stops the process with a message naming it.
+
+Operations: `METRICS_TOKEN` protects `GET /metrics` (a scraper sends `Authorization: Bearer <token>`; unset,
+only loopback addresses may scrape). `LOG_FORMAT` is `json` (one JSON object per line, the production
+default) or `text` (the development default).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+LOG_FORMATS = ("json", "text")
 REQUIRED = ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "RASA_URL", "RASA_TOKEN")
 
 # Safe only on a developer's machine: they are public in this repository.
@@ -34,12 +39,13 @@ class SettingsError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    wechat_token: str
+    # Secrets stay out of repr(): a Settings printed in a traceback or a debug line shows none of them.
+    wechat_token: str = field(repr=False)
     wechat_appid: str
-    wechat_secret: str
+    wechat_secret: str = field(repr=False)
     rasa_url: str
-    rasa_token: str
-    wechat_aes_key: str | None = None
+    rasa_token: str = field(repr=False)
+    wechat_aes_key: str | None = field(default=None, repr=False)
     wechat_api_base: str = "https://api.weixin.qq.com"
     redis_url: str | None = None  # None: start an embedded redis-server under var_dir
     bot_host: str = "0.0.0.0"
@@ -71,6 +77,9 @@ class Settings:
     complaint_idle_seconds: float = 600.0
     timezone: str = "Asia/Shanghai"  # shifts and ticket dates are the centre's local time
     cookie_secure: bool = True  # console cookies only over HTTPS (off in development: plain localhost)
+    # GET /metrics wants `Authorization: Bearer <metrics_token>`; None: only loopback addresses may scrape.
+    metrics_token: str | None = field(default=None, repr=False)
+    log_format: str = "json"  # "json": one object per line for the log collector; "text" for people
     defaults_used: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -125,6 +134,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if aes_key is not None and len(aes_key) != 43:
         raise SettingsError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
 
+    log_format = source.get("LOG_FORMAT") or ("text" if environment == "development" else "json")
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be 'json' or 'text', got {log_format!r}")
+
     return Settings(
         wechat_token=source["WECHAT_TOKEN"],
         wechat_appid=source["WECHAT_APPID"],
@@ -158,6 +171,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=timezone,
         cookie_secure=source.get("CONSOLE_COOKIE_SECURE", "0" if environment == "development" else "1")
         in ("1", "true", "yes"),
+        metrics_token=source.get("METRICS_TOKEN") or None,
+        log_format=log_format,
         defaults_used=tuple(used),
     )
 

@@ -14,6 +14,15 @@ _TICKET_ID = {
     "schema": {"type": "string"},
     "example": "12315-20261128-0001",
 }
+_SECTION = {
+    "name": "section",
+    "in": "path",
+    "required": True,
+    "schema": {"enum": ["booking", "booking_result", "pickup"]},
+}
+_ITEM_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}, "example": "2026-05"}
+_CHANGE_ID = {"name": "change", "in": "path", "required": True, "schema": {"type": "string"}}
+_GROUP_KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
 _ERROR = {
     "description": "error",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -162,6 +171,84 @@ SPEC: dict[str, Any] = {
         "/api/agents": {"get": _op("Agents who take tickets (supervisors also see what each holds)", "200")},
         "/api/overview": {"get": _op("Supervisor: queue length, longest wait, alerts", "200")},
         "/api/events": {"get": _op("Server-sent events: one `ticket` event per change", "200")},
+        "/api/tickets/{id}/correction": {
+            "post": _op(
+                "An agent marks what the citizen really wanted (for the maintainers' not-understood page)",
+                "200",
+                {
+                    "type": "object",
+                    "required": ["intent"],
+                    "properties": {"intent": {"type": "string"}, "text": {"type": "string"}},
+                },
+                parameters=[_TICKET_ID],
+                security=_CSRF,
+            )
+        },
+        "/api/content": {
+            "get": _op("Maintainers: every published section, with the citizen's preview", "200")
+        },
+        "/api/content/preview": {
+            "post": _op(
+                "The message a citizen would get from a draft (validated, not saved)",
+                "200",
+                {"type": "object", "required": ["section", "value"]},
+                security=_CSRF,
+            )
+        },
+        "/api/content/{section}": {
+            "put": _op(
+                "Publish an answer (booking, booking_result, pickup); 400 names a bad field",
+                "200",
+                {"type": "object", "required": ["text"]},
+                parameters=[_SECTION],
+                security=_CSRF,
+            )
+        },
+        "/api/content/announcements/{id}": {
+            "put": _op(
+                "Create or replace an announcement; 400 names a bad field",
+                "200",
+                {"type": "object", "required": ["title", "text", "published"]},
+                parameters=[_ITEM_ID],
+                security=_CSRF,
+            ),
+            "delete": _op(
+                "Remove an announcement (undoable from the history)",
+                "200",
+                parameters=[_ITEM_ID],
+                security=_CSRF,
+            ),
+        },
+        "/api/content/announcements/{id}/audience": {
+            "get": _op(
+                "How many citizens a notice would reach (asked about its topic in 48 h, within quota)",
+                "200",
+                parameters=[_ITEM_ID],
+            )
+        },
+        "/api/content/announcements/{id}/notify": {
+            "post": _op(
+                "Notify that audience through the outbox, once each",
+                "200",
+                parameters=[_ITEM_ID],
+                security=_CSRF,
+            )
+        },
+        "/api/content/history": {"get": _op("The audit trail: who, when, before, after", "200")},
+        "/api/content/history/{change}/rollback": {
+            "post": _op("Undo one change", "200", parameters=[_CHANGE_ID], security=_CSRF)
+        },
+        "/api/misunderstood": {"get": _op("What the bot did not understand, grouped and counted", "200")},
+        "/api/misunderstood/{key}/label": {
+            "post": _op(
+                "Label a group's examples with an intent",
+                "200",
+                {"type": "object", "required": ["intent", "texts"]},
+                parameters=[_GROUP_KEY],
+                security=_CSRF,
+            )
+        },
+        "/api/misunderstood/export.yml": {"get": _op("The labelled examples as Rasa NLU YAML", "200")},
     },
 }
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.appkeys import AGENTS
 from bot.console.security import COOKIE, SESSION, Can, can, requires
+from bot.core.misunderstood import INTENT_NAMES, INTENTS
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -39,6 +40,7 @@ async def console_page(request: web.Request) -> web.Response:
         works=can(session, Can.WORK_TICKETS),
         supervises=can(session, Can.SUPERVISE),
         maintains=can(session, Can.MAINTAIN_CONTENT),
+        intents=[(i, f"{INTENT_NAMES[i]}（{i}）") for i in INTENTS],
     )
 
 
@@ -46,3 +48,9 @@ async def console_page(request: web.Request) -> web.Response:
 async def content_page(request: web.Request) -> web.Response:
     session = request[SESSION]
     return _html("content.html", agent=session.agent, csrf=session.csrf)
+
+
+@requires(Can.MAINTAIN_CONTENT, page=True)
+async def misunderstood_page(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    return _html("misunderstood.html", agent=session.agent, csrf=session.csrf)

@@ -8,7 +8,7 @@ import time
 import xmltodict
 from aiohttp import web
 
-from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, DESK, MENU, REDIS, SETTINGS
+from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, DESK, MENU, METRICS, REDIS, SETTINGS
 from bot.core.intake import MEDIA_TYPES
 from bot.wechat import security
 from bot.wechat.crypto import CryptoError
@@ -33,6 +33,29 @@ async def verify(request: web.Request) -> web.Response:
 
 async def receive(request: web.Request) -> web.Response:
     """POST: one push from WeChat, answered with a passive reply or `success`, never a 5xx."""
+    arrived = time.perf_counter()
+    metrics = request.app[METRICS]
+    try:
+        inbound, encrypted = await _authentic_push(request)
+    except web.HTTPException as exc:
+        metrics.push_rejected(exc.status)
+        raise
+    metrics.push_received(inbound.msg_type)
+    text = await _answer(request, inbound)
+    if text is None:
+        metrics.replied(time.perf_counter() - arrived, passive=False)
+        return web.Response(text=SUCCESS)
+    xml = text_reply(inbound, text)
+    if encrypted:
+        crypto = request.app[CRYPTO]
+        assert crypto is not None  # _decrypt refused the push otherwise
+        xml = crypto.encrypt(xml, str(int(time.time())), request.query.get("nonce", ""))
+    metrics.replied(time.perf_counter() - arrived, passive=True)
+    return web.Response(text=xml, content_type="application/xml")
+
+
+async def _authentic_push(request: web.Request) -> tuple[Inbound, bool]:
+    """The push, parsed, and whether it came encrypted; 403 when it is not WeChat's, 400 when unreadable."""
     settings = request.app[SETTINGS]
     body = await request.read()  # over client_max_size: aiohttp answers 413 itself
     try:
@@ -52,20 +75,10 @@ async def receive(request: web.Request) -> web.Response:
             raise web.HTTPForbidden(text=str(exc)) from exc
         raise web.HTTPBadRequest(text=f"malformed WeChat push: {exc}") from exc
     try:
-        inbound = parse_inbound(inner)
+        return parse_inbound(inner), encrypted
     except BadMessage as exc:
         log.warning("POST /wechat with a malformed body: %s", exc)
         raise web.HTTPBadRequest(text=f"malformed WeChat push: {exc}") from exc
-
-    text = await _answer(request, inbound)
-    if text is None:
-        return web.Response(text=SUCCESS)
-    xml = text_reply(inbound, text)
-    if encrypted:
-        crypto = request.app[CRYPTO]
-        assert crypto is not None  # _decrypt refused the push otherwise
-        xml = crypto.encrypt(xml, str(int(time.time())), request.query.get("nonce", ""))
-    return web.Response(text=xml, content_type="application/xml")
 
 
 def _decrypt(request: web.Request, body: bytes) -> bytes:

@@ -16,6 +16,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.logs import citizen, message_ref
 from bot.storage import keys
 from bot.storage.messages import MessageStore
 from bot.storage.streams import claim_abandoned, ensure_group, read_new
@@ -95,7 +96,9 @@ class InboxWorker:
             turn = int(fields.get("turn") or 0)
             if turn and not await self._store.wait_turn(openid, turn, self._turn_timeout):
                 log.warning(
-                    "message %s of %s: the previous one is still unanswered; going on", dedupe_key, openid
+                    "message %s of %s: the previous one is still unanswered; going on",
+                    message_ref(dedupe_key),
+                    citizen(openid),
                 )
             texts = await self._answer(
                 openid,

@@ -18,6 +18,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.logs import citizen
+from bot.metrics import Metrics
 from bot.storage import keys
 from bot.storage.conversations import Conversations
 from bot.storage.streams import claim_abandoned, ensure_group, read_new
@@ -77,8 +79,10 @@ class OutboxSender:
         consumer: str,
         policy: OutboxPolicy,
         on_refused: Callable[[dict[str, Any], str], Awaitable[None]] = _nobody_told,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
+        self._metrics = metrics or Metrics()
         self._on_refused = on_refused
         self._api = api
         self._conversations = conversations
@@ -108,7 +112,7 @@ class OutboxSender:
             return
         allowed = await self._conversations.take_send(openid)
         if allowed != "ok":
-            log.warning("outbox %s to %s not sent: quota %s", uid, openid, allowed)
+            log.warning("outbox %s to %s not sent: quota %s", uid, citizen(openid), allowed)
             await self._refused(fields, f"quota_{allowed}")
             await self._ack(entry_id)
             return
@@ -117,27 +121,30 @@ class OutboxSender:
         except WeChatError as exc:
             await self._conversations.give_back_send(openid)
             if exc.errcode in RETRYABLE:
-                await self._retry(entry_id, fields, uid, str(exc))
+                await self._retry(entry_id, fields, uid, str(exc), reason=str(exc.errcode))
             else:
-                log.warning("outbox %s to %s refused: %s", uid, openid, exc)
+                log.warning("outbox %s to %s refused: %s", uid, citizen(openid), exc)
                 await self._refused(fields, str(exc.errcode))
                 await self._ack(entry_id)
             return
         except WeChatUnreachable as exc:
             await self._conversations.give_back_send(openid)
-            await self._retry(entry_id, fields, uid, str(exc))
+            await self._retry(entry_id, fields, uid, str(exc), reason="unreachable")
             return
+        self._metrics.outbox_sent()
         await self._client.set(keys.outbox_sent(uid), "1", ex=self._policy.sent_marker_seconds)
         await self._ack(entry_id)
 
-    async def _retry(self, entry_id: str, fields: dict[str, Any], uid: str, why: str) -> None:
+    async def _retry(self, entry_id: str, fields: dict[str, Any], uid: str, why: str, reason: str) -> None:
+        """Send again later with backoff; `reason` (an errcode, unreachable) labels the metric."""
         attempt = int(fields.get("attempt") or 0) + 1
         openid = str(fields["openid"])
         if attempt >= self._policy.max_attempts:
-            log.error("outbox %s to %s given up after %d attempts: %s", uid, openid, attempt, why)
+            log.error("outbox %s to %s given up after %d attempts: %s", uid, citizen(openid), attempt, why)
             await self._refused(fields, "gave_up")
             await self._ack(entry_id)
             return
+        self._metrics.outbox_retried(reason)
         delay = min(self._policy.max_backoff, self._policy.backoff * 2 ** (attempt - 1))
         retry = {k: str(v) for k, v in fields.items()} | {"uid": uid, "attempt": str(attempt)}
         pipe = self._client.pipeline(transaction=True)
@@ -145,10 +152,11 @@ class OutboxSender:
         pipe.xack(keys.outbox(), GROUP, entry_id)
         pipe.xdel(keys.outbox(), entry_id)
         await pipe.execute()
-        log.info("outbox %s to %s: retry %d in %.1f s (%s)", uid, openid, attempt, delay, why)
+        log.info("outbox %s to %s: retry %d in %.1f s (%s)", uid, citizen(openid), attempt, delay, why)
 
     async def _refused(self, fields: dict[str, Any], reason: str) -> None:
         """Not delivered and not retried: recorded on the conversation, and told to whoever wrote it."""
+        self._metrics.outbox_failed(reason)
         await self._conversations.record_failure(str(fields["openid"]), reason, str(fields["text"]))
         await self._on_refused(fields, reason)
 

@@ -44,7 +44,7 @@ def test_development_defaults_are_listed_not_silent() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("BOT_PORT", "eighty"), ("WECHAT_AES_KEY", "short"), ("BOT_ENV", "staging")],
+    [("BOT_PORT", "eighty"), ("WECHAT_AES_KEY", "short"), ("BOT_ENV", "staging"), ("LOG_FORMAT", "xml")],
 )
 def test_malformed_values_fail_clearly(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
@@ -68,3 +68,19 @@ def test_a_wrong_time_zone_stops_the_start() -> None:
     with pytest.raises(SettingsError, match="BOT_TIMEZONE"):
         load_settings({"BOT_ENV": "development", "BOT_TIMEZONE": "Mars/Olympus"})
     assert load_settings({"BOT_ENV": "development"}).timezone == "Asia/Shanghai"
+
+
+def test_logs_are_json_in_production_and_text_in_development_unless_chosen() -> None:
+    assert load_settings(PRODUCTION).log_format == "json"
+    assert load_settings({"BOT_ENV": "development"}).log_format == "text"
+    assert load_settings(PRODUCTION | {"LOG_FORMAT": "text"}).log_format == "text"
+    assert load_settings({"BOT_ENV": "development", "LOG_FORMAT": "json"}).log_format == "json"
+
+
+def test_metrics_token_is_optional_and_never_shown() -> None:
+    assert load_settings(PRODUCTION).metrics_token is None  # unset: loopback scrapers only
+    settings = load_settings(
+        PRODUCTION | {"METRICS_TOKEN": "scrape-me-7f3a", "WECHAT_SECRET": "app-secret-99"}
+    )
+    assert settings.metrics_token == "scrape-me-7f3a"
+    assert "scrape-me-7f3a" not in repr(settings) and "app-secret-99" not in repr(settings)

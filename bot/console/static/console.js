@@ -191,6 +191,11 @@ async function setup() {
     act("POST", `/api/tickets/${current}/close`, {resolution: resolution.value}));
   document.getElementById("transfer").addEventListener("click", () =>
     act("POST", `/api/tickets/${current}/transfer`, {agent_id: transferTo.value}));
+  document.getElementById("correct").addEventListener("click", async () => {
+    const intent = document.getElementById("correct-intent").value;
+    const result = await api("POST", `/api/tickets/${current}/correction`, {intent});
+    document.getElementById("correct-note").textContent = result.ok ? "已标注" : (result.data.message || "标注失败");
+  });
   document.getElementById("send").addEventListener("click", async () => {
     const box = document.getElementById("reply-text");
     const result = await act("POST", `/api/tickets/${current}/reply`, {text: box.value});

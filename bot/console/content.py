@@ -14,6 +14,7 @@ from bot.appkeys import CONVERSATIONS, REDIS, SETTINGS
 from bot.console.security import SESSION, Can, Refusal, error, requires
 from bot.core.content import (
     ANSWER_SECTIONS,
+    BOOKING_RULES,
     NOTIFY_INTENTS,
     SECTION_NAMES,
     ContentInvalid,
@@ -88,7 +89,8 @@ async def put_section(request: web.Request) -> web.Response:
     if section not in ANSWER_SECTIONS:
         return error(404, "not_found", "没有这一类内容")
     body = await _body(request)
-    value = {k: body[k] for k in ("text", "points") if k in body} | {"updated_at": stamp_now(_now(request))}
+    fields = ("text", "points", *BOOKING_RULES)
+    value = {k: body[k] for k in fields if k in body} | {"updated_at": stamp_now(_now(request))}
     try:
         change = await _store(request).put_section(section, value, _who(request))
     except ContentInvalid as exc:

@@ -29,6 +29,15 @@ SECTION_NAMES = {
     "pickup": "领取须知",
     "announcements": "公告",
 }
+# The mask-booking rules, each a line of the booking answer when given (the booking `text` adds notes).
+BOOKING_RULES = {
+    "channels": "预约渠道",
+    "opens": "开放时间",
+    "quantity": "预约数量",
+    "eligibility": "预约对象",
+}
+MAX_RULE_CHARS = 80
+MAX_CHANNELS = 6
 UNAVAILABLE = "抱歉，相关信息正在更新，请稍后再问，或回复“人工”咨询工作人员。"
 NO_ANNOUNCEMENT = "目前没有新的公告。如有最新通告，我们会第一时间在这里发布。"
 
@@ -102,11 +111,24 @@ def format_section(section: str, data: Any, today: date) -> str:
             lines.append("其他有效公告：" + "；".join(f"{a['title']}（{_issued(a)}）" for a in rest))
         return "\n".join(lines)
     text = str(data.get("text", "")).strip()
+    if section == "booking":
+        text = "\n".join([*_booking_rule_lines(data), text]).strip()
     if section == "pickup":
         points = [f"· {p['name']}：{p['address']}，{p['hours']}" for p in data.get("points") or []]
         if points:
             text += "\n领取网点：\n" + "\n".join(points)
     return f"{text}\n{_stamp(data.get('updated_at'))}".strip()
+
+
+def _booking_rule_lines(data: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, label in BOOKING_RULES.items():
+        value = data.get(name)
+        if isinstance(value, list):
+            value = "；".join(str(v) for v in value if str(v).strip())
+        if value:
+            lines.append(f"{label}：{value}")
+    return (["口罩预约办法："] if lines else []) + [f"· {line}" for line in lines]
 
 
 # ---- the rules a change must pass ----------------------------------------------------------------
@@ -148,7 +170,13 @@ def validate_answer(section: str, data: Any) -> dict[str, Any]:
     check = Check(section)
     if not isinstance(data, dict):
         raise check.fail("", "应为包含 text 的一项")
-    clean: dict[str, Any] = {"text": _text(check, data, "text")}
+    clean: dict[str, Any] = {}
+    if section == "booking":
+        clean |= _booking_rules(check, data)
+    if clean and not str(data.get("text") or "").strip():
+        clean["text"] = ""  # the rules say it all; notes are optional
+    else:
+        clean["text"] = _text(check, data, "text")
     updated = _date(check, data, "updated_at", required=False)
     if updated:
         clean["updated_at"] = updated
@@ -167,6 +195,27 @@ def validate_answer(section: str, data: Any) -> dict[str, Any]:
         clean["points"] = clean_points
     _fits(check, "text", format_section(section, clean, date.today()))
     return clean
+
+
+def _booking_rules(check: Check, data: dict[str, Any]) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    channels = data.get("channels") or []
+    if isinstance(channels, str):
+        channels = [c for c in re.split(r"[\n；;]+", channels) if c.strip()]
+    if not isinstance(channels, list) or len(channels) > MAX_CHANNELS:
+        raise check.fail("channels", f"预约渠道最多 {MAX_CHANNELS} 个")
+    clean_channels = [str(c).strip() for c in channels if str(c).strip()]
+    if any(len(c) > MAX_RULE_CHARS for c in clean_channels):
+        raise check.fail("channels", f"每个渠道不超过 {MAX_RULE_CHARS} 个字")
+    if clean_channels:
+        rules["channels"] = clean_channels
+    for name in ("opens", "quantity", "eligibility"):
+        value = str(data.get(name) or "").strip()
+        if len(value) > MAX_RULE_CHARS:
+            raise check.fail(name, f"不能超过 {MAX_RULE_CHARS} 个字（现在 {len(value)} 个）")
+        if value:
+            rules[name] = value
+    return rules
 
 
 def validate_announcement(item: Any) -> dict[str, Any]:

@@ -108,3 +108,27 @@ def test_an_announcements_audience_follows_its_tags() -> None:
     assert topic_intents({"tags": ["领取"]}) == ["ask_announcement", "ask_mask_pickup"]
     assert "report_price_gouging" in topic_intents({"tags": ["价格"]})
     assert topic_intents({}) == ["ask_announcement"]
+
+
+def test_the_booking_rules_are_lines_of_the_answer_and_each_is_checked() -> None:
+    rules = {
+        "channels": "公众号菜单；社区登记",
+        "opens": "每天 9:00",
+        "quantity": "每人每次 5 只",
+        "text": "",
+    }
+    clean = validate_answer("booking", rules)
+    assert clean["channels"] == ["公众号菜单", "社区登记"] and clean["text"] == ""
+    text = format_section("booking", clean, date(2026, 12, 5))
+    assert text.splitlines()[:4] == [
+        "口罩预约办法：",
+        "· 预约渠道：公众号菜单；社区登记",
+        "· 开放时间：每天 9:00",
+        "· 预约数量：每人每次 5 只",
+    ]
+    with pytest.raises(ContentInvalid) as refused:
+        validate_answer("booking", rules | {"quantity": "多" * 81})
+    assert refused.value.field == "booking.quantity"
+    with pytest.raises(ContentInvalid) as refused:
+        validate_answer("booking", {"text": "", "opens": ""})  # neither rules nor text
+    assert refused.value.field == "booking.text"

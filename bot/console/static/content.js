@@ -43,6 +43,10 @@ function say(prefix, result, okText) {
 
 function answerDraft() {
   const draft = {text: $("answer-text").value};
+  if ($("section").value === "booking") {
+    draft.channels = $("rule-channels").value.split("\n").map((line) => line.trim()).filter(Boolean);
+    for (const name of ["opens", "quantity", "eligibility"]) draft[name] = $(`rule-${name}`).value;
+  }
   if ($("section").value === "pickup") {
     draft.points = $("answer-points").value.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
       const [name, address, hours] = line.split(/[|｜]/).map((part) => (part || "").trim());
@@ -58,6 +62,9 @@ function fillAnswer() {
   $("answer-text").value = value.text || "";
   $("answer-points").value = (value.points || []).map((p) => `${p.name}｜${p.address}｜${p.hours}`).join("\n");
   $("points-box").hidden = section !== "pickup";
+  $("rules-box").hidden = section !== "booking";
+  $("rule-channels").value = (value.channels || []).join("\n");
+  for (const name of ["opens", "quantity", "eligibility"]) $(`rule-${name}`).value = value[name] || "";
   showPreview(content.previews[section] || "");
 }
 

@@ -171,6 +171,7 @@ $("notify-send").addEventListener("click", async () => {
 
 function brief(value) {
   if (value === null || value === undefined) return "（无）";
+  if (Array.isArray(value)) return `${value.length} 条公告：` + value.map((a) => a.title).join("；");
   if (typeof value === "object" && !Array.isArray(value)) return value.title ? `${value.title}\n${value.text}` : value.text || JSON.stringify(value);
   return JSON.stringify(value);
 }
@@ -188,6 +189,9 @@ async function loadHistory() {
       el("td", target + (change.note ? `（${change.note}）` : "")), el("td", brief(change.before), "diff"),
       el("td", brief(change.after), "diff"));
     const cell = el("td");
+    row.append(cell);
+    rows.append(row);
+    if (!change.item && (change.before === null || change.before === undefined)) continue; // nothing to go back to
     const undo = el("button", "撤销");
     undo.addEventListener("click", async () => {
       if (!window.confirm("撤销这次修改，恢复修改前的内容？")) return;
@@ -196,8 +200,6 @@ async function loadHistory() {
       await load();
     });
     cell.append(undo);
-    row.append(cell);
-    rows.append(row);
   }
 }
 

@@ -41,12 +41,19 @@ def push_xml(fields: dict[str, str | int]) -> str:
     return f"<xml>{nodes}</xml>"
 
 
-def text_push(openid: str, account: str, content: str, msg_id: int | None = None) -> str:
+def _created(create_time: int | None) -> int:
+    """WeChat's CreateTime: now, unless a caller plays a message sent at another time (demo data)."""
+    return int(time.time()) if create_time is None else create_time
+
+
+def text_push(
+    openid: str, account: str, content: str, msg_id: int | None = None, create_time: int | None = None
+) -> str:
     return push_xml(
         {
             "ToUserName": account,
             "FromUserName": openid,
-            "CreateTime": int(time.time()),
+            "CreateTime": _created(create_time),
             "MsgType": "text",
             "Content": content,
             "MsgId": msg_id if msg_id is not None else next(_msg_ids),
@@ -54,13 +61,20 @@ def text_push(openid: str, account: str, content: str, msg_id: int | None = None
     )
 
 
-def media_push(openid: str, account: str, msg_type: str, media_id: str, msg_id: int | None = None) -> str:
+def media_push(
+    openid: str,
+    account: str,
+    msg_type: str,
+    media_id: str,
+    msg_id: int | None = None,
+    create_time: int | None = None,
+) -> str:
     """An image, voice or file message: WeChat sends its MediaId, not the content."""
     return push_xml(
         {
             "ToUserName": account,
             "FromUserName": openid,
-            "CreateTime": int(time.time()),
+            "CreateTime": _created(create_time),
             "MsgType": msg_type,
             "MediaId": media_id,
             "MsgId": msg_id if msg_id is not None else next(_msg_ids),
@@ -68,11 +82,13 @@ def media_push(openid: str, account: str, msg_type: str, media_id: str, msg_id: 
     )
 
 
-def event_push(openid: str, account: str, event: str, event_key: str | None = None) -> str:
+def event_push(
+    openid: str, account: str, event: str, event_key: str | None = None, create_time: int | None = None
+) -> str:
     fields: dict[str, str | int] = {
         "ToUserName": account,
         "FromUserName": openid,
-        "CreateTime": int(time.time()),
+        "CreateTime": _created(create_time),
         "MsgType": "event",
         "Event": event,
     }
@@ -175,13 +191,26 @@ class WeChatSimulator:
             return result
         return result
 
-    async def send_text(self, session: aiohttp.ClientSession, content: str) -> str | None:
-        return (await self.deliver(session, text_push(self.openid, self.account, content))).reply
+    # `create_time`: the message's CreateTime (default now). The push is still signed with the current time,
+    # since the gateway refuses signatures older than 5 minutes; only CreateTime says when it was sent.
+    async def send_text(
+        self, session: aiohttp.ClientSession, content: str, create_time: int | None = None
+    ) -> str | None:
+        push = text_push(self.openid, self.account, content, create_time=create_time)
+        return (await self.deliver(session, push)).reply
 
-    async def send_media(self, session: aiohttp.ClientSession, msg_type: str, media_id: str) -> str | None:
-        return (await self.deliver(session, media_push(self.openid, self.account, msg_type, media_id))).reply
+    async def send_media(
+        self, session: aiohttp.ClientSession, msg_type: str, media_id: str, create_time: int | None = None
+    ) -> str | None:
+        push = media_push(self.openid, self.account, msg_type, media_id, create_time=create_time)
+        return (await self.deliver(session, push)).reply
 
     async def send_event(
-        self, session: aiohttp.ClientSession, event: str, key: str | None = None
+        self,
+        session: aiohttp.ClientSession,
+        event: str,
+        key: str | None = None,
+        create_time: int | None = None,
     ) -> str | None:
-        return (await self.deliver(session, event_push(self.openid, self.account, event, key))).reply
+        push = event_push(self.openid, self.account, event, key, create_time=create_time)
+        return (await self.deliver(session, push)).reply

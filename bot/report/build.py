@@ -11,14 +11,16 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.misunderstood import INTENT_NAMES
 from bot.core.shifts import Shift
 from bot.storage.turnlog import Turn
 
+INTENT_LABELS = {intent: f"{name}（{intent}）" for intent, name in INTENT_NAMES.items()}
 REASON_LABELS = {
     "angry": "情绪激动",
     "request_human": "要求人工",
@@ -152,7 +154,10 @@ def build_report(data: ReportInput) -> DailyReport:
         citizens=len({t.sender for t in data.turns}),
         tickets=len(data.tickets),
         per_hour=per_hour(data.turns, data.timezone),
-        intents=_shares(Counter(t.intent or "(无)" for t in data.turns), {}),
+        intents=tuple(  # only the intents heard, each with its Chinese name
+            replace(i, label=INTENT_LABELS.get(i.key, i.key))
+            for i in _shares(Counter(t.intent or "(无)" for t in data.turns), {})
+        ),
         categories=categories(complaints),
         hot_spots=hot_spots(complaints, [t for t in data.baseline_tickets if t.get("reason") == "complaint"]),
         handoffs=_shares(Counter(str(t.get("reason") or "") for t in data.tickets), REASON_LABELS),

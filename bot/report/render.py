@@ -349,13 +349,15 @@ def _shifts(figure: Figure, report: DailyReport) -> None:
         return
     series = [("等待中位数", "waiting_median", _BLUE), ("等待 P90", "waiting_p90", _ORANGE),
               ("处理中位数", "handling_median", _RED)]  # fmt: skip
+    longest = max((getattr(r, field) or 0) for r in rows for _label, field, _colour in series)
+    unit, per = ("秒", 1) if longest < 120 else ("分钟", 60)  # a quick day in seconds, a busy one in minutes
     for index, (label, field, colour) in enumerate(series):
-        minutes = [(getattr(r, field) or 0) / 60 for r in rows]
-        axes.bar([i + (index - 1) * 0.27 for i in range(len(rows))], minutes, width=0.27, color=colour,
+        values = [(getattr(r, field) or 0) / per for r in rows]
+        axes.bar([i + (index - 1) * 0.27 for i in range(len(rows))], values, width=0.27, color=colour,
                  label=label)  # fmt: skip
     waiting = {r.shift: f"，{r.unclaimed} 张未认领" if r.unclaimed else "" for r in rows}
     axes.set_xticks(range(len(rows)), [f"{r.shift}\n{r.tickets} 张{waiting[r.shift]}" for r in rows])
-    axes.set(title="各班次等待与处理时长", ylabel="分钟")
+    axes.set(title="各班次等待与处理时长", ylabel=unit)
     axes.grid(axis="y", alpha=0.3)
     axes.legend()
 

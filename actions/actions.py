@@ -223,7 +223,8 @@ class ActionStartComplaint(Action):
             SlotSet(slot, None) for slot in (*intake.REQUIRED, "complaint_product", "complaint_confirm")
         ]
         events.append(SlotSet("complaint_category", CATEGORIES.get(intent, "投诉")))
-        if len(text) >= 6:  # long enough to say what happened; "我要投诉" is not
+        # long enough to say what happened ("我要投诉" is not); a menu button's "/intent" says nothing
+        if len(text) >= 6 and not text.startswith("/"):
             events.append(SlotSet("complaint_what", text[:300]))
         return events
 

@@ -80,6 +80,8 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
         return values
     if not values and is_interruption(message):
         return {}
+    if message.text.startswith("/"):  # a menu button's intent, not the citizen's words: ask for them
+        return values
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values

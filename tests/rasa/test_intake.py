@@ -43,3 +43,8 @@ def test_the_draft_names_what_is_known() -> None:
     got = draft(slots, 1700000000.0)
     assert got == {"category": "举报", "summary": "卖高价口罩", "details": {"price": "50元一只"},
                    "started": 1700000000.0}  # fmt: skip
+
+
+def test_a_menu_buttons_intent_is_not_taken_as_what_happened() -> None:
+    assert read(message("/report_price_gouging", "report_price_gouging", 1.0), "complaint_what", {}) == {}
+    assert read(message("药店口罩涨价了"), "complaint_what", {}) == {"complaint_what": "药店口罩涨价了"}

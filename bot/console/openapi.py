@@ -249,6 +249,23 @@ SPEC: dict[str, Any] = {
             )
         },
         "/api/misunderstood/export.yml": {"get": _op("The labelled examples as Rasa NLU YAML", "200")},
+        "/api/report": {
+            "get": _op(
+                "Supervisor: the daily hot-spot report's sections as JSON (default: yesterday)",
+                "200",
+                parameters=[{"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}],
+            )
+        },
+        "/api/report/{date}/{chart}.png": {
+            "get": _op(
+                "Supervisor: one chart of the daily report",
+                "200",
+                parameters=[
+                    {"name": "date", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "chart", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+            )
+        },
     },
 }
 

@@ -31,6 +31,7 @@ from bot.appkeys import (
 from bot.console.routes import add_console
 from bot.console.security import security_headers
 from bot.contract import Contract, ContractTiming, Waiters, listen_for_answers
+from bot.core import answers
 from bot.core.content import ContentInvalid
 from bot.core.quota import QuotaRule, QuotaRules
 from bot.core.shifts import parse_shifts
@@ -130,6 +131,10 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
         consumer,
         on_finished=contract.waiters.notify,
         turn_timeout=app[SETTINGS].rasa_timeout + 5,
+        # within the message's retention, so its record is still there to send the apology through
+        give_up_after=max(60.0, app[SETTINGS].message_retention - 600),
+        gave_up=[answers.GAVE_UP],
+        behind_held_notice=[answers.RECORDED],
     )
     outbox = OutboxSender(
         app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer,

@@ -31,7 +31,11 @@ from bot.storage import keys
 from bot.storage.messages import MessageStore
 
 log = logging.getLogger(__name__)
-DEFERRABLE = ("pending", "answered")  # states `defer` moves to the outbox; the others were dealt with already
+DEFERRABLE = (
+    "pending",
+    "holding",
+    "answered",
+)  # states `defer` moves to the outbox; the others were dealt with already
 
 
 @dataclass(frozen=True)

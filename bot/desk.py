@@ -51,6 +51,7 @@ from bot.rasa.transcript import details_from_events, transcript_from_events
 from bot.storage.agents import AgentStore, Role
 from bot.storage.intake import IntakeStore
 from bot.storage.tickets import Claim, TicketStore
+from bot.workers.inbox import AnswerLater
 from bot.workers.outbox import enqueue_texts
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,10 @@ class HelpDesk:
         try:
             turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout, sent_at=sent_at)
         except RasaUnavailable as exc:
-            log.warning("rasa unavailable for %s: %s", citizen(openid), exc)
-            return [answers.RASA_DOWN]
+            # Kept and answered when Rasa is back; the citizen is told at once that it is recorded.
+            raise AnswerLater([answers.RECORDED], str(exc)) from exc
+        if any(payload.get("retry") for payload in turn.custom):  # rasa_server/action_outage.py
+            raise AnswerLater([answers.RECORDED], "the action server could not be reached")
         texts = list(turn.texts)
         for payload in turn.custom:
             if isinstance(payload.get("intake"), dict):

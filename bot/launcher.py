@@ -388,6 +388,18 @@ class Launcher:
             for number in range(1, count + 1)
         ]
 
+    def stop_service(self, name: str) -> None:
+        """Stop one service (the fault tests take Rasa's action server down)."""
+        service = next(s for s in self.services if s.name == name)
+        if service.process is not None:
+            stop_process(service.process)
+
+    def start_service(self, name: str, timeout: float = 120.0) -> None:
+        """Start a stopped service again and wait until it is ready."""
+        service = next(s for s in self.services if s.name == name)
+        self._spawn(service)
+        self._wait_ready(service, time.monotonic() + timeout)
+
     def _start_redis(self) -> str:
         self.redis = EmbeddedRedis(self.var_dir / "redis", port=self.ports.redis)
         self.redis.start()

@@ -1,4 +1,4 @@
-"""The Rasa server as the front door runs it: Rasa's own command line, with three speed-ups installed first
+"""The Rasa server as the front door runs it: Rasa's own command line, with its changes installed first
 (each measured with py-spy under `make bench --profile`; each module says what it changes and why).
 
     python -m rasa_server run --enable-api ...   # the same arguments as `rasa run ...`
@@ -6,18 +6,22 @@
 - rasa_server/parse_cache.py: a repeated text's parse is remembered (RASA_PARSE_CACHE_SIZE, 0: off).
 - rasa_server/action_results.py: the action server's answers are checked against a schema compiled once.
 - rasa_server/event_types.py: stored events find their classes by name without walking every subclass.
-The tracker store (rasa_server/tracker_store.py) is configured in endpoints.yml.
+- rasa_server/action_outage.py: an action server that cannot answer fails the turn (kept, sent again) instead
+  of being skipped.
+The tracker store (rasa_server/tracker_store.py) and the turn log (rasa_server/turn_log.py) are configured in
+endpoints.yml.
 """
 
 from __future__ import annotations
 
-from rasa_server import action_results, event_types, parse_cache
+from rasa_server import action_outage, action_results, event_types, parse_cache
 
 
 def main() -> None:
     parse_cache.install(parse_cache.size_from_env())
     action_results.install()
     event_types.install()
+    action_outage.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

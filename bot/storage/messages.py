@@ -2,6 +2,9 @@
 
 States of a message (field `state`):
   pending   accepted and queued in the inbox; Rasa has not answered yet
+  holding   Rasa could not be reached: a notice that the message is recorded waits for the passive reply,
+            and the message stays in the inbox to be answered when Rasa is back
+  held      a delivery replied with that notice; the answer goes through the outbox when it is ready
   answered  the answer is stored; the next delivery replies with it passively
   replied   a delivery took the answer for its passive reply (later deliveries repeat it)
   deferred  WeChat will not ask again: when the answer is ready it goes through the outbox
@@ -93,7 +96,7 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'pending' then
   redis.call('HSET', KEYS[1], 'state', 'answered', 'answer', ARGV[1])
   return 'answered'
-elseif state == 'deferred' then
+elseif state == 'deferred' or state == 'holding' or state == 'held' then
   redis.call('HSET', KEYS[1], 'state', 'sent', 'answer', ARGV[1])
   enqueue(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 1)
   return 'sent'
@@ -114,6 +117,9 @@ if state == 'answered' then
   return redis.call('HGET', KEYS[1], 'answer')
 elseif state == 'replied' then
   return redis.call('HGET', KEYS[1], 'answer')
+elseif state == 'holding' or state == 'held' then
+  redis.call('HSET', KEYS[1], 'state', 'held')
+  return redis.call('HGET', KEYS[1], 'notice')
 end
 return false
 """
@@ -125,7 +131,7 @@ _DEFER = (
     _ENQUEUE
     + """
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'pending' then
+if state == 'pending' or state == 'holding' then
   redis.call('HSET', KEYS[1], 'state', 'deferred')
 elseif state == 'answered' then
   redis.call('HSET', KEYS[1], 'state', 'sent')
@@ -134,6 +140,24 @@ end
 return state or 'missing'
 """
 )
+
+
+# Rasa could not answer: the notice waits for a delivery's passive reply; the message stays to be answered.
+# The citizen's turns remember the latest held turn, so their next message is told at once too instead of
+# waiting its turn in silence. KEYS: message hash, answered channel, the citizen's turns.
+# ARGV: notice (JSON list of texts), dedupe key
+_HOLD = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'pending' then
+  redis.call('HSET', KEYS[1], 'state', 'holding', 'notice', ARGV[1])
+  redis.call('PUBLISH', KEYS[2], ARGV[2])
+  local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
+  if turn > tonumber(redis.call('HGET', KEYS[3], 'held') or '0') then
+    redis.call('HSET', KEYS[3], 'held', turn)
+  end
+end
+return state or 'missing'
+"""
 
 
 @dataclass(frozen=True)
@@ -153,6 +177,7 @@ class MessageStore:
         self._finish = client.register_script(_FINISH)
         self._collect = client.register_script(_COLLECT)
         self._defer = client.register_script(_DEFER)
+        self._hold = client.register_script(_HOLD)
 
     async def accept(
         self, dedupe_key: str, openid: str, payload: dict[str, Any], sweep_at: float
@@ -181,6 +206,22 @@ class MessageStore:
                 args=[json.dumps(texts, ensure_ascii=False), dedupe_key, keys.answered_channel()],
             )
         )
+
+    async def hold(self, dedupe_key: str, openid: str, notice: list[str]) -> str:
+        """Rasa could not answer now: a waiting delivery replies with `notice`; `finish` later sends the
+        answer through the outbox. Returns the state before (only a pending message is held)."""
+        return str(
+            await self._hold(
+                keys=[keys.message(dedupe_key), keys.answered_channel(), keys.turns(openid)],
+                args=[json.dumps(notice, ensure_ascii=False), dedupe_key],
+            )
+        )
+
+    async def behind_held(self, openid: str, turn: int) -> bool:
+        """Is an earlier message of this citizen held (waiting for Rasa) and not yet answered?"""
+        raw = await self._client.hmget(keys.turns(openid), ["held", "done"])
+        held, done = int(raw[0] or 0), int(raw[1] or 0)
+        return done < held < turn
 
     async def wait_turn(self, openid: str, turn: int, timeout: float, poll: float = 0.05) -> bool:
         """Wait until the citizen's previous message is answered (by any gateway); False after `timeout`

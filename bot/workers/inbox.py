@@ -9,8 +9,10 @@ handles the citizen) is the help desk's decision.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +28,17 @@ log = logging.getLogger(__name__)
 GROUP = keys.inbox_group()
 # (openid, text, is_event, dedupe key) -> the answer's texts; the help desk's `answer`
 Answer = Callable[[str, str, bool, str, int], Awaitable[list[str]]]  # openid, text, is_event, key, sent_at
+# Waits between attempts at a message whose answer is not possible now (Rasa down): the last one repeats.
+RETRY_WAITS = (2.0, 4.0, 8.0, 15.0)
+
+
+class AnswerLater(Exception):
+    """Raised by the answer function when it cannot answer now but can later (Rasa unreachable): the
+    message stays in the inbox, the citizen is told it is recorded (`notice`), and it is tried again."""
+
+    def __init__(self, notice: list[str], reason: str) -> None:
+        super().__init__(reason)
+        self.notice = notice
 
 
 class InboxWorker:
@@ -39,6 +52,9 @@ class InboxWorker:
         concurrency: int = 16,
         claim_idle: float = 60.0,
         turn_timeout: float = 35.0,
+        give_up_after: float = 3000.0,
+        gave_up: list[str] | None = None,
+        behind_held_notice: list[str] | None = None,
     ) -> None:
         self._client = client
         self._store = store
@@ -52,6 +68,11 @@ class InboxWorker:
         # `claim_idle`) lets the next go first. A Rasa call that times out ends its turn too: if Rasa still
         # works it afterwards, the two can reach the tracker in the wrong order (seen once, at 10x overload).
         self._turn_timeout = turn_timeout
+        # A message still unanswerable this long after it arrived gets `gave_up` through the outbox (inside
+        # the message's retention, so its record is still there to send it).
+        self._give_up_after = give_up_after
+        self._gave_up = gave_up or []
+        self._behind_held_notice = behind_held_notice or []
         self._tasks = TaskSet()
 
     async def run(self) -> None:
@@ -89,29 +110,60 @@ class InboxWorker:
             self._tasks.spawn(self._work(entry_id, fields), name=f"inbox {entry_id}")
 
     async def _work(self, entry_id: str, fields: dict[str, Any]) -> None:
+        holding_slot = True
         try:
             dedupe_key = str(fields["key"])
             payload = json.loads(fields["payload"])
             openid = str(payload["openid"])
             turn = int(fields.get("turn") or 0)
-            if turn and not await self._store.wait_turn(openid, turn, self._turn_timeout):
-                log.warning(
-                    "message %s of %s: the previous one is still unanswered; going on",
-                    message_ref(dedupe_key),
-                    citizen(openid),
-                )
-            texts = await self._answer(
-                openid,
-                payload["text"],
-                bool(payload.get("is_event")),
-                dedupe_key,
-                int(payload.get("sent_at") or 0),
-            )
+            arrived = int(entry_id.split("-", 1)[0]) / 1000
+            if turn and await self._store.behind_held(openid, turn):
+                # An earlier message waits for Rasa: this one will too; the citizen is told now, not after
+                # its turn comes.
+                await self._store.hold(dedupe_key, openid, self._behind_held_notice)
+            for attempt in itertools.count():
+                if turn and not await self._store.wait_turn(openid, turn, self._turn_timeout):
+                    log.warning(
+                        "message %s of %s: the previous one is still unanswered; going on",
+                        message_ref(dedupe_key),
+                        citizen(openid),
+                    )
+                try:
+                    texts = await self._answer(
+                        openid,
+                        payload["text"],
+                        bool(payload.get("is_event")),
+                        dedupe_key,
+                        int(payload.get("sent_at") or 0),
+                    )
+                    break
+                except AnswerLater as later:
+                    if attempt == 0:
+                        await self._store.hold(dedupe_key, openid, later.notice)
+                    if time.time() - arrived > self._give_up_after:
+                        log.error(
+                            "message %s unanswerable since it arrived: %s", message_ref(dedupe_key), later
+                        )
+                        texts = self._gave_up
+                        break
+                    # Wait without a slot, so an outage does not stop the other citizens' messages (those
+                    # a person answers need no Rasa). A process dying here leaves the entry to be claimed.
+                    self._slots.release()
+                    holding_slot = False
+                    await asyncio.sleep(RETRY_WAITS[min(attempt, len(RETRY_WAITS) - 1)])
+                    await self._slots.acquire()
+                    holding_slot = True
+                    await self._still_mine(entry_id)
             await self._store.finish(dedupe_key, openid, texts)
             await self._done(entry_id)
             self._on_finished(dedupe_key)
         finally:
-            self._slots.release()
+            if holding_slot:
+                self._slots.release()
+
+    async def _still_mine(self, entry_id: str) -> None:
+        """Renew the entry's claim, so no other worker takes it for abandoned while it is being retried."""
+        await self._client.xclaim(keys.inbox(), GROUP, self._consumer, 0, [entry_id], justid=True)
 
     async def _done(self, entry_id: str) -> None:
         # Deleted, not only acknowledged: the inbox holds the work still to do and nothing else, so it

@@ -14,6 +14,7 @@ class RasaProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.delay = 0.0
+        self.down = False  # answer like a Rasa that cannot be reached (502), without forwarding
         self.slow_texts: dict[str, float] = {}  # text -> its own delay, instead of `delay`
         self.messages: Counter[str] = Counter()  # sender -> REST messages forwarded
         self.forwarded: list[tuple[str, str]] = []  # (sender, text) in the order they reached Rasa
@@ -33,6 +34,8 @@ class RasaProxy:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         body = await request.read()
+        if self.down:
+            return web.Response(status=502, text="Rasa is down (test)")
         if request.path == "/webhooks/rest/webhook":
             message = await request.json()
             sender, text = message.get("sender", ""), message.get("message", "")

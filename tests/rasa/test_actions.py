@@ -78,7 +78,10 @@ def test_a_maintainers_change_shows_in_the_next_answer(
     import redis
 
     client = redis.Redis.from_url(redis_server.url)
-    changed = {"text": "即日起暂停预约。", "updated_at": "2026-11-28 10:00"}  # the rules removed, a notice left
+    changed = {
+        "text": "即日起暂停预约。",
+        "updated_at": "2026-11-28 10:00",
+    }  # the rules removed, a notice left
     client.set(keys.content("booking"), json.dumps(changed, ensure_ascii=False))
     client.close()
     _, messages = run(ActionAnswerContent(), tracker("ask_mask_booking"))

@@ -62,7 +62,9 @@ def test_start_keeps_the_first_message_as_what_happened() -> None:
     short, _ = run(ActionStartComplaint(), tracker({}, "我要投诉", intent="complain_other"))
     assert not any(e["name"] == "complaint_what" and e["value"] for e in short)
     assert SlotSet("complaint_category", "投诉") in short
-    clicked, _ = run(ActionStartComplaint(), tracker({}, "/report_price_gouging", intent="report_price_gouging"))
+    clicked, _ = run(
+        ActionStartComplaint(), tracker({}, "/report_price_gouging", intent="report_price_gouging")
+    )
     assert not any(e["name"] == "complaint_what" and e["value"] for e in clicked)  # a menu button: ask
 
 

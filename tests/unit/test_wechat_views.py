@@ -72,12 +72,12 @@ async def test_body_over_64_kib_is_413(client: TestClient) -> None:
     assert response.status == 413
 
 
-async def test_rasa_down_gives_a_polite_answer_not_an_error(client: TestClient) -> None:
+async def test_rasa_down_tells_the_citizen_the_message_is_recorded(client: TestClient) -> None:
     response = await client.post(
         "/wechat", params=signed_query(TOKEN, "o1"), data=text_push("o1", "gh", "你好").encode()
     )
     assert response.status == 200
-    assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.RASA_DOWN
+    assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.RECORDED
 
 
 async def test_image_gets_a_text_only_hint(client: TestClient) -> None:

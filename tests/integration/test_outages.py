@@ -1,0 +1,58 @@
+"""Outages lose nothing: with Rasa or its action server down, the citizen is told within WeChat's 5 s that the
+message is recorded, and it is answered, in order, when the service is back; Rasa's tracker holds it once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aiohttp
+
+from bot.core import answers
+from tests.integration.conftest import World
+
+ROUTINE = (("口罩怎么预约", "每人每次可预约"), ("口罩到哪里领取", "领取网点"))
+
+
+def user_texts(events: list[dict[str, Any]]) -> list[str]:
+    return [str(e.get("text")) for e in events if e.get("event") == "user"]
+
+
+async def test_rasa_down_the_citizen_is_told_and_answered_in_order_when_it_is_back(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.proxy.down = True
+    async with world.gateway() as url:
+        sim = world.citizen(url)
+        for text, _expected in ROUTINE:
+            started = time.monotonic()
+            assert await sim.send_text(http, text) == answers.RECORDED
+            assert time.monotonic() - started < 5.0  # within the first delivery: WeChat never gives up
+        await asyncio.sleep(3)  # the messages wait while Rasa is down; nothing is sent meanwhile
+        assert await world.sends_to(sim.openid, 1, timeout=0.1) == []
+        world.proxy.down = False
+        sends = await world.sends_to(sim.openid, len(ROUTINE), timeout=60)
+        assert [expected in s["content"] for s, (_t, expected) in zip(sends, ROUTINE, strict=True)] == [
+            True,
+            True,
+        ]
+        assert user_texts(await world.tracker_events(sim.openid)) == [text for text, _ in ROUTINE]
+
+
+async def test_action_server_down_the_message_is_kept_and_answered_when_it_is_back(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    async with world.gateway() as url:
+        sim = world.citizen(url)
+        assert "每人每次可预约" in (await sim.send_text(http, "口罩怎么预约") or "")  # answered as usual
+        world.stack.stop_service("actions")
+        try:
+            assert await sim.send_text(http, "预约结果在哪里查") == answers.RECORDED
+            # the turn was abandoned unsaved: the tracker does not hold a half-answered message
+            assert user_texts(await world.tracker_events(sim.openid)) == ["口罩怎么预约"]
+        finally:
+            world.stack.start_service("actions")
+        [answer] = await world.sends_to(sim.openid, 1, timeout=60)
+        assert "20:00" in answer["content"]  # the booking-result answer, from the action server
+        assert user_texts(await world.tracker_events(sim.openid)) == ["口罩怎么预约", "预约结果在哪里查"]

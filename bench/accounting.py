@@ -21,7 +21,8 @@ import redis.asyncio as aioredis
 from bench.wechat_load import CUT_OFF, PushResult
 from bot.storage import keys
 
-UNFINISHED = ("pending", "answered", "deferred")  # Rasa has not answered, or nobody took the answer yet
+# Rasa has not answered (or is down: holding, held), or nobody took the answer yet
+UNFINISHED = ("pending", "holding", "held", "answered", "deferred")
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,12 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
     timezone = ZoneInfo(settings.timezone)
     app[DESK] = HelpDesk(
         app[REDIS],
-        TicketStore(app[REDIS], escalate_after=settings.escalate_after, timezone=timezone),
+        TicketStore(
+            app[REDIS],
+            escalate_after=settings.escalate_after,
+            timezone=timezone,
+            retention_seconds=int(settings.ticket_retention_days * 86400),
+        ),
         app[AGENTS],
         app[RASA],
         parse_shifts(read_yaml_mapping(settings.shifts_path, ValueError)),

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
+from bot.core.privacy import mask_pii
 from bot.settings import Settings
 
 REDACTED = "[redacted]"
@@ -96,7 +97,8 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return _CREDENTIAL_PAIRS.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+        # and a citizen's phone or ID number, should a debug line carry a text
+        return mask_pii(_CREDENTIAL_PAIRS.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.appkeys import AGENTS, CANNED, CONVERSATIONS, DESK, SETTINGS
 from bot.console.security import COOKIE, SESSION, Can, Refusal, can, error, requires
+from bot.core.privacy import mask_pii
 from bot.core.tickets import RESOLUTIONS, Status
 from bot.storage.agents import SESSION_TTL, Agent, Role
 
@@ -28,6 +29,18 @@ def _agent(agent: Agent) -> dict[str, Any]:
     return {"agent_id": agent.agent_id, "name": agent.name, "role": agent.role.value}
 
 
+def masked_ticket(ticket: dict[str, Any]) -> dict[str, Any]:
+    """A ticket as an agent who does not hold it sees it: phone and ID numbers masked everywhere."""
+    return ticket | {
+        "masked": True,
+        "summary": mask_pii(str(ticket.get("summary", ""))),
+        "details": {k: mask_pii(str(v)) for k, v in (ticket.get("details") or {}).items()},
+        "transcript": [
+            t | {"text": mask_pii(str(t.get("text", "")))} for t in ticket.get("transcript") or []
+        ],
+    }
+
+
 def _card(ticket: dict[str, Any], now: float) -> dict[str, Any]:
     """What a queue row shows."""
     return {
@@ -37,7 +50,7 @@ def _card(ticket: dict[str, Any], now: float) -> dict[str, Any]:
         "status": ticket["status"],
         "priority": ticket.get("priority"),
         "category": ticket.get("category"),
-        "summary": ticket.get("summary", ""),
+        "summary": mask_pii(str(ticket.get("summary", ""))),  # a list is seen by all: numbers masked
         "anger": ticket.get("anger", 0.0),
         "agent": ticket.get("agent", ""),
         "queued_at": ticket.get("queued_at"),
@@ -108,10 +121,16 @@ async def get_ticket(request: web.Request) -> web.Response:
     if ticket is None:
         return error(404, "not_found", "工单不存在")
     window = await request.app[CONVERSATIONS].send_window(ticket["openid"])
+    session = request[SESSION]
+    if ticket.get("agent") != session.agent.agent_id and not can(session, Can.SUPERVISE):
+        ticket = masked_ticket(ticket)  # whole only for the agent who holds it (and supervisors)
     body = ticket | {
         "waiting_seconds": round(time.time() - float(ticket.get("queued_at") or time.time())),
         "history": await desk.tickets.history(number),
-        "messages": await desk.tickets.messages(number),
+        "messages": [
+            m if ticket.get("masked") is None else m | {"text": mask_pii(str(m.get("text", "")))}
+            for m in await desk.tickets.messages(number)
+        ],
         "position": await desk.tickets.queue_position(number) if ticket["status"] == "queued" else None,
         "send_window": asdict(window),
     }

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.misunderstood import INTENT_NAMES
+from bot.core.privacy import mask_pii
 from bot.core.shifts import Shift
 from bot.storage.turnlog import Turn
 
@@ -333,7 +334,7 @@ def not_understood(turns: Iterable[Turn]) -> tuple[NotUnderstood, ...]:
     for turn in turns:
         if not (turn.fell_back or turn.confidence < LOW_CONFIDENCE):
             continue
-        text = normalise_text(turn.text)
+        text = mask_pii(normalise_text(turn.text))  # a report leaves the centre: no phone or ID numbers
         if not text:
             continue
         counts[text] += 1

@@ -9,6 +9,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.core.misunderstood import INTENTS, LOW_CONFIDENCE, Group, Sample, group, nlu_yaml
+from bot.core.privacy import mask_pii
 from bot.storage import keys
 from bot.storage.tickets import TicketStore
 from bot.storage.turnlog import TurnLog
@@ -18,6 +19,10 @@ def _citizen_texts(ticket: dict[str, Any]) -> list[str]:
     return [str(t.get("text") or "") for t in ticket.get("transcript") or [] if t.get("who") == "citizen"][
         -3:
     ]
+
+
+def _masked(sample: Sample) -> Sample:
+    return Sample(mask_pii(sample.text), sample.source, sample.intent, sample.at)
 
 
 class Misunderstood:
@@ -60,7 +65,8 @@ class Misunderstood:
 
     async def groups(self, days: int, now: float | None = None) -> list[Group]:
         labels = {str(k): str(v) for k, v in (await self._client.hgetall(keys.nlu_group_labels())).items()}
-        return group(await self.samples(days, now), labels)
+        # Maintainers see no citizen's phone or ID number: the texts are masked before grouping and export.
+        return group([_masked(s) for s in await self.samples(days, now)], labels)
 
     async def label(self, group_key: str, intent: str, texts: list[str]) -> int:
         """Label a group's messages with an intent (or clear them with ""); returns how many examples."""

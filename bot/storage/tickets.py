@@ -21,7 +21,7 @@ from bot.core.tickets import Mode, Reason, Status, queue_score
 from bot.storage import keys
 from bot.storage.decode import as_text
 
-TICKET_TTL = 400 * 24 * 3600  # a year of tickets stays available for the daily hot-spot reports
+TICKET_TTL = 400 * 24 * 3600  # the default retention (TICKET_RETENTION_DAYS): a year and a month
 SOURCE_TTL = 7 * 24 * 3600
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # ticket numbers carry the centre's date, not the server's
 
@@ -159,9 +159,14 @@ class CitizenMode:
 
 class TicketStore:
     def __init__(
-        self, client: aioredis.Redis, escalate_after: float = 600.0, timezone: tzinfo = SHANGHAI
+        self,
+        client: aioredis.Redis,
+        escalate_after: float = 600.0,
+        timezone: tzinfo = SHANGHAI,
+        retention_seconds: int = TICKET_TTL,
     ) -> None:
         self._client = client
+        self._retention = retention_seconds
         self._timezone = timezone
         self._escalate_after = escalate_after
         self._open = client.register_script(_OPEN)
@@ -215,7 +220,8 @@ class TicketStore:
             keys=[keys.ticket_source(source), keys.ticket(number), keys.ticket_history(number),
                   keys.ticket_queue(), keys.mode(openid), keys.ticket_deadlines()],
             args=[number, when, json.dumps(fields, ensure_ascii=False), "1" if live else "0",
-                  queue_score(priority, when), when + self._escalate_after, TICKET_TTL, openid, SOURCE_TTL],
+                  queue_score(priority, when), when + self._escalate_after, self._retention, openid,
+                  SOURCE_TTL],
         )  # fmt: skip
         opened = Opened(str(result[0]), created=bool(int(result[1])))
         if opened.created:
@@ -225,7 +231,7 @@ class TicketStore:
     async def _next_number(self, when: float) -> str:
         day = datetime.fromtimestamp(when, self._timezone).strftime("%Y%m%d")
         serial = await self._client.incr(keys.ticket_counter(day))
-        await self._client.expire(keys.ticket_counter(day), TICKET_TTL)  # the day's index for the reports
+        await self._client.expire(keys.ticket_counter(day), self._retention)  # the day's index for reports
         return f"12315-{day}-{int(serial):04d}"
 
     # ---- agents' actions -----------------------------------------------------------------------
@@ -275,14 +281,25 @@ class TicketStore:
             if status != "changed":
                 break
         if status == "closed_now":
+            await self._keep_for_retention(number)
             await self._publish("closed", number)
         return (str(status), str(before))
+
+    async def _keep_for_retention(self, number: str, now: float | None = None) -> None:
+        """A closed ticket, its history and its messages are kept for the retention from its closing; the
+        list of closed tickets forgets those gone."""
+        when = time.time() if now is None else now
+        pipe = self._client.pipeline(transaction=False)
+        for key in (keys.ticket(number), keys.ticket_history(number), keys.ticket_messages(number)):
+            pipe.expire(key, self._retention)
+        pipe.zremrangebyscore(keys.tickets_closed(), 0, when - self._retention)
+        await pipe.execute()
 
     async def add_message(self, number: str, who: str, text: str, **extra: str) -> str:
         """One line of the live conversation (citizen or agent); returns its stream id."""
         fields: dict[Any, Any] = {"at": time.time(), "who": who, "text": text} | extra
         entry = await self._client.xadd(keys.ticket_messages(number), fields)
-        await self._client.expire(keys.ticket_messages(number), TICKET_TTL)
+        await self._client.expire(keys.ticket_messages(number), self._retention)
         await self._publish("message", number)
         return str(entry)
 

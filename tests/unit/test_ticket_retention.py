@@ -1,0 +1,41 @@
+"""Tickets are kept for TICKET_RETENTION_DAYS: a closed one, its history and its messages, from its closing."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.core.tickets import Reason
+from bot.storage import keys
+from bot.storage.embedded import EmbeddedRedis
+from bot.storage.tickets import TicketStore
+
+_db = itertools.count(7)
+
+
+@pytest.fixture
+async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
+    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
+    await c.flushdb()
+    yield c
+    await c.aclose()
+
+
+async def test_a_closed_ticket_is_kept_for_the_retention_and_then_forgotten(client: aioredis.Redis) -> None:
+    store = TicketStore(client, retention_seconds=1000)
+    opened = await store.open("o_r", "msg:r1", Reason.REQUEST_HUMAN, priority=3, category="咨询", summary="s",
+                              live=True)  # fmt: skip
+    await store.add_message(opened.number, "citizen", "我的电话是13812345678")
+    assert 0 < await client.ttl(keys.ticket(opened.number)) <= 1000
+    await client.zadd(keys.tickets_closed(), {"12315-20200101-0001": 1.0})  # closed long ago
+    assert (await store.close(opened.number, "5001", "resolved", ask_rating=False))[0] == "closed_now"
+    for key in (
+        keys.ticket(opened.number),
+        keys.ticket_history(opened.number),
+        keys.ticket_messages(opened.number),
+    ):
+        assert 990 <= await client.ttl(key) <= 1000
+    assert await client.zrange(keys.tickets_closed(), 0, -1) == [opened.number]

@@ -97,7 +97,7 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         loaded = []
     if loaded:
         log.info("content sections loaded into Redis from %s: %s", settings.content_path, ", ".join(loaded))
-    app[CONVERSATIONS] = Conversations(app[REDIS], rules)
+    app[CONVERSATIONS] = Conversations(app[REDIS], rules, flood_per_minute=settings.flood_per_minute)
     app[CONTRACT] = Contract(
         MessageStore(app[REDIS], ttl=settings.message_retention),
         Waiters(),

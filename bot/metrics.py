@@ -102,6 +102,9 @@ class Metrics:
         self._dedupe_hits = self._counter(
             "dedupe_hits", "Deliveries of a message already seen (WeChat's retries)"
         )
+        self._throttled = self._counter(
+            "throttled", "Deliveries answered with a request to slow down (one citizen over FLOOD_PER_MINUTE)"
+        )
         self._rasa_seconds = self._histogram(
             "rasa_request_seconds", "Calls to Rasa's HTTP API, answered or not", RASA_BUCKETS, "call"
         )
@@ -153,6 +156,9 @@ class Metrics:
 
     def dedupe_hit(self) -> None:
         self._dedupe_hits.inc()
+
+    def throttled(self) -> None:
+        self._throttled.inc()
 
     def rasa_called(self, call: str, seconds: float) -> None:
         self._rasa_seconds.labels(call).observe(seconds)

@@ -75,6 +75,8 @@ class Settings:
     )
     # A complaint intake left this long without a message is filed as an unconfirmed ticket.
     complaint_idle_seconds: float = 600.0
+    # One citizen's messages a minute beyond which each is answered with a request to slow down (0: off).
+    flood_per_minute: int = 20
     # Closed tickets, with their transcripts and messages, are deleted this long after they close (open ones
     # this long after they open); the daily reports look back 8 days, so keep at least that.
     ticket_retention_days: float = 400.0
@@ -171,6 +173,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         canned_path=Path(source.get("CANNED_PATH") or "content/canned.yml"),
         escalate_after=60 * _float(source, "ESCALATE_MINUTES", 10.0),
         complaint_idle_seconds=_float(source, "COMPLAINT_IDLE_SECONDS", 600.0),
+        flood_per_minute=_int(source, "FLOOD_PER_MINUTE", 20),
         ticket_retention_days=max(8.0, _float(source, "TICKET_RETENTION_DAYS", 400.0)),
         timezone=timezone,
         cookie_secure=source.get("CONSOLE_COOKIE_SECURE", "0" if environment == "development" else "1")

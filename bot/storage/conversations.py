@@ -47,12 +47,37 @@ class SendWindow:
     limit: int
 
 
+# One citizen's messages in the current minute, each counted once whatever WeChat's retries: over the limit
+# the message is answered with a request to slow down instead of being queued for Rasa.
+# KEYS: the minute's counter, the message's seen marker. ARGV: limit. Returns the count (0: not counted).
+_FLOOD = """
+if redis.call('SET', KEYS[2], 1, 'NX', 'EX', 120) then
+  local count = redis.call('INCR', KEYS[1])
+  redis.call('EXPIRE', KEYS[1], 120)
+  return count
+end
+return tonumber(redis.call('GET', KEYS[1]) or '0')
+"""
+
+
 class Conversations:
-    def __init__(self, client: aioredis.Redis, rules: QuotaRules) -> None:
+    def __init__(self, client: aioredis.Redis, rules: QuotaRules, flood_per_minute: int = 0) -> None:
         self._client = client
         self._rules = rules
+        self._flood_limit = flood_per_minute
         self._touch = client.register_script(_TOUCH)
         self._take = client.register_script(_TAKE)
+        self._flood = client.register_script(_FLOOD)
+
+    async def flooding(self, openid: str, dedupe_key: str, now: float | None = None) -> bool:
+        """Has this citizen sent more than the limit this minute (this message included)?"""
+        if self._flood_limit <= 0:
+            return False
+        minute = int((time.time() if now is None else now) // 60)
+        count = await self._flood(
+            keys=[keys.flood(openid, minute), keys.flood_seen(dedupe_key)], args=[self._flood_limit]
+        )
+        return int(count) > self._flood_limit
 
     async def touch(self, openid: str, is_event: bool, dedupe_key: str) -> None:
         """The citizen interacted: open the customer-service window WeChat opens."""

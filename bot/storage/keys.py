@@ -72,6 +72,16 @@ def conversation(openid: str) -> str:
     return f"{PREFIX}:conv:{openid}"
 
 
+def flood(openid: str, minute: int) -> str:
+    """Counter of one citizen's messages in one minute (the flood throttle)."""
+    return f"{PREFIX}:flood:{openid}:{minute}"
+
+
+def flood_seen(dedupe_key: str) -> str:
+    """Marks a message as counted by the flood throttle, so WeChat's retries are not counted again."""
+    return f"{PREFIX}:flood:seen:{dedupe_key}"
+
+
 def access_token() -> str:
     return f"{PREFIX}:wechat:access_token"
 

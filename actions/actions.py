@@ -12,6 +12,8 @@ import redis.asyncio as aioredis
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from actions import complaint, intake
 from actions.conversation import (
@@ -48,7 +50,12 @@ def redis_client() -> aioredis.Redis:
     """One client per action-server process, from REDIS_URL (the gateway's database)."""
     global _redis  # noqa: PLW0603 - a process-wide connection pool, created on first use
     if _redis is None:
-        _redis = aioredis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        # A read on a connection a Redis restart closed is sent again on a new one (bot/storage/redis.py).
+        _redis = aioredis.Redis.from_url(
+            os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=6),
+            retry_on_error=[aioredis.ConnectionError],
+        )
     return _redis
 
 

@@ -45,6 +45,7 @@ from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, TRACKER_DB, Launcher
 from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.storage import keys
+from bot.storage.redis import connect
 
 OUT = ROOT / "reports" / "faults"
 REFUSALS = (45015, 45047)  # WeChat refuses these for good: the gateway records them on the conversation
@@ -118,6 +119,11 @@ class Faults:
         ]
 
 
+async def refused(client: aioredis.Redis) -> dict[str, int]:
+    raw = await client.hgetall(keys.outbox_refused())
+    return {(k.decode() if isinstance(k, bytes) else str(k)): int(v) for k, v in raw.items()}
+
+
 async def tickets_today(client: aioredis.Redis) -> int:
     day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
     return int(await client.get(keys.ticket_counter(day)) or 0)
@@ -131,14 +137,15 @@ async def run(
         appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"], aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
     )  # fmt: skip
     citizens = Citizens(account, 2000, SAFE_SHARE, seed=2215)
-    client = aioredis.Redis.from_url(launcher.redis_url)
-    tracker = aioredis.Redis.from_url(launcher.redis_url.rsplit("/", 1)[0] + f"/{TRACKER_DB}")
+    client = connect(launcher.redis_url, decode_responses=False)  # the accounting reads bytes
+    tracker = connect(launcher.redis_url.rsplit("/", 1)[0] + f"/{TRACKER_DB}", decode_responses=False)
     samples: list[dict[str, Any]] = []
     started = time.monotonic()
     since = time.time()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         faults = Faults(launcher, session, started)
         tickets_before = await tickets_today(client)
+        refused_before = await refused(client)
 
         async def sampler() -> None:
             while True:
@@ -173,11 +180,14 @@ async def run(
         summary["ticketed"] = await tickets_today(client) - tickets_before
         summary["faults"] = faults.log
         summary["refused_by_wechat"] = faults.refusals_scripted
+        summary["refused"] = {k: v - refused_before.get(k, 0) for k, v in (await refused(client)).items()}
     await client.aclose()
     await tracker.aclose()
     texts = [r for r in step.results if r.msg_id]
+    # An answer WeChat's rules forbid sending (a window closed, its sends used, 45015/45047) is recorded as
+    # refused, by reason; only what is neither delivered nor recorded counts as lost.
     undelivered = summary["undelivered_outbox_texts"]
-    lost = summary["lost"] + max(0, undelivered - summary["refused_by_wechat"])
+    lost = summary["lost"] + max(0, undelivered - sum(summary["refused"].values()))
     return summary | {
         "sent": len(texts),
         "answered": len(texts) - summary["lost"],
@@ -213,7 +223,7 @@ def main() -> None:
     result["memory"] = memory
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    shown = ("sent", "answered", "ticketed", "lost", "duplicate_answers", "refused_by_wechat",
+    shown = ("sent", "answered", "ticketed", "lost", "duplicate_answers", "refused_by_wechat", "refused",
              "order_violations", "acked_within_5s_pct", "failed", "drain_seconds", "memory")  # fmt: skip
     print(json.dumps({k: result[k] for k in shown}, ensure_ascii=False, indent=2))
     if not (result["nothing_lost"] and result["nothing_answered_twice"]):

@@ -17,6 +17,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.core import answers
+from bot.core.content import INTENT_SECTIONS, format_section
 from bot.core.intake import (
     ATTACHED_MESSAGE,
     Draft,
@@ -49,6 +50,7 @@ from bot.logs import citizen
 from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.rasa.transcript import details_from_events, transcript_from_events
 from bot.storage.agents import AgentStore, Role
+from bot.storage.content import ContentStore
 from bot.storage.intake import IntakeStore
 from bot.storage.tickets import Claim, TicketStore
 from bot.workers.inbox import AnswerLater
@@ -95,6 +97,9 @@ class HelpDesk:
         try:
             turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout, sent_at=sent_at)
         except RasaUnavailable as exc:
+            published = await self._content_without_rasa(text)
+            if published is not None:
+                return [published]
             # Kept and answered when Rasa is back; the citizen is told at once that it is recorded.
             raise AnswerLater([answers.RECORDED], str(exc)) from exc
         if any(payload.get("retry") for payload in turn.custom):  # rasa_server/action_outage.py
@@ -108,6 +113,16 @@ class HelpDesk:
             if isinstance(payload.get("handoff"), dict):
                 texts.append(await self._handoff(openid, source, payload["handoff"]))
         return pack(texts or [answers.NO_ANSWER])
+
+    async def _content_without_rasa(self, text: str) -> str | None:
+        """A menu button for published content (`/ask_mask_booking` ...) needs no understanding: with Rasa
+        down it is answered from the content itself (a button's customer-service window is a minute long,
+        too short to wait for Rasa)."""
+        section = INTENT_SECTIONS.get(text.removeprefix("/")) if text.startswith("/") else None
+        if section is None:
+            return None
+        value = await ContentStore(self._client).section(section)
+        return format_section(section, value, datetime.now(self._timezone).date())
 
     async def _by_mode(self, openid: str, text: str, is_event: bool, source: str) -> list[str] | None:
         current = await self.tickets.mode_of(openid)

@@ -143,6 +143,8 @@ def parse_day(text: str | None, today: date) -> date:
         raise BadDay("日期无效，请检查年月日") from exc
     if day > today:
         raise BadDay("日期不能晚于今天")
+    if day.year < 2000:  # the report looks a week back: year 1 would overflow, and nothing is that old
+        raise BadDay("日期不能早于 2000 年")
     return day
 
 

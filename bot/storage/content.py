@@ -5,6 +5,7 @@ be rolled back. Nothing invalid is ever written (the rules are `bot.core.content
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.core.content import (
 from bot.files import read_yaml_mapping
 from bot.storage import keys
 
+CHANGE_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 AUDIT_MAX_ENTRIES = 10_000  # years of a centre's edits; the stream is trimmed beyond it
 
 
@@ -152,6 +154,8 @@ class ContentStore:
         return changes
 
     async def change(self, change_id: str) -> Change | None:
+        if not CHANGE_ID.match(change_id):  # not a stream id: no such change (Redis would refuse the range)
+            return None
         entries: Any = await self._client.xrange(keys.content_audit(), change_id, change_id)
         return _change_of(str(entries[0][0]), dict(entries[0][1])) if entries else None
 

@@ -50,6 +50,11 @@ def outbox_sent(entry_id: str) -> str:
     return f"{PREFIX}:outbox:sent:{entry_id}"
 
 
+def outbox_refused() -> str:
+    """Hash: reason → how many outbox texts were never delivered (WeChat's quota and refusals, given up)."""
+    return f"{PREFIX}:outbox:refused"
+
+
 def outbox_delayed() -> str:
     """Sorted set of outbox entries waiting for their retry time (score: epoch seconds)."""
     return f"{PREFIX}:outbox:delayed"

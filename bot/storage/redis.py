@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 from aiohttp import web
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.appkeys import REDIS, SETTINGS
 from bot.storage.embedded import EmbeddedRedis
@@ -24,7 +27,7 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(embedded.start)
         url = embedded.url
         log.warning("REDIS_URL is unset: started an embedded redis-server at %s", url)
-    client = aioredis.Redis.from_url(url, decode_responses=True, socket_timeout=2)
+    client = connect(url)
     app[REDIS] = client
     try:
         yield
@@ -32,6 +35,19 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
         await client.aclose()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
+
+
+def connect(url: str, decode_responses: bool = True) -> aioredis.Redis:
+    """A client that outlives a Redis restart: a command on a connection the restart closed is sent again on
+    a new one (a few times, backing off up to a second), instead of failing the push or the worker. Only
+    connection errors are retried: a command whose connection broke before it was sent was never run."""
+    return aioredis.Redis.from_url(
+        url,
+        decode_responses=decode_responses,
+        socket_timeout=2,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=6),
+        retry_on_error=[RedisConnectionError],
+    )
 
 
 async def redis_is_up(client: aioredis.Redis) -> bool:

@@ -157,6 +157,7 @@ class OutboxSender:
     async def _refused(self, fields: dict[str, Any], reason: str) -> None:
         """Not delivered and not retried: recorded on the conversation, and told to whoever wrote it."""
         self._metrics.outbox_failed(reason)
+        await self._client.hincrby(keys.outbox_refused(), reason, 1)  # a tally that outlives the process
         await self._conversations.record_failure(str(fields["openid"]), reason, str(fields["text"]))
         await self._on_refused(fields, reason)
 

@@ -56,3 +56,16 @@ async def test_action_server_down_the_message_is_kept_and_answered_when_it_is_ba
         [answer] = await world.sends_to(sim.openid, 1, timeout=60)
         assert "20:00" in answer["content"]  # the booking-result answer, from the action server
         assert user_texts(await world.tracker_events(sim.openid)) == ["口罩怎么预约", "预约结果在哪里查"]
+
+
+async def test_rasa_down_a_menu_button_for_published_content_is_still_answered(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.proxy.down = True
+    async with world.gateway() as url:
+        sim = world.citizen(url)
+        reply = await sim.send_event(http, "CLICK", "MASK_BOOKING")
+        assert reply and "每人每次可预约" in reply  # from the content itself: a button needs no understanding
+        assert (
+            await sim.send_event(http, "CLICK", "HUMAN") == answers.RECORDED
+        )  # a person needs Rasa's handoff

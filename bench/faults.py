@@ -8,7 +8,8 @@ signed pushes, the 5-second cut-off, three deliveries) while faults are injected
   redis_restarted  Redis stopped (SIGTERM: the AOF is flushed) and started again on the same port and files
   rasa_down        the Rasa server stopped for 30 s, then started again (it loads its model: ~15 s more)
   actions_down     the action server stopped for 20 s
-  wechat_failing   WeChat's API answering -1 (busy), 40001 (token), hanging 6 s, and twice 45015/45047
+  wechat_failing   WeChat's API answering -1 (busy), 40001 (token), hanging 6 s, and 45015/45047, armed just
+                   before Rasa goes down, so that the answers held meanwhile meet them
 
 After the load, the run drains (every message answered, the outbox empty) and counts, from the gateway's
 records and the sends the WeChat API recorded (bench/accounting.py): `sent` text pushes, `answered`, `lost`

@@ -143,18 +143,20 @@ return state or 'missing'
 
 
 # Rasa could not answer: the notice waits for a delivery's passive reply; the message stays to be answered.
-# The citizen's turns remember the latest held turn, so their next message is told at once too instead of
-# waiting its turn in silence. KEYS: message hash, answered channel, the citizen's turns.
-# ARGV: notice (JSON list of texts), dedupe key
+# The citizen's turns remember the earliest turn still held (`held`; stale once `done` reaches it), so the
+# citizen's later messages are told at once and wait for it, in order, instead of going on after a timeout.
+# KEYS: message hash, answered channel, the citizen's turns. ARGV: notice (JSON list of texts), dedupe key
 _HOLD = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'pending' then
   redis.call('HSET', KEYS[1], 'state', 'holding', 'notice', ARGV[1])
   redis.call('PUBLISH', KEYS[2], ARGV[2])
-  local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
-  if turn > tonumber(redis.call('HGET', KEYS[3], 'held') or '0') then
-    redis.call('HSET', KEYS[3], 'held', turn)
-  end
+end
+local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
+local held = tonumber(redis.call('HGET', KEYS[3], 'held') or '0')
+local done = tonumber(redis.call('HGET', KEYS[3], 'done') or '0')
+if turn > done and (held <= done or turn < held) then
+  redis.call('HSET', KEYS[3], 'held', turn)
 end
 return state or 'missing'
 """
@@ -218,7 +220,8 @@ class MessageStore:
         )
 
     async def behind_held(self, openid: str, turn: int) -> bool:
-        """Is an earlier message of this citizen held (waiting for Rasa) and not yet answered?"""
+        """Is an earlier message of this citizen held (waiting for Rasa) and not yet answered? Then this one
+        waits for it, however long: the order of a conversation outlives an outage."""
         raw = await self._client.hmget(keys.turns(openid), ["held", "done"])
         held, done = int(raw[0] or 0), int(raw[1] or 0)
         return done < held < turn

@@ -9,7 +9,6 @@ handles the citizen) is the help desk's decision.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import time
@@ -39,6 +38,26 @@ class AnswerLater(Exception):
     def __init__(self, notice: list[str], reason: str) -> None:
         super().__init__(reason)
         self.notice = notice
+
+
+class Slot:
+    """One of the worker's concurrency slots, held by a message's task and let go while it only waits."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = True  # the reader acquired it for this message
+
+    async def pause(self, seconds: float) -> None:
+        self._slots.release()
+        self._held = False
+        await asyncio.sleep(seconds)
+        await self._slots.acquire()
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._slots.release()
+            self._held = False
 
 
 class InboxWorker:
@@ -110,18 +129,23 @@ class InboxWorker:
             self._tasks.spawn(self._work(entry_id, fields), name=f"inbox {entry_id}")
 
     async def _work(self, entry_id: str, fields: dict[str, Any]) -> None:
-        holding_slot = True
+        slot = Slot(self._slots)
         try:
             dedupe_key = str(fields["key"])
             payload = json.loads(fields["payload"])
             openid = str(payload["openid"])
             turn = int(fields.get("turn") or 0)
             arrived = int(entry_id.split("-", 1)[0]) / 1000
-            if turn and await self._store.behind_held(openid, turn):
-                # An earlier message waits for Rasa: this one will too; the citizen is told now, not after
-                # its turn comes.
-                await self._store.hold(dedupe_key, openid, self._behind_held_notice)
-            for attempt in itertools.count():
+            failures = 0
+            while True:
+                given_up = time.time() - arrived > self._give_up_after
+                if turn and not given_up and await self._store.behind_held(openid, turn):
+                    # An earlier message waits for Rasa: this one will too. The citizen is told now, and it
+                    # waits (without a slot) until that one is answered, so the conversation keeps its order.
+                    await self._store.hold(dedupe_key, openid, self._behind_held_notice)
+                    await slot.pause(1.0)
+                    await self._still_mine(entry_id)
+                    continue
                 if turn and not await self._store.wait_turn(openid, turn, self._turn_timeout):
                     log.warning(
                         "message %s of %s: the previous one is still unanswered; going on",
@@ -138,9 +162,9 @@ class InboxWorker:
                     )
                     break
                 except AnswerLater as later:
-                    if attempt == 0:
+                    if failures == 0:
                         await self._store.hold(dedupe_key, openid, later.notice)
-                    if time.time() - arrived > self._give_up_after:
+                    if given_up:
                         log.error(
                             "message %s unanswerable since it arrived: %s", message_ref(dedupe_key), later
                         )
@@ -148,18 +172,14 @@ class InboxWorker:
                         break
                     # Wait without a slot, so an outage does not stop the other citizens' messages (those
                     # a person answers need no Rasa). A process dying here leaves the entry to be claimed.
-                    self._slots.release()
-                    holding_slot = False
-                    await asyncio.sleep(RETRY_WAITS[min(attempt, len(RETRY_WAITS) - 1)])
-                    await self._slots.acquire()
-                    holding_slot = True
+                    await slot.pause(RETRY_WAITS[min(failures, len(RETRY_WAITS) - 1)])
                     await self._still_mine(entry_id)
+                    failures += 1
             await self._store.finish(dedupe_key, openid, texts)
             await self._done(entry_id)
             self._on_finished(dedupe_key)
         finally:
-            if holding_slot:
-                self._slots.release()
+            slot.release()
 
     async def _still_mine(self, entry_id: str) -> None:
         """Renew the entry's claim, so no other worker takes it for abandoned while it is being retried."""

@@ -69,3 +69,20 @@ async def test_rasa_down_a_menu_button_for_published_content_is_still_answered(
         assert (
             await sim.send_event(http, "CLICK", "HUMAN") == answers.RECORDED
         )  # a person needs Rasa's handoff
+
+
+async def test_an_outage_longer_than_the_turn_wait_keeps_each_conversation_in_order(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.proxy.down = True
+    said = ("你好", "口罩怎么预约", "口罩到哪里领取", "谢谢")
+    async with world.gateway(RASA_TIMEOUT="2") as url:  # a message waits its turn 7 s, then goes on
+        sim = world.citizen(url)
+        for text in said:
+            assert await sim.send_text(http, text) == answers.RECORDED
+        await asyncio.sleep(12)  # longer than the turn wait: the later messages still wait for the first
+        world.proxy.down = False
+        sends = await world.sends_to(sim.openid, len(said), timeout=60)
+    assert len(sends) == len(said)
+    assert [text for sender, text in world.proxy.forwarded if sender == sim.openid] == list(said)
+    assert user_texts(await world.tracker_events(sim.openid)) == list(said)

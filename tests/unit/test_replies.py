@@ -20,3 +20,17 @@ def test_cdata_terminator_in_text_stays_text() -> None:
     parsed = xmltodict.parse(text_reply(CITIZEN, tricky))["xml"]
     assert parsed["Content"] == tricky
     assert "]]>" not in escape_cdata("x]]>y").replace("]]]]><![CDATA[>", "")
+
+
+def test_an_odd_openid_or_account_cannot_break_the_reply() -> None:
+    """Found by the fuzz test: the echoed FromUserName went into CDATA unescaped."""
+    inbound = Inbound(
+        account="gh_]]>x", openid="o_]]>\x01y", create_time=1, msg_type="text", msg_id="1", text="a",
+        event="", event_key="", media_id="",
+    )  # fmt: skip
+    parsed = xmltodict.parse(text_reply(inbound, "您好]]>\x02"))["xml"]
+    assert (parsed["ToUserName"], parsed["FromUserName"], parsed["Content"]) == (
+        "o_]]>y",
+        "gh_]]>x",
+        "您好]]>",
+    )

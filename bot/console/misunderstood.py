@@ -43,7 +43,10 @@ async def list_groups(request: web.Request) -> web.Response:
 async def label_group(request: web.Request) -> web.Response:
     body = await _body(request)
     intent = str(body.get("intent") or "")
-    texts = [str(t) for t in body.get("texts") or [] if str(t).strip()][:200]
+    raw = body.get("texts")
+    if not isinstance(raw, list):
+        return error(400, "bad_texts", "texts 应为例句列表")
+    texts = [str(t) for t in raw if str(t).strip()][:200]
     if intent and intent not in INTENTS:
         return error(400, "bad_intent", "没有这个意图")
     if not texts:

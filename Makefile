@@ -9,7 +9,7 @@ export TF_CPU_ALLOCATOR_USE_BFC ?= true
 RASA_VENV := .venv-rasa
 
 .PHONY: run test chat train eval eval-seeds eval-compare envs lint unit actions-test integration clean lock \
-	bench bench-quick validate-data restore-model demo faults audit
+	bench bench-quick validate-data restore-model demo faults audit screenshots
 
 # The start time goes to the launcher, which prints how long each stage took (environments, training, start).
 run:
@@ -46,6 +46,7 @@ lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check bot tests nlu_components rasa_server actions lexicon scripts bench
 	$(VENV)/bin/ruff format --check bot tests nlu_components rasa_server actions lexicon scripts bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/hadolint Dockerfile
 
 unit: $(VENV)/.stamp
 	$(VENV)/bin/python -m pytest tests/unit -q
@@ -131,6 +132,12 @@ faults: envs
 audit: $(VENV)/.stamp
 	$(VENV)/bin/pip-audit --strict --disable-pip --no-deps --progress-spinner off -r requirements/gateway.lock
 	$(VENV)/bin/pip-audit --strict --disable-pip --no-deps --progress-spinner off -r requirements/rasa.lock
+
+# The README's picture: the simulator story (tests/integration/test_simulator.py) in headless Chromium, its two
+# tabs saved side by side into docs/images/.
+screenshots: envs
+	$(VENV)/bin/python -m bot train
+	SCREENSHOTS_DIR=docs/images $(VENV)/bin/python -m pytest tests/integration/test_simulator.py -q -k story
 
 # Serve the previous model again (training keeps the one it replaces); a running Rasa loads it at once.
 restore-model: $(VENV)/.stamp

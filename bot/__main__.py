@@ -85,11 +85,17 @@ def run() -> int:
         )
         times.start = time.monotonic() - clock
         (launcher.var_dir / "run-timings.json").write_text(json.dumps(times.record(), indent=2) + "\n")
+        simulator = (  # served in development only (bot/dev/simulator_page.py)
+            f"  WeChat simulator {launcher.gateway_url}/simulator   (play a citizen in the browser)\n"
+            if launcher.env.get("BOT_ENV", "development") == "development"
+            else ""
+        )
         print(
             f"\nstage timings: {times.summary()}\n"
             f"\nready:\n"
             f"  WeChat callback  {launcher.gateway_url}/wechat\n"
             f"  agent console    {launcher.gateway_url}/console   (工号 {DEMO_AGENT}, 密码 {demo_password})\n"
+            f"{simulator}"
             f"  health           {launcher.gateway_url}/healthz\n"
             f"  Rasa             {launcher.rasa_url}\n"
             f"talk to the bot:   make chat     (in another terminal)\n"

@@ -11,6 +11,7 @@ import sys
 import redis.asyncio as aioredis
 
 from bot.storage.agents import AgentExists, AgentStore, Role
+from bot.storage.redis import cli_redis_url
 
 DEMO_AGENT = "5001"
 
@@ -44,9 +45,8 @@ async def _with_store(url: str, work: str, **kwargs: str) -> int:
 
 
 def agents_command(action: str, agent_id: str | None, name: str | None, role: str) -> int:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        print("REDIS_URL must point at the running system's Redis (make run: redis://127.0.0.1:6380/0)")
+    url = cli_redis_url()
+    if url is None:
         return 2
     if action == "list":
         return asyncio.run(_with_store(url, "list"))

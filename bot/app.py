@@ -36,6 +36,7 @@ from bot.core.content import ContentInvalid
 from bot.core.quota import QuotaRule, QuotaRules
 from bot.core.shifts import parse_shifts
 from bot.desk import HelpDesk
+from bot.dev.simulator_page import add_simulator
 from bot.files import read_yaml_mapping
 from bot.health import healthz
 from bot.metrics import Metrics
@@ -201,4 +202,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", scrape)
     add_console(app)
+    if settings.environment == "development":  # never routed in production
+        add_simulator(app)
     return app

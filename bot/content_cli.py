@@ -18,6 +18,7 @@ import yaml
 
 from bot.core.content import SECTION_NAMES, ContentInvalid
 from bot.storage.content import ContentError, ContentStore
+from bot.storage.redis import cli_redis_url
 
 ACTION_NAMES = {
     "create": "新增", "edit": "修改", "delete": "删除", "import": "导入", "seed": "初始", "rollback": "撤销",
@@ -104,8 +105,7 @@ async def _run(url: str, action: str, argument: str | None, default_file: Path) 
 
 
 def content_command(action: str, argument: str | None, default_file: Path) -> int:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        print("REDIS_URL must point at the running system's Redis (make run: redis://127.0.0.1:6380/0)")
+    url = cli_redis_url()
+    if url is None:
         return 2
     return asyncio.run(_run(url, action, argument, default_file))

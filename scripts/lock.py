@@ -33,6 +33,8 @@ INPUT_HASH_PREFIX = "# input sha256: "
 class Lock:
     name: str
     python: str  # the interpreter version the environment is made with (Makefile)
+    # A lock this one is a subset of: resolved with it as constraints, so both pin the same versions.
+    within: str | None = None
 
     @property
     def source(self) -> Path:
@@ -43,7 +45,9 @@ class Lock:
         return REQUIREMENTS / f"{self.name}.lock"
 
 
-LOCKS = (Lock("gateway", "3.11"), Lock("rasa", "3.10"))
+# gateway: the development environment (`make`); runtime: what the gateway image installs (Dockerfile), the
+# same versions without the tools and tests; rasa: the Rasa server and actions, both places.
+LOCKS = (Lock("gateway", "3.11"), Lock("runtime", "3.11", within="gateway"), Lock("rasa", "3.10"))
 
 
 def input_hash(path: Path) -> str:
@@ -66,6 +70,7 @@ def compile_lock(lock: Lock) -> None:
             "--no-config", "--index-url", INDEX, "--generate-hashes",
             "--python-version", lock.python, "--python-platform", "linux",
             "--custom-compile-command", "make lock", "--quiet",
+            *(["--constraint", f"requirements/{lock.within}.lock"] if lock.within else []),
         ],
         cwd=ROOT, check=True,
     )  # fmt: skip

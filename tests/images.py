@@ -27,6 +27,10 @@ class Stage:
     copies: list[tuple[list[str], str]] = field(default_factory=list)  # (sources, destination)
     workdir: str = "/"
     cmd: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # ENV lines of this stage and the stages below it
+    expose: list[int] = field(default_factory=list)
+    healthcheck: str = ""  # the HEALTHCHECK's command, as one string
+    user: str = ""
 
 
 def _logical_lines(text: str) -> list[str]:
@@ -46,16 +50,31 @@ def parse(dockerfile: Path = DOCKERFILE) -> dict[str, Stage]:
             words = rest.split()
             name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else f"stage{len(stages)}"
             parent = stages.get(words[0])
-            current = stages[name] = Stage(name, words[0], workdir=parent.workdir if parent else "/")
+            current = stages[name] = Stage(
+                name,
+                words[0],
+                workdir=parent.workdir if parent else "/",
+                env=dict(parent.env) if parent else {},
+            )
         elif current is None:
             continue
         elif instruction == "WORKDIR":
             current.workdir = os.path.join(current.workdir, rest.strip())
         elif instruction == "COPY":
+            if "--from=" in rest:  # from a build stage (the installed environment), not from this folder
+                continue
             words = [w for w in shlex.split(rest) if not w.startswith("--")]
             current.copies.append((words[:-1], words[-1]))
         elif instruction == "CMD":
             current.cmd = json.loads(rest) if rest.lstrip().startswith("[") else ["sh", "-c", rest]
+        elif instruction == "ENV":
+            current.env |= dict(word.split("=", 1) for word in shlex.split(rest))
+        elif instruction == "EXPOSE":
+            current.expose += [int(word.split("/")[0]) for word in rest.split()]
+        elif instruction == "HEALTHCHECK":
+            current.healthcheck = rest.split(" CMD ", 1)[-1]
+        elif instruction == "USER":
+            current.user = rest.strip()
     return stages
 
 

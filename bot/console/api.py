@@ -17,7 +17,9 @@ from bot.storage.agents import SESSION_TTL, Agent, Role
 MAX_REPLY_CHARS = 600  # WeChat shows long texts badly; an agent's reply is a chat line, not a letter
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; {} for a body that is not JSON or not an object (each route then refuses
+    what is missing by name)."""
     try:
         body = await request.json()
     except ValueError:
@@ -62,7 +64,7 @@ def _card(ticket: dict[str, Any], now: float) -> dict[str, Any]:
 
 
 async def login(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await json_body(request)
     agent_id, password = str(body.get("agent_id") or ""), str(body.get("password") or "")
     agents = request.app[AGENTS]
     result = await agents.authenticate(agent_id, password, request.remote or "unknown")
@@ -165,7 +167,7 @@ async def _held(request: web.Request) -> dict[str, Any]:
 @requires(Can.WORK_TICKETS)
 async def reply(request: web.Request) -> web.Response:
     ticket = await _held(request)
-    text = str((await _json(request)).get("text") or "").strip()
+    text = str((await json_body(request)).get("text") or "").strip()
     if not text:
         return error(400, "empty", "回复内容不能为空")
     if len(text) > MAX_REPLY_CHARS:
@@ -186,7 +188,7 @@ async def reply(request: web.Request) -> web.Response:
 @requires(Can.WORK_TICKETS)
 async def close(request: web.Request) -> web.Response:
     ticket = await _held(request)
-    resolution = str((await _json(request)).get("resolution") or "")
+    resolution = str((await json_body(request)).get("resolution") or "")
     if resolution not in RESOLUTIONS or resolution == "citizen_cancelled":
         return error(400, "bad_resolution", "请选择处理结果：" + "、".join(RESOLUTIONS))
     status = await request.app[DESK].close(ticket["number"], request[SESSION].agent.agent_id, resolution)
@@ -198,7 +200,7 @@ async def close(request: web.Request) -> web.Response:
 @requires(Can.WORK_TICKETS)
 async def transfer(request: web.Request) -> web.Response:
     ticket = await _held(request)
-    target = str((await _json(request)).get("agent_id") or "")
+    target = str((await json_body(request)).get("agent_id") or "")
     agent = await request.app[AGENTS].get(target)
     if agent is None or agent.disabled or agent.role is Role.MAINTAINER:
         return error(400, "bad_agent", "目标工号不存在或不能接单")

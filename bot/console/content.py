@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.announce import Announcer
 from bot.appkeys import CONVERSATIONS, REDIS, SETTINGS
+from bot.console.api import json_body
 from bot.console.security import SESSION, Can, Refusal, error, requires
 from bot.core.content import (
     ANSWER_SECTIONS,
@@ -27,14 +28,6 @@ from bot.core.content import (
     validate_section,
 )
 from bot.storage.content import ContentStore
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _store(request: web.Request) -> ContentStore:
@@ -66,7 +59,7 @@ async def list_content(request: web.Request) -> web.Response:
 @requires(Can.MAINTAIN_CONTENT)
 async def preview(request: web.Request) -> web.Response:
     """The message a citizen would get, from a draft not yet saved (validated the same way)."""
-    body = await _body(request)
+    body = await json_body(request)
     section = str(body.get("section") or "")
     today = _now(request).date()
     try:
@@ -88,7 +81,7 @@ async def put_section(request: web.Request) -> web.Response:
     section = request.match_info["section"]
     if section not in ANSWER_SECTIONS:
         return error(404, "not_found", "没有这一类内容")
-    body = await _body(request)
+    body = await json_body(request)
     fields = ("text", "points", *BOOKING_RULES)
     value = {k: body[k] for k in fields if k in body} | {"updated_at": stamp_now(_now(request))}
     try:
@@ -100,7 +93,7 @@ async def put_section(request: web.Request) -> web.Response:
 
 @requires(Can.MAINTAIN_CONTENT)
 async def put_announcement(request: web.Request) -> web.Response:
-    item = await _body(request) | {"id": request.match_info["id"]}
+    item = await json_body(request) | {"id": request.match_info["id"]}
     try:
         change = await _store(request).put_announcement(item, _who(request))
     except ContentInvalid as exc:

@@ -3,25 +3,17 @@ correction of a ticket (what the citizen really wanted). Thin handlers over `Mis
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.appkeys import DESK, REDIS, SETTINGS
+from bot.console.api import json_body
 from bot.console.security import SESSION, Can, error, requires
 from bot.core.misunderstood import INTENTS
 from bot.storage.misunderstood import Misunderstood
 
 MAX_DAYS = 35  # the turn log's retention
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _misunderstood(request: web.Request) -> Misunderstood:
@@ -41,7 +33,7 @@ async def list_groups(request: web.Request) -> web.Response:
 
 @requires(Can.MAINTAIN_CONTENT)
 async def label_group(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     intent = str(body.get("intent") or "")
     raw = body.get("texts")
     if not isinstance(raw, list):
@@ -72,7 +64,7 @@ async def correct_ticket(request: web.Request) -> web.Response:
     ticket = await request.app[DESK].tickets.get(number)
     if ticket is None:
         return error(404, "not_found", "工单不存在")
-    body = await _body(request)
+    body = await json_body(request)
     intent = str(body.get("intent") or "")
     if intent not in INTENTS:
         return error(400, "bad_intent", "没有这个意图")

@@ -20,6 +20,8 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+# The simulator (development only) shows the picture a citizen picked from a blob: URL.
+SIMULATOR_CSP = CSP.replace("img-src 'self'", "img-src 'self' blob:")
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -54,6 +56,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     response = await handler(request)
     if request.path.startswith(("/console", "/api")):
         response.headers.update(HEADERS)
+    elif request.path.startswith("/simulator"):
+        response.headers.update(HEADERS | {"Content-Security-Policy": SIMULATOR_CSP})
     return response
 
 

@@ -197,16 +197,29 @@ def validate_answer(section: str, data: Any) -> dict[str, Any]:
     return clean
 
 
+def _string_list(
+    check: Check, field: str, value: object, separators: str, most: tuple[int, str, str], max_chars: int
+) -> list[str]:
+    """A list of short strings, or one string split at `separators` (what a form's text box gives).
+    `most` is (how many at most, what they are called as a whole, what one is called)."""
+    max_items, plural, singular = most
+    items = value or []
+    if isinstance(items, str):
+        items = [x for x in re.split(separators, items) if x.strip()]
+    if not isinstance(items, list) or len(items) > max_items:
+        raise check.fail(field, f"{plural}最多 {max_items} 个")
+    clean = [str(x).strip() for x in items if str(x).strip()]
+    if any(len(x) > max_chars for x in clean):
+        raise check.fail(field, f"每{singular}不超过 {max_chars} 个字")
+    return clean
+
+
 def _booking_rules(check: Check, data: dict[str, Any]) -> dict[str, Any]:
     rules: dict[str, Any] = {}
-    channels = data.get("channels") or []
-    if isinstance(channels, str):
-        channels = [c for c in re.split(r"[\n；;]+", channels) if c.strip()]
-    if not isinstance(channels, list) or len(channels) > MAX_CHANNELS:
-        raise check.fail("channels", f"预约渠道最多 {MAX_CHANNELS} 个")
-    clean_channels = [str(c).strip() for c in channels if str(c).strip()]
-    if any(len(c) > MAX_RULE_CHARS for c in clean_channels):
-        raise check.fail("channels", f"每个渠道不超过 {MAX_RULE_CHARS} 个字")
+    clean_channels = _string_list(
+        check, "channels", data.get("channels"), r"[\n；;]+",
+        (MAX_CHANNELS, "预约渠道", "个渠道"), MAX_RULE_CHARS,
+    )  # fmt: skip
     if clean_channels:
         rules["channels"] = clean_channels
     for name in ("opens", "quantity", "eligibility"):
@@ -242,14 +255,9 @@ def validate_announcement(item: Any) -> dict[str, Any]:
         if expires <= clean["published"]:
             raise check.fail("expires", "失效时间必须晚于发布时间")
         clean["expires"] = expires
-    tags = item.get("tags") or []
-    if isinstance(tags, str):
-        tags = [t for t in re.split(r"[,，、\s]+", tags) if t]
-    if not isinstance(tags, list) or len(tags) > MAX_TAGS:
-        raise check.fail("tags", f"标签最多 {MAX_TAGS} 个")
-    clean_tags = [str(t).strip() for t in tags if str(t).strip()]
-    if any(len(t) > MAX_TAG_CHARS for t in clean_tags):
-        raise check.fail("tags", f"每个标签不超过 {MAX_TAG_CHARS} 个字")
+    clean_tags = _string_list(
+        check, "tags", item.get("tags"), r"[,，、\s]+", (MAX_TAGS, "标签", "个标签"), MAX_TAG_CHARS
+    )
     if clean_tags:
         clean["tags"] = clean_tags
     _fits(check, "text", "最新公告：" + format_announcement(clean))

@@ -17,6 +17,7 @@ from bot.report.build import BadDay, DailyReport, build_report, parse_day
 from bot.report.collect import collect_day, load_shifts
 from bot.report.render import FontMissing, write_report
 from bot.settings import SettingsError, load_settings
+from bot.storage.redis import NO_REDIS_URL
 
 
 async def _build(url: str, day: date, timezone: ZoneInfo, shifts: tuple[Shift, ...]) -> DailyReport:
@@ -37,10 +38,7 @@ def report_command(date_text: str | None, out: str) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     if settings.redis_url is None:
-        print(
-            "REDIS_URL must point at the running system's Redis (make run: redis://127.0.0.1:6380/0)",
-            file=sys.stderr,
-        )
+        print(NO_REDIS_URL, file=sys.stderr)
         return 2
     timezone = ZoneInfo(settings.timezone)
     try:

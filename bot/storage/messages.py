@@ -169,6 +169,23 @@ class Accepted:
     queue_wait: float = 0.0  # on the first delivery: how long the oldest message not yet taken has waited (s)
 
 
+@dataclass(frozen=True)
+class TurnState:
+    """A citizen's turn numbers: the last message held (waiting for Rasa) and the last one answered."""
+
+    held: int
+    done: int
+
+    def behind_held(self, turn: int) -> bool:
+        """An earlier message is held and not yet answered: message `turn` waits for it, however long, so the
+        order of a conversation outlives an outage."""
+        return self.done < self.held < turn
+
+    def follows_answered(self, turn: int) -> bool:
+        """Every earlier message of the citizen is answered: message `turn` may go to Rasa now."""
+        return self.done >= turn - 1
+
+
 class MessageStore:
     """The contract's state for every inbound message; `ttl` covers WeChat's whole retry window."""
 
@@ -219,12 +236,11 @@ class MessageStore:
             )
         )
 
-    async def behind_held(self, openid: str, turn: int) -> bool:
-        """Is an earlier message of this citizen held (waiting for Rasa) and not yet answered? Then this one
-        waits for it, however long: the order of a conversation outlives an outage."""
+    async def turn_state(self, openid: str) -> TurnState:
+        """Where the citizen's conversation stands, in one read: the inbox worker decides from it whether a
+        message waits behind a held one and whether it must wait for its predecessor at all."""
         raw = await self._client.hmget(keys.turns(openid), ["held", "done"])
-        held, done = int(raw[0] or 0), int(raw[1] or 0)
-        return done < held < turn
+        return TurnState(held=int(raw[0] or 0), done=int(raw[1] or 0))
 
     async def wait_turn(self, openid: str, turn: int, timeout: float, poll: float = 0.05) -> bool:
         """Wait until the citizen's previous message is answered (by any gateway); False after `timeout`

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
@@ -48,6 +50,18 @@ def connect(url: str, decode_responses: bool = True) -> aioredis.Redis:
         retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=6),
         retry_on_error=[RedisConnectionError],
     )
+
+
+NO_REDIS_URL = "REDIS_URL must point at the running system's Redis (make run: redis://127.0.0.1:6380/0)"
+
+
+def cli_redis_url() -> str | None:
+    """The command-line tools' Redis (they work on a running system's data): REDIS_URL, or None after
+    saying on stderr what to set."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        print(NO_REDIS_URL, file=sys.stderr)
+    return url or None
 
 
 async def redis_is_up(client: aioredis.Redis) -> bool:

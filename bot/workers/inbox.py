@@ -139,14 +139,19 @@ class InboxWorker:
             failures = 0
             while True:
                 given_up = time.time() - arrived > self._give_up_after
-                if turn and not given_up and await self._store.behind_held(openid, turn):
+                state = await self._store.turn_state(openid) if turn else None
+                if state and not given_up and state.behind_held(turn):
                     # An earlier message waits for Rasa: this one will too. The citizen is told now, and it
                     # waits (without a slot) until that one is answered, so the conversation keeps its order.
                     await self._store.hold(dedupe_key, openid, self._behind_held_notice)
                     await slot.pause(1.0)
                     await self._still_mine(entry_id)
                     continue
-                if turn and not await self._store.wait_turn(openid, turn, self._turn_timeout):
+                if (
+                    state
+                    and not state.follows_answered(turn)
+                    and not await self._store.wait_turn(openid, turn, self._turn_timeout)
+                ):
                     log.warning(
                         "message %s of %s: the previous one is still unanswered; going on",
                         message_ref(dedupe_key),

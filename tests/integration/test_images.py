@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from bot.launcher import MODEL, RASA_BIN, ROOT
+from scripts.lock import canonical, requirement_lines
 from tests import images
 
 pytestmark = pytest.mark.integration
 RASA_PYTHON = str(RASA_BIN / "python")
+RUNTIME_LOCK = ROOT / "requirements" / "runtime.lock"
 
 
 def staged(target: str, tmp_path: Path) -> Path:
@@ -86,10 +88,22 @@ def test_the_gateway_image_imports_every_module_of_bot(tmp_path: Path) -> None:
         "for info in pkgutil.walk_packages(bot.__path__, 'bot.'):\n"
         "    importlib.import_module(info.name)\n" + images.LOCAL_MODULES_CODE
     )
+    code += (
+        "import importlib.metadata as m, sys\n"
+        "found = m.packages_distributions()\n"
+        "used = sorted({d for name in list(sys.modules) for d in found.get(name.split('.')[0], [])})\n"
+        "print('DISTRIBUTIONS=' + json.dumps(used))\n"
+    )
     done = images.run_in_image(sys.executable, workdir, code)
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = images.local_modules(done.stdout)
     assert "bot.app" in loaded and all(name.split(".")[0] == "bot" for name in loaded), loaded
+    # The image installs runtime.lock, not the development lock: whatever bot imports must be in it.
+    line = next(x for x in done.stdout.splitlines() if x.startswith("DISTRIBUTIONS="))
+    used = {canonical(name) for name in json.loads(line.removeprefix("DISTRIBUTIONS="))}
+    runtime = {canonical(x.split("==")[0]) for x in requirement_lines(RUNTIME_LOCK.read_text()) if "==" in x}
+    venv_own = {"pip", "setuptools"}  # `python -m venv` puts them in every environment (a .pth imports one)
+    assert used and used <= runtime | venv_own, used - runtime
 
 
 def test_a_module_missing_from_an_image_is_caught(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lock import INPUT_HASH_PREFIX, LOCKS, Lock, lock_problems
+from scripts.lock import INPUT_HASH_PREFIX, LOCKS, Lock, canonical, lock_problems, requirement_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUT = "# a comment\naiohttp\nredis   # why\nopencc==1.4.2\n"
@@ -75,8 +75,23 @@ def test_every_environment_installs_with_require_hashes() -> None:
     """pip checks every download against the lock's hashes, so a changed or substituted file fails."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    lines = [line for line in (makefile + dockerfile).splitlines() if "pip install" in line]
     for lock in LOCKS:
         name = f"requirements/{lock.name}.lock"
-        for text in (makefile, dockerfile):
-            installs = [line for line in text.splitlines() if "pip install" in line and name in line]
-            assert installs and all("--require-hashes" in line for line in installs), (name, installs)
+        installs = [line for line in lines if name in line]
+        assert installs and all("--require-hashes" in line for line in installs), (name, installs)
+    assert all("--require-hashes" in line for line in lines), lines
+
+
+def test_the_runtime_lock_pins_what_the_development_lock_pins() -> None:
+    """The gateway image runs the versions the tests ran: every runtime pin is the same in gateway.lock."""
+    pins = {lock.name: _pins(lock.target.read_text(encoding="utf-8")) for lock in LOCKS}
+    differing = {
+        n: (v, pins["gateway"].get(n)) for n, v in pins["runtime"].items() if pins["gateway"].get(n) != v
+    }
+    assert pins["runtime"] and differing == {}, differing
+
+
+def _pins(text: str) -> dict[str, str]:
+    found = (line.split(" ")[0].split("==") for line in requirement_lines(text) if "==" in line)
+    return {canonical(name): version for name, version in found}

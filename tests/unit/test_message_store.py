@@ -110,3 +110,20 @@ async def test_a_citizens_messages_take_turns_whoever_works_them(client: aioredi
     await store.finish("msg:t1", "o_turns", ["答复"])  # ... until it is answered
     assert await asyncio.wait_for(second, 1)
     assert await store.wait_turn("o_other", 1, timeout=0.1)  # other citizens never wait
+
+
+async def test_one_read_says_whether_a_message_waits_behind_a_held_one_or_may_go(
+    client: aioredis.Redis,
+) -> None:
+    store = MessageStore(client)
+    fresh = await store.turn_state("o_turns")
+    assert fresh.follows_answered(1) and not fresh.behind_held(1)
+    await client.hset(keys.turns("o_turns"), mapping={"held": 3, "done": 2})
+    state = await store.turn_state("o_turns")
+    assert state.follows_answered(3) and not state.behind_held(
+        3
+    )  # the held one itself goes when Rasa is back
+    assert state.behind_held(4) and not state.follows_answered(4)  # the next waits behind it, in order
+    await client.hset(keys.turns("o_turns"), "done", 3)
+    after = await store.turn_state("o_turns")
+    assert after.follows_answered(4) and not after.behind_held(4)

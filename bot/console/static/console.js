@@ -2,7 +2,6 @@
 // The agent console. Everything shown comes from the JSON API and is put into the page with textContent
 // (never innerHTML), so whatever a citizen typed is shown as text.
 
-const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const ME = document.querySelector('meta[name="agent-id"]').content;
 const REASONS = {angry: "情绪激动", request_human: "要求人工", unresolved: "未解决", complaint: "投诉举报"};
 const STATUSES = {queued: "排队中", claimed: "处理中", closed: "已关闭"};
@@ -11,28 +10,6 @@ const CHANGES = {queued: "进入队列", claimed: "认领", transferred: "转派
   rated: "群众评价", escalated: "超时升级", send_failed: "微信发送失败"};
 let view = "queued";
 let current = null; // the ticket number on the right
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 401) {
-    window.location.assign("/console/login");
-    throw new Error("login required");
-  }
-  const data = await response.json().catch(() => ({}));
-  return {ok: response.ok, status: response.status, data};
-}
 
 function minutes(seconds) {
   if (seconds < 60) return `${seconds} 秒`;

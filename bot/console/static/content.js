@@ -1,33 +1,10 @@
 "use strict";
 // The maintainers' page. Data comes from /api/content and goes into the page with textContent only.
 
-const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const ACTIONS = {create: "新增", edit: "修改", delete: "删除", import: "导入", seed: "初始", rollback: "撤销"};
 let content = {sections: {}, previews: {}};
 
 const $ = (id) => document.getElementById(id);
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 401) {
-    window.location.assign("/console/login");
-    throw new Error("login required");
-  }
-  const data = await response.json().catch(() => ({}));
-  return {ok: response.ok, status: response.status, data};
-}
 
 function showPreview(text) {
   $("preview").textContent = text;

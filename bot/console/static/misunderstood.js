@@ -1,29 +1,8 @@
 "use strict";
 // What the bot did not understand, grouped; a maintainer labels a group and exports the examples.
 
-const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const SOURCES = {fallback: "兜底", low_confidence: "低置信度", unresolved: "未解决转人工", correction: "坐席更正"};
 const $ = (id) => document.getElementById(id);
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method, credentials: "same-origin",
-    headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 401) {
-    window.location.assign("/console/login");
-    throw new Error("login required");
-  }
-  return {ok: response.ok, data: await response.json().catch(() => ({}))};
-}
 
 function labeller(group, intents) {
   const cell = el("td");

@@ -9,12 +9,6 @@ const errorLine = document.getElementById("report-error");
 const loading = document.getElementById("report-loading");
 let latest = 0; // only the answer to the latest request is shown, whichever arrives last
 
-function el(tag, text) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
 function fill(id, rows) {
   const body = document.getElementById(id);
   const columns = body.closest("table").querySelectorAll("thead th").length;

@@ -47,8 +47,10 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir --require-hashes -r requirements/rasa.lock
 
 FROM python:3.10-slim-bookworm AS rasa-base
+# /app owned by the service's user: Rasa and TensorFlow may write caches beside the model.
 RUN groupadd --gid 10001 app \
-    && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+    && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app \
+    && install -d -o 10001 -g 10001 /app
 COPY --from=rasa-build /opt/venv /opt/venv
 WORKDIR /app
 # TF_CPU_ALLOCATOR_USE_BFC: the same allocator as `make run` (bot/launcher.py, RASA_PROCESS_ENV).

@@ -142,6 +142,13 @@ def summarise(
         "duplicate_answers": max(0, sends - messages.outbox_texts),
         "undelivered_outbox_texts": max(0, messages.outbox_texts - sends),
         "drain_seconds": round(drained, 1),
+        # what each unacknowledged push met, delivery by delivery (null: cut off at 5 s; -1: the connection
+        # failed), so that a failure can be told apart from a slow gateway
+        "failed_examples": [
+            {"kind": r.kind, "in_conversation": r.in_conversation, "statuses": r.statuses}
+            for r in results
+            if r.outcome == "failed"
+        ][:10],
     }
 
 

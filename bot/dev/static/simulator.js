@@ -55,6 +55,9 @@ async function push(payload, shown) {
     const statuses = data.statuses.map((s) => (s === null ? "超时" : s)).join(" → ");
     logLine(`${payload.kind}: ${statuses}，${data.ms} ms，${data.reply === null ? "success（稍后客服消息）" : "被动回复"}`);
     if (data.reply !== null) bubble("bot", data.reply, "passive");
+    else if (data.statuses.length && data.statuses.every((s) => s === null)) {
+      bubble("system", "三次投递都超时：真实的微信此时会显示“该公众号暂时无法提供服务”");
+    }
   } catch (error) {
     bubble("system", "网络错误：" + error);
   } finally {

@@ -28,6 +28,7 @@ from tests.integration.test_console_browser import browser, log_in
 
 __all__ = ["browser"]
 VIEWPORT = {"width": 1000, "height": 820}
+CONSOLE_VIEWPORT = {"width": 1280, "height": 820}
 
 
 async def say(page: Page, text: str) -> None:
@@ -49,7 +50,7 @@ async def test_a_whole_story_through_the_simulator_beside_the_console(
     async with world.gateway() as url:
         base = url.removesuffix("/wechat")
         phone = await (await browser.new_context(viewport=VIEWPORT)).new_page()
-        console = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+        console = await (await browser.new_context(viewport=CONSOLE_VIEWPORT)).new_page()
         errors: list[str] = []
         for page in (phone, console):
             page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -112,6 +113,7 @@ async def test_a_whole_story_through_the_simulator_beside_the_console(
         # the citizen answers the person, not the bot
         await say(phone, "好的，谢谢你们")
         await expect(console.locator("#t-messages")).to_contain_text("好的，谢谢你们", timeout=15_000)
+        await side_by_side(phone, console, tmp_path)  # the README's picture: a person helping, both sides
         await expect(phone.locator("#log li").first).to_contain_text(
             "success"
         )  # no bot answer: a person's turn
@@ -129,14 +131,13 @@ async def test_a_whole_story_through_the_simulator_beside_the_console(
         assert "领取" in await last_bot_text(phone)
 
         assert errors == []
-        await console.locator(f'tr[data-ticket="{live}"]').click()
-        await side_by_side(phone, console, tmp_path)
 
 
 async def side_by_side(phone: Page, console: Page, folder: Path) -> None:
     """One picture of the two tabs; copied to SCREENSHOTS_DIR when set (`make screenshots`)."""
     assert CJK_FONT_FILE.exists(), "fonts-noto-cjk is missing: every Chinese character would be a box"
     left, right = folder / "simulator.png", folder / "console.png"
+    await console.evaluate("window.scrollTo(0, 0)")
     await phone.screenshot(path=str(left))
     await console.screenshot(path=str(right))
     with Image.open(left) as a, Image.open(right) as b:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -59,6 +60,13 @@ def redis_client() -> aioredis.Redis:
     return _redis
 
 
+def centre_today() -> date:
+    """The centre's date (BOT_TIMEZONE, as the gateway's): an announcement is live from its published day to
+    its expiry day there, whatever zone the action server's machine keeps (containers keep UTC, eight hours
+    behind Beijing)."""
+    return datetime.now(ZoneInfo(os.environ.get("BOT_TIMEZONE") or "Asia/Shanghai")).date()
+
+
 def latest_intent(tracker: Tracker) -> tuple[str, float]:
     intent = tracker.latest_message.get("intent") or {}
     return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
@@ -73,7 +81,7 @@ def latest_turn(tracker: Tracker) -> ConversationTurn:
 async def content_text(section: str) -> str:
     try:
         raw = await redis_client().get(keys.content(section))
-        return format_section(section, json.loads(raw) if raw else None, date.today())
+        return format_section(section, json.loads(raw) if raw else None, centre_today())
     except (aioredis.RedisError, OSError, ValueError):
         return UNAVAILABLE
 

@@ -52,8 +52,13 @@ async def list_content(request: web.Request) -> web.Response:
     today = _now(request).date()
     previews = {s: format_section(s, v, today) if v is not None else "" for s, v in sections.items()}
     return web.json_response(
-        {"sections": sections, "names": SECTION_NAMES, "previews": previews, "notify_intents": NOTIFY_INTENTS}
-    )
+        {
+            "sections": sections, "names": SECTION_NAMES, "previews": previews,
+            "notify_intents": NOTIFY_INTENTS,
+            # the centre's date (BOT_TIMEZONE), not the browser's or UTC's: what is live is decided by it
+            "today": today.isoformat(),
+        }
+    )  # fmt: skip
 
 
 @requires(Can.MAINTAIN_CONTENT)

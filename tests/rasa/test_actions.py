@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -96,6 +97,27 @@ def test_expired_announcements_are_never_shown() -> None:
     assert format_section("announcements", CONTENT["announcements"], date(2030, 1, 1)).startswith(
         "目前没有新的公告"
     )
+
+
+def test_an_announcement_goes_live_on_the_centres_day_not_the_machines(
+    content_in_redis: None, redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published "today" where the centre is: live there, not yet where it is still yesterday (a container
+    keeps UTC, eight hours behind Beijing). Kiritimati (UTC+14) and Pago Pago (UTC-11) are always a day or two
+    apart, so the check holds at any hour."""
+    import redis
+
+    ahead, behind = "Pacific/Kiritimati", "Pacific/Pago_Pago"
+    day = datetime.now(ZoneInfo(ahead)).date().isoformat()
+    item = {"id": "tz-1", "title": "跨时区的通知", "text": "今日起执行。", "issuer": "市市场监督管理局",
+            "published": day}  # fmt: skip
+    client = redis.Redis.from_url(redis_server.url)
+    client.set(keys.content("announcements"), json.dumps([item], ensure_ascii=False))
+    client.close()
+    monkeypatch.setenv("BOT_TIMEZONE", ahead)
+    assert "跨时区的通知" in run(ActionAnswerContent(), tracker("ask_announcement"))[1][0]["text"]
+    monkeypatch.setenv("BOT_TIMEZONE", behind)
+    assert "跨时区的通知" not in run(ActionAnswerContent(), tracker("ask_announcement"))[1][0]["text"]
 
 
 def test_content_missing_from_redis_gives_a_safe_answer(

@@ -89,7 +89,7 @@ function state(item, today) {
 function renderAnnouncements() {
   const rows = $("announcement-rows");
   rows.replaceChildren();
-  const today = new Date().toISOString().slice(0, 10);
+  const today = content.today || new Date().toISOString().slice(0, 10);
   for (const item of content.sections.announcements || []) {
     const row = el("tr");
     row.dataset.id = item.id;
@@ -105,7 +105,7 @@ function renderAnnouncements() {
 }
 
 $("announcement-new").addEventListener("click", () => {
-  const today = new Date().toISOString().slice(0, 10);
+  const today = content.today || new Date().toISOString().slice(0, 10);
   fillAnnouncement({id: `${today.replaceAll("-", "")}-1`, published: today});
 });
 $("a-preview").addEventListener("click", async () => {

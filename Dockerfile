@@ -28,6 +28,8 @@ COPY --from=gateway-build /opt/venv /opt/venv
 WORKDIR /app
 COPY bot bot
 COPY content content
+# the cue words: with Rasa down, the gateway still hands a citizen who asks for a person to one
+COPY lexicon lexicon
 # MPLCONFIGDIR: matplotlib's cache in a folder the non-root user may write.
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     BOT_ENV=production BOT_PORT=8080 BOT_VAR_DIR=/app/var MPLCONFIGDIR=/tmp/matplotlib

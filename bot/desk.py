@@ -55,8 +55,13 @@ from bot.storage.intake import IntakeStore
 from bot.storage.tickets import Claim, TicketStore
 from bot.workers.inbox import AnswerLater
 from bot.workers.outbox import enqueue_texts
+from lexicon.cues import asks_for_person
 
 log = logging.getLogger(__name__)
+
+
+# The handoff the gateway makes itself when Rasa is down and the citizen asks for a person.
+HUMAN_WITHOUT_RASA: dict[str, Any] = {"reason": "request_human", "intent": "request_human", "confidence": 1.0}
 
 
 def citizen_summary(transcript: list[dict[str, Any]]) -> str:
@@ -100,6 +105,9 @@ class HelpDesk:
             published = await self._content_without_rasa(text)
             if published is not None:
                 return [published]
+            if text == "/request_human" or asks_for_person(text):
+                # A person needs no understanding: the ticket is opened now, not when Rasa is back.
+                return [await self._handoff(openid, source, HUMAN_WITHOUT_RASA, said=text)]
             # Kept and answered when Rasa is back; the citizen is told at once that it is recorded.
             raise AnswerLater([answers.RECORDED], str(exc)) from exc
         if any(payload.get("retry") for payload in turn.custom):  # rasa_server/action_outage.py
@@ -146,12 +154,18 @@ class HelpDesk:
             return [still_queued_message(number, await self.queue_view(number))]
         return []  # with an agent: it reaches the console live, and the agent answers
 
-    async def _handoff(self, openid: str, source: str, signal: dict[str, Any]) -> str:
+    async def _handoff(
+        self, openid: str, source: str, signal: dict[str, Any], said: str | None = None
+    ) -> str:
+        """`said`: the message that asked, when Rasa could not take it (its tracker does not hold it)."""
         reason = reason_of(str(signal.get("reason") or ""))
         anger = float(signal.get("anger") or 0.0)
         draft = await self.intake.take(openid)  # a complaint under way goes to the person with its details
         events = await self._events(openid)
         transcript = transcript_from_events(events)
+        if said is not None:
+            asked = {"who": "citizen", "text": said, "at": time.time(), "intent": "", "confidence": 0.0}
+            transcript.append(asked)
         details = details_from_events(events) | (draft.details if draft else {})
         opened = await self.tickets.open(
             openid, source, reason,

@@ -25,3 +25,11 @@ FAILED_BOOKING = CUES["failed_booking"].pattern
 ASKS_FOR_PERSON = CUES["asks_for_person"].pattern
 ASKS_IF_PERSON = CUES["asks_if_person"].pattern
 DECLINES_PERSON = CUES["declines_person"].pattern
+
+
+def asks_for_person(text: str) -> bool:
+    """A request for a person: not declined (不用转人工), nor asking whether one is there (是人工客服吗).
+    The NLU arbiter decides with it, and the gateway when Rasa is down (a person needs no understanding)."""
+    if DECLINES_PERSON.search(text) or ASKS_IF_PERSON.search(text):
+        return False
+    return bool(ASKS_FOR_PERSON.search(text))

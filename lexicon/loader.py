@@ -72,8 +72,8 @@ def _sources(name: str, entries: dict[str, Any], fragments: dict[str, str]) -> l
 
 
 def load_cues(path: Path) -> dict[str, Cue]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = data.get("cues", data)
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries: dict[str, Any] = data.get("cues", data)
     fragments = {str(k): str(v) for k, v in (data.get("fragments") or {}).items()}
     fragments = {k: _expand(v, fragments) for k, v in fragments.items()}
     cues: dict[str, Cue] = {}

@@ -124,7 +124,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from lexicon.cues import (
     ACCUSATION,
     ANGRY_FACE,
-    ASKS_FOR_PERSON,
     ASKS_IF_PERSON,
     CURSE,
     DECLINES_PERSON,
@@ -137,6 +136,7 @@ from lexicon.cues import (
     REPROACH,
     RHETORICAL,
     TOPIC,
+    asks_for_person,
 )
 from lexicon.intents import QUESTIONS, REQUESTS
 
@@ -179,13 +179,6 @@ def asks_concretely(text: str) -> bool:
 
 def reports_failed_booking(text: str) -> bool:
     return not vents(text) and bool(FAILED_BOOKING.search(text))
-
-
-def asks_for_person(text: str) -> bool:
-    """A request for a person: not declined (不用转人工), nor asking whether one is there (是人工客服吗)."""
-    if DECLINES_PERSON.search(text) or ASKS_IF_PERSON.search(text):
-        return False
-    return bool(ASKS_FOR_PERSON.search(text))
 
 
 def curses(text: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from bot.core import answers
+from bot.storage import keys
 from tests.integration.conftest import World
 
 ROUTINE = (("口罩怎么预约", "每人每次可预约"), ("口罩到哪里领取", "领取网点"))
@@ -66,9 +67,31 @@ async def test_rasa_down_a_menu_button_for_published_content_is_still_answered(
         sim = world.citizen(url)
         reply = await sim.send_event(http, "CLICK", "MASK_BOOKING")
         assert reply and "每人每次可预约" in reply  # from the content itself: a button needs no understanding
-        assert (
-            await sim.send_event(http, "CLICK", "HUMAN") == answers.RECORDED
-        )  # a person needs Rasa's handoff
+
+
+async def test_rasa_down_a_citizen_who_asks_for_a_person_gets_one_at_once(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    world.proxy.down = True
+    async with world.gateway() as url:
+        by_button = world.citizen(url)
+        reply = await by_button.send_event(http, "CLICK", "HUMAN")
+        assert reply and "工单号" in reply
+        by_words = world.citizen(url)
+        reply = await by_words.send_text(http, "别回答了，给我转人工")
+        assert reply and "工单号" in reply
+        number = str(await world.redis.hget(keys.mode(by_words.openid), "ticket"))
+        ticket = await world.redis.hgetall(keys.ticket(number))
+        assert ticket["reason"] == "request_human" and ticket["status"] == "queued"
+        assert "给我转人工" in ticket["summary"] and "给我转人工" in ticket["transcript"]
+        # declining a person is not asking for one: kept for Rasa like any message
+        declines = world.citizen(url)
+        assert await declines.send_text(http, "不用转人工，口罩什么时候能约") == answers.RECORDED
+        assert not await world.redis.exists(keys.mode(declines.openid))
+        # the next message of the one handed over goes to the person, Rasa or not
+        assert await by_words.send_text(http, "我在等") is not None
+        messages = await world.redis.xrange(keys.ticket_messages(number))
+        assert [fields["text"] for _, fields in messages] == ["我在等"]
 
 
 async def test_an_outage_longer_than_the_turn_wait_keeps_each_conversation_in_order(

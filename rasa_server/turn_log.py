@@ -5,8 +5,9 @@ answer) and the maintainers' not-understood page need what Rasa understood. Rasa
 event to its event broker; this one keeps the citizen's message with its intent, confidence and the actions
 that answered it (`rasa_server.tracker_store` publishes one body per turn, see `turn_body`).
 
-Configured in endpoints.yml (`event_broker`: this class, `url`, `retention_days`). Writing is two round
-trips to a local Redis per message; a failure is logged and never fails the turn.
+Configured in endpoints.yml (`event_broker`: this class, `url`, `retention_days`). Writing is one Lua call
+to Redis per message (the once-only marker and the entry together, so a crash between them cannot drop the
+line); a failure is logged and never fails the turn.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 35  # a month of not-understood messages, and the 7 days a report compares with
 LOGGED_MARKER_SECONDS = 24 * 3600
+# KEYS: the message's once-only marker, the stream. ARGV: the marker's seconds, the oldest entry id to keep,
+# then the entry's field and value pairs. Returns 1 when written, 0 when the message was already logged.
+LOG_ONCE = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return 0 end
+local entry = {'XADD', KEYS[2], 'MINID', '~', ARGV[2], '*'}
+for i = 3, #ARGV do entry[#entry + 1] = ARGV[i] end
+redis.call(unpack(entry))
+return 1
+"""
 
 
 def turn_body(sender_id: str, events: list[Event]) -> dict[str, Any] | None:
@@ -76,6 +86,7 @@ class TurnLogBroker(EventBroker):
     def __init__(self, client: redis.Redis, retention_days: float = DEFAULT_RETENTION_DAYS) -> None:
         self._client = client
         self._retention_ms = int(retention_days * 86400 * 1000)
+        self._log_once = client.register_script(LOG_ONCE)
 
     @classmethod
     async def from_endpoint_config(
@@ -91,10 +102,9 @@ class TurnLogBroker(EventBroker):
         fields = turn_fields(event)
         try:
             marker = keys.turn_logged(fields["sender"], fields["message_id"] or fields["at"])
-            if not self._client.set(marker, 1, nx=True, ex=LOGGED_MARKER_SECONDS):
-                return
             oldest = int(time.time() * 1000) - self._retention_ms
-            self._client.xadd(keys.turn_log(), fields, minid=oldest, approximate=True)
+            pairs = [item for field in fields.items() for item in field]
+            self._log_once(keys=[marker, keys.turn_log()], args=[LOGGED_MARKER_SECONDS, oldest, *pairs])
         except redis.RedisError as exc:  # the report loses a line; the citizen's answer must not
             log.warning("turn log not written: %s", exc)
 

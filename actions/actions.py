@@ -60,11 +60,18 @@ def redis_client() -> aioredis.Redis:
     return _redis
 
 
+CENTRE_ZONE = "Asia/Shanghai"  # the gateway's default BOT_TIMEZONE
+
+
 def centre_today() -> date:
     """The centre's date (BOT_TIMEZONE, as the gateway's): an announcement is live from its published day to
     its expiry day there, whatever zone the action server's machine keeps (containers keep UTC, eight hours
     behind Beijing)."""
-    return datetime.now(ZoneInfo(os.environ.get("BOT_TIMEZONE") or "Asia/Shanghai")).date()
+    try:
+        zone = ZoneInfo(os.environ.get("BOT_TIMEZONE") or CENTRE_ZONE)
+    except (ValueError, KeyError):  # a misspelt zone must not cost the citizen the answer
+        zone = ZoneInfo(CENTRE_ZONE)
+    return datetime.now(zone).date()
 
 
 def latest_intent(tracker: Tracker) -> tuple[str, float]:

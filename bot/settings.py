@@ -12,6 +12,7 @@ default) or `text` (the development default).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOG_FORMATS = ("json", "text")
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 REQUIRED = ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "RASA_URL", "RASA_TOKEN")
 
 # Safe only on a developer's machine: they are public in this repository.
@@ -85,6 +87,9 @@ class Settings:
     # GET /metrics wants `Authorization: Bearer <metrics_token>`; None: only loopback addresses may scrape.
     metrics_token: str | None = field(default=None, repr=False)
     log_format: str = "json"  # "json": one object per line for the log collector; "text" for people
+    # Proxies (nginx) whose X-Real-IP names the client: login limits count the citizen's or agent's address,
+    # not the proxy's, which every request behind it shares.
+    trusted_proxies: Networks = ()
     defaults_used: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -106,6 +111,18 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _networks(env: Mapping[str, str], name: str) -> Networks:
+    """Comma-separated addresses or networks (10.0.0.5, 172.30.0.0/24)."""
+    found = []
+    for item in (env.get(name) or "").split(","):
+        if item.strip():
+            try:
+                found.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError as exc:
+                raise SettingsError(f"{name} must list addresses or networks, not {item.strip()!r}") from exc
+    return tuple(found)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -180,6 +197,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         in ("1", "true", "yes"),
         metrics_token=source.get("METRICS_TOKEN") or None,
         log_format=log_format,
+        trusted_proxies=_networks(source, "TRUSTED_PROXIES"),
         defaults_used=tuple(used),
     )
 

@@ -6,8 +6,9 @@ event to its event broker; this one keeps the citizen's message with its intent,
 that answered it (`rasa_server.tracker_store` publishes one body per turn, see `turn_body`).
 
 Configured in endpoints.yml (`event_broker`: this class, `url`, `retention_days`). Writing is one Lua call
-to Redis per message (the once-only marker and the entry together, so a crash between them cannot drop the
-line); a failure is logged and never fails the turn.
+to Redis per message: the once-only marker and the entry together, so a process dying between them cannot drop
+the line (a script that fails half-way is not rolled back, though: an XADD refused leaves the marker). A
+failure is logged and never fails the turn.
 """
 
 from __future__ import annotations

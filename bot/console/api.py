@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.appkeys import AGENTS, CANNED, CONVERSATIONS, DESK, SETTINGS
-from bot.console.security import COOKIE, SESSION, Can, Refusal, can, error, requires
+from bot.console.security import COOKIE, SESSION, Can, Refusal, can, client_address, error, requires
 from bot.core.privacy import mask_pii
 from bot.core.tickets import RESOLUTIONS, Status
 from bot.storage.agents import SESSION_TTL, Agent, Role
@@ -67,7 +67,7 @@ async def login(request: web.Request) -> web.Response:
     body = await json_body(request)
     agent_id, password = str(body.get("agent_id") or ""), str(body.get("password") or "")
     agents = request.app[AGENTS]
-    result = await agents.authenticate(agent_id, password, request.remote or "unknown")
+    result = await agents.authenticate(agent_id, password, client_address(request))
     if result == "locked":
         return error(429, "locked", "登录失败次数过多，请15分钟后再试")
     if not isinstance(result, Agent):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from aiohttp import web
 
-from bot.appkeys import AGENTS
+from bot.appkeys import AGENTS, SETTINGS
+from bot.settings import Networks
 from bot.storage.agents import Role, Session
 
 COOKIE = "fd_session"
@@ -30,6 +32,24 @@ HEADERS = {
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def forwarded_client(remote: str | None, real_ip: str | None, trusted: Networks) -> str:
+    """The client's address: the proxy's X-Real-IP when the request came from a trusted proxy, else the
+    peer's."""
+    if remote and real_ip and trusted:
+        try:
+            peer, claimed = ipaddress.ip_address(remote), ipaddress.ip_address(real_ip.strip())
+        except ValueError:
+            return remote
+        if any(peer in network for network in trusted):
+            return str(claimed)
+    return remote or "unknown"
+
+
+def client_address(request: web.Request) -> str:
+    trusted = request.app[SETTINGS].trusted_proxies
+    return forwarded_client(request.remote, request.headers.get("X-Real-IP"), trusted)
 
 
 class Can(StrEnum):

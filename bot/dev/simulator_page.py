@@ -24,7 +24,7 @@ from bot.wechat.simulator import Mode, WeChatSimulator, event_push, media_push, 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 ACCOUNT = "gh_12315simulator"
-MAX_TEXT_CHARS = 2000  # a WeChat text message is at most 2,048 bytes; the page refuses longer ones too
+MAX_TEXT_CHARS = 2000  # WeChat's own input box stops near this many characters
 KINDS = ("text", "click", "view", "image", "subscribe")
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
@@ -81,6 +81,9 @@ def _push_xml(openid: str, body: dict[str, Any]) -> str | web.Response:
 
 
 async def push(request: web.Request) -> web.Response:
+    # JSON only: another site's page can post a form or text/plain here without a CORS preflight, not JSON
+    if request.content_type != "application/json":
+        return _refuse("请求体必须是 JSON（Content-Type: application/json）")
     try:
         body = await request.json()
     except ValueError:
@@ -95,7 +98,7 @@ async def push(request: web.Request) -> web.Response:
         return xml
     crypto = request.app[CRYPTO]
     citizen = WeChatSimulator(
-        url=f"{request.url.origin()}/wechat",
+        url=f"http://127.0.0.1:{_own_port(request)}/wechat",
         token=request.app[SETTINGS].wechat_token,
         openid=openid,
         account=ACCOUNT,
@@ -115,6 +118,13 @@ async def push(request: web.Request) -> web.Response:
         },
         dumps=_dumps,
     )
+
+
+def _own_port(request: web.Request) -> int:
+    """The port this gateway accepted the request on: the pushes go to this very gateway, never to wherever a
+    Host header points."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return int(sockname[1]) if sockname else request.app[SETTINGS].bot_port
 
 
 async def sends(request: web.Request) -> web.Response:

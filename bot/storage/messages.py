@@ -171,7 +171,8 @@ class Accepted:
 
 @dataclass(frozen=True)
 class TurnState:
-    """A citizen's turn numbers: the last message held (waiting for Rasa) and the last one answered."""
+    """A citizen's turn numbers: the earliest message still held (waiting for Rasa; stale once `done` reaches
+    it) and the last one answered."""
 
     held: int
     done: int

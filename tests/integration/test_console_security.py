@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 
 from bot.core.tickets import Reason
-from bot.storage.agents import MAX_FAILURES, AgentStore, Role
+from bot.storage.agents import MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, AgentStore, Role
 from bot.storage.tickets import TicketStore
 from tests.integration.conftest import World
 from tests.integration.desk import add_agent, agent_client
@@ -191,3 +191,36 @@ async def test_only_agents_and_supervisors_who_can_take_tickets_count_as_online(
         status, overview = await sup.call("GET", "/api/overview")
         assert (status, overview["agents_online"]) == (200, 2)
     assert [a.agent_id for a in await store.get_many(["5899", "5802", "5801"])] == ["5802", "5801"]
+
+
+async def login_from(
+    http: aiohttp.ClientSession, base: str, agent_id: str, password: str, address: str
+) -> int:
+    body = {"agent_id": agent_id, "password": password}
+    async with http.post(f"{base}/api/session", json=body, headers={"X-Real-IP": address}) as response:
+        return response.status
+
+
+async def test_behind_a_trusted_proxy_one_address_failing_logins_locks_out_only_itself(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """Everyone behind nginx shares nginx's address: counted by it, one person's failures would lock the whole
+    centre out. From a trusted proxy, X-Real-IP names the client; from anyone else it is not believed."""
+    from tests.integration.desk import PASSWORD
+
+    await add_agent(world.redis, "5708")
+    async with world.gateway(TRUSTED_PROXIES="127.0.0.1") as url:
+        base = url.removesuffix("/wechat")
+        for number in range(
+            MAX_FAILURES_PER_ADDRESS
+        ):  # other ids each time: the address's limit, not an id's
+            assert await login_from(http, base, f"9{number:03d}", "guess", "203.0.113.7") == 401
+        assert await login_from(http, base, "5708", PASSWORD, "203.0.113.7") == 429
+        assert await login_from(http, base, "5708", PASSWORD, "198.51.100.9") == 200  # the others still can
+    await world.redis.flushdb()
+    await add_agent(world.redis, "5708")
+    async with world.gateway() as url:  # no trusted proxy: the header names nobody, the peer is counted
+        base = url.removesuffix("/wechat")
+        for number in range(MAX_FAILURES_PER_ADDRESS):
+            assert await login_from(http, base, f"9{number:03d}", "guess", f"203.0.113.{number % 200}") == 401
+        assert await login_from(http, base, "5708", PASSWORD, "198.51.100.9") == 429

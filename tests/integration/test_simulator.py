@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from bot.app import create_app
 from bot.report.render import CJK_FONT_FILE
@@ -31,12 +31,17 @@ VIEWPORT = {"width": 1000, "height": 820}
 CONSOLE_VIEWPORT = {"width": 1280, "height": 820}
 
 
+def pushes(page: Page, kind: str = "text") -> Locator:
+    """The delivery log's lines for pushes of one kind (the outbox's messages are logged there too)."""
+    return page.locator("#log li", has_text=f" {kind}: ")
+
+
 async def say(page: Page, text: str) -> None:
     """Type and send one message; wait until the gateway's answer (or `success`) came back."""
-    before = await page.locator("#log li").count()
+    before = await pushes(page).count()
     await page.fill("#text", text)
     await page.click("#send")
-    await expect(page.locator("#log li")).to_have_count(before + 1, timeout=20_000)
+    await expect(pushes(page)).to_have_count(before + 1, timeout=20_000)
 
 
 async def last_bot_text(page: Page) -> str:
@@ -59,7 +64,7 @@ async def test_a_whole_story_through_the_simulator_beside_the_console(
         await expect(phone.locator("#chat li.bot")).to_have_count(1, timeout=15_000)  # the welcome
         openid = await phone.locator("#openid").inner_text()
         assert openid.startswith("o_sim_")
-        await expect(phone.locator("#log li").first).to_contain_text("被动回复")
+        await expect(pushes(phone, "subscribe")).to_contain_text("被动回复")
 
         # the menu: 口罩服务 → 如何预约口罩, answered from the live content
         await phone.get_by_role("button", name="口罩服务").click()
@@ -72,9 +77,8 @@ async def test_a_whole_story_through_the_simulator_beside_the_console(
         assert "登记" in await last_bot_text(phone)
         picture = tmp_path / "receipt.png"
         Image.new("RGB", (120, 90), (200, 60, 60)).save(picture)
-        before = await phone.locator("#log li").count()
         await phone.set_input_files("#image", str(picture))
-        await expect(phone.locator("#log li")).to_have_count(before + 1, timeout=20_000)
+        await expect(pushes(phone, "image")).to_have_count(1, timeout=20_000)
         await expect(phone.locator("#chat li.me img")).to_have_count(1)
         assert "证据" in await last_bot_text(phone)
         for _ in range(6):
@@ -114,9 +118,7 @@ async def test_a_whole_story_through_the_simulator_beside_the_console(
         await say(phone, "好的，谢谢你们")
         await expect(console.locator("#t-messages")).to_contain_text("好的，谢谢你们", timeout=15_000)
         await side_by_side(phone, console, tmp_path)  # the README's picture: a person helping, both sides
-        await expect(phone.locator("#log li").first).to_contain_text(
-            "success"
-        )  # no bot answer: a person's turn
+        await expect(pushes(phone).first).to_contain_text("success")  # no bot answer: a person's turn
 
         # handed back: the agent closes, the phone is asked to rate, the citizen rates
         await console.select_option("#resolution", "complaint_registered")
@@ -181,5 +183,11 @@ async def test_the_simulator_refuses_bad_pushes_clearly(
         async with http.post(f"{base}/simulator/api/push", json=body) as response:
             assert response.status == 400
             assert (await response.json())["error"]
-        async with http.post(f"{base}/simulator/api/push", data=b"{not json") as response:
+        async with http.post(f"{base}/simulator/api/push", data=b"{not json",
+                             headers={"Content-Type": "application/json"}) as response:  # fmt: skip
+            assert response.status == 400
+        # another site's page can post text/plain without asking first: refused
+        plain = b'{"openid": "o_sim_0123456789", "kind": "text", "text": "hi"}'
+        async with http.post(f"{base}/simulator/api/push", data=plain,
+                             headers={"Content-Type": "text/plain"}) as response:  # fmt: skip
             assert response.status == 400

@@ -117,7 +117,8 @@ def test_every_url_points_at_a_service_and_a_port_it_listens_on() -> None:
                 continue
             url = urlparse(str(value))
             assert url.hostname in SERVICES, f"{name} {key}={value}: no such service"
-            assert (url.port or 80) in listens(str(url.hostname)), f"{name} {key}={value}: nothing listens"
+            port = url.port or {"redis": 6379, "http": 80}[url.scheme]
+            assert port in listens(str(url.hostname)), f"{name} {key}={value}: nothing listens"
             checked += 1
     assert checked >= 8
 
@@ -147,6 +148,8 @@ def test_the_settings_are_those_of_make_run() -> None:
         if name.startswith("rasa-") or name == "actions":
             assert set(service["environment"]) <= set(rasa_table), name
             assert RASA_PROCESS_ENV.items() <= env.items(), f"{name}: not the launcher's Rasa environment"
+            assert env["BOT_TIMEZONE"] == SERVICES["gateway-1"]["environment"]["BOT_TIMEZONE"], name
+        if name.startswith("rasa-"):  # the tracker and lock stores (endpoints.yml)
             assert env["REDIS_DB_TRACKER"] == str(TRACKER_DB)
             assert env["TRACKER_RETENTION_SECONDS"] == str(TRACKER_RETENTION_SECONDS)
             assert urlparse(env["REDIS_URL"]).path == gateway_db, (
@@ -188,3 +191,17 @@ def test_redis_persists_and_every_service_has_a_healthcheck() -> None:
         for needed, condition in (service.get("depends_on") or {}).items():
             assert needed in SERVICES, f"{name} depends on {needed}, which is not a service"
             assert condition["condition"] in ("service_started", "service_healthy")
+
+
+def test_the_gateways_trust_nginx_and_nothing_else_for_the_clients_address() -> None:
+    import ipaddress
+
+    nginx = ipaddress.ip_address(SERVICES["nginx"]["networks"]["default"]["ipv4_address"])
+    [subnet] = [ipaddress.ip_network(c["subnet"]) for c in COMPOSE["networks"]["default"]["ipam"]["config"]]
+    assert nginx in subnet
+    for name in (n for n in SERVICES if n.startswith("gateway-")):
+        trusted = [
+            ipaddress.ip_network(x) for x in SERVICES[name]["environment"]["TRUSTED_PROXIES"].split(",")
+        ]
+        assert trusted == [ipaddress.ip_network(f"{nginx}/32")], name
+    assert "proxy_set_header X-Real-IP $remote_addr;" in NGINX

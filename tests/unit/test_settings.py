@@ -84,3 +84,40 @@ def test_metrics_token_is_optional_and_never_shown() -> None:
     )
     assert settings.metrics_token == "scrape-me-7f3a"
     assert "scrape-me-7f3a" not in repr(settings) and "app-secret-99" not in repr(settings)
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    import ipaddress
+
+    base = {
+        "WECHAT_TOKEN": "t",
+        "WECHAT_APPID": "wx1",
+        "WECHAT_SECRET": "s",
+        "RASA_URL": "http://r",
+        "RASA_TOKEN": "k",
+    }
+    assert load_settings(base).trusted_proxies == ()
+    found = load_settings(base | {"TRUSTED_PROXIES": "10.0.0.5, 172.30.12.0/24"}).trusted_proxies
+    assert found == (ipaddress.ip_network("10.0.0.5/32"), ipaddress.ip_network("172.30.12.0/24"))
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        load_settings(base | {"TRUSTED_PROXIES": "nginx"})
+
+
+@pytest.mark.parametrize(
+    ("remote", "real_ip", "expected"),
+    [
+        ("172.30.12.10", "203.0.113.7", "203.0.113.7"),  # from nginx: the client it names
+        ("198.51.100.2", "203.0.113.7", "198.51.100.2"),  # from anyone else: the header is not believed
+        ("172.30.12.10", None, "172.30.12.10"),  # no header: the peer
+        ("172.30.12.10", "not-an-address", "172.30.12.10"),
+        (None, "203.0.113.7", "unknown"),
+    ],
+)
+def test_the_client_address_is_taken_from_a_trusted_proxy_only(
+    remote: str | None, real_ip: str | None, expected: str
+) -> None:
+    import ipaddress
+
+    from bot.console.security import forwarded_client
+
+    assert forwarded_client(remote, real_ip, (ipaddress.ip_network("172.30.12.10/32"),)) == expected

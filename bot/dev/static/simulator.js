@@ -1,6 +1,6 @@
 "use strict";
 // The WeChat simulator (development only). Everything shown is put into the page with textContent (never
-// innerHTML): the bot's and the agents' texts are shown exactly as WeChat would show them.
+// innerHTML, el() from the console's common.js): the bot's and the agents' texts are shown as WeChat shows them.
 
 const chat = document.getElementById("chat");
 const log = document.getElementById("log");
@@ -13,13 +13,6 @@ let seenSends = 0;
 function newOpenid() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return "o_sim_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function el(tag, content, className) {
-  const node = document.createElement(tag);
-  if (content !== undefined && content !== null) node.textContent = String(content);
-  if (className) node.className = className;
-  return node;
 }
 
 function bubble(who, content, extraClass) {
@@ -65,17 +58,23 @@ async function push(payload, shown) {
   }
 }
 
+// One poll at a time (the next is scheduled when this one ends), and only for the citizen still shown.
 async function pollSends() {
+  const asked = openid;
   try {
-    const response = await fetch(`/simulator/api/sends?openid=${encodeURIComponent(openid)}`);
+    const response = await fetch(`/simulator/api/sends?openid=${encodeURIComponent(asked)}`);
     const data = await response.json();
-    for (const message of data.sends.slice(seenSends)) {
-      bubble("bot", message.msgtype === "text" ? message.content : `[${message.msgtype}]`, "outbox");
-      logLine("客服消息（outbox）");
+    if (asked === openid) {
+      for (const message of data.sends.slice(seenSends)) {
+        bubble("bot", message.msgtype === "text" ? message.content : `[${message.msgtype}]`, "outbox");
+        logLine("客服消息（outbox）");
+      }
+      seenSends = Math.max(seenSends, data.sends.length);
     }
-    seenSends = Math.max(seenSends, data.sends.length);
   } catch (error) {
     // the gateway restarting: try again on the next tick
+  } finally {
+    setTimeout(pollSends, 1000);
   }
 }
 
@@ -158,4 +157,4 @@ document.getElementById("new-citizen").addEventListener("click", () => {
 
 loadMenu();
 start();
-setInterval(pollSends, 1000);
+setTimeout(pollSends, 1000);

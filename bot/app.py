@@ -141,6 +141,7 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
         give_up_after=max(60.0, app[SETTINGS].message_retention - 600),
         gave_up=[answers.GAVE_UP],
         behind_held_notice=[answers.RECORDED],
+        out_of_turn=desk.out_of_turn,
     )
     outbox = OutboxSender(
         app[REDIS], app[WECHAT_API], app[CONVERSATIONS], consumer,

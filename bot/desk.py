@@ -122,6 +122,16 @@ class HelpDesk:
                 texts.append(await self._handoff(openid, source, payload["handoff"]))
         return pack(texts or [answers.NO_ANSWER])
 
+    async def out_of_turn(self, openid: str, text: str, is_event: bool, source: str) -> list[str] | None:
+        """A message waiting behind an earlier one that Rasa could not take yet: a request for a person needs
+        neither Rasa nor its turn, so the ticket is opened now (the earlier messages then reach the person).
+        None: it waits its turn like any other."""
+        if not (text == "/request_human" or (not is_event and asks_for_person(text))):
+            return None
+        if (await self.tickets.mode_of(openid)).mode is not Mode.BOT:
+            return None  # already with a person: it goes to the ticket in its turn
+        return [await self._handoff(openid, source, HUMAN_WITHOUT_RASA, said=text)]
+
     async def _content_without_rasa(self, text: str) -> str | None:
         """A menu button for published content (`/ask_mask_booking` ...) needs no understanding: with Rasa
         down it is answered from the content itself (a button's customer-service window is a minute long,

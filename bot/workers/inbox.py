@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 GROUP = keys.inbox_group()
 # (openid, text, is_event, dedupe key) -> the answer's texts; the help desk's `answer`
 Answer = Callable[[str, str, bool, str, int], Awaitable[list[str]]]  # openid, text, is_event, key, sent_at
+# The answer to a message that need not wait its turn, or None: openid, text, is_event, key
+OutOfTurn = Callable[[str, str, bool, str], Awaitable[list[str] | None]]
 # Waits between attempts at a message whose answer is not possible now (Rasa down): the last one repeats.
 RETRY_WAITS = (2.0, 4.0, 8.0, 15.0)
 
@@ -74,6 +76,7 @@ class InboxWorker:
         give_up_after: float = 3000.0,
         gave_up: list[str] | None = None,
         behind_held_notice: list[str] | None = None,
+        out_of_turn: OutOfTurn | None = None,
     ) -> None:
         self._client = client
         self._store = store
@@ -92,6 +95,8 @@ class InboxWorker:
         self._give_up_after = give_up_after
         self._gave_up = gave_up or []
         self._behind_held_notice = behind_held_notice or []
+        # A message behind a held one that needs no Rasa (a request for a person) is answered at once, once.
+        self._out_of_turn = out_of_turn
         self._tasks = TaskSet()
 
     async def run(self) -> None:
@@ -137,10 +142,19 @@ class InboxWorker:
             turn = int(fields.get("turn") or 0)
             arrived = int(entry_id.split("-", 1)[0]) / 1000
             failures = 0
+            tried_out_of_turn = False
             while True:
                 given_up = time.time() - arrived > self._give_up_after
                 state = await self._store.turn_state(openid) if turn else None
                 if state and not given_up and state.behind_held(turn):
+                    if self._out_of_turn is not None and not tried_out_of_turn:
+                        tried_out_of_turn = True
+                        jumped = await self._out_of_turn(
+                            openid, payload["text"], bool(payload.get("is_event")), dedupe_key
+                        )
+                        if jumped is not None:
+                            texts = jumped
+                            break
                     # An earlier message waits for Rasa: this one will too. The citizen is told now, and it
                     # waits (without a slot) until that one is answered, so the conversation keeps its order.
                     await self._store.hold(dedupe_key, openid, self._behind_held_notice)

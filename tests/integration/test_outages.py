@@ -109,3 +109,26 @@ async def test_an_outage_longer_than_the_turn_wait_keeps_each_conversation_in_or
     assert len(sends) == len(said)
     assert [text for sender, text in world.proxy.forwarded if sender == sim.openid] == list(said)
     assert user_texts(await world.tracker_events(sim.openid)) == list(said)
+
+
+async def test_rasa_down_a_request_for_a_person_behind_a_held_question_is_not_kept_waiting(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """The usual order: a question first (held: Rasa is down), then 转人工. The request does not wait behind
+    the question; the person gets the ticket now, and the question reaches them too, without Rasa."""
+    world.proxy.down = True
+    async with world.gateway() as url:
+        sim = world.citizen(url)
+        assert await sim.send_text(http, "我的预约码丢了怎么办") == answers.RECORDED
+        reply = await sim.send_text(http, "算了，给我转人工")
+        assert reply and "工单号" in reply
+        number = str(await world.redis.hget(keys.mode(sim.openid), "ticket"))
+        assert (await world.redis.hgetall(keys.ticket(number)))["reason"] == "request_human"
+        deadline = time.monotonic() + 30  # the held question's next attempt (2 s, 4 s ...) finds the ticket
+        while time.monotonic() < deadline:
+            texts = [f["text"] for _, f in await world.redis.xrange(keys.ticket_messages(number))]
+            if texts:
+                break
+            await asyncio.sleep(0.5)
+        assert texts == ["我的预约码丢了怎么办"]
+        assert world.proxy.forwarded == []  # Rasa was never needed

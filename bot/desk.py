@@ -64,6 +64,12 @@ log = logging.getLogger(__name__)
 HUMAN_WITHOUT_RASA: dict[str, Any] = {"reason": "request_human", "intent": "request_human", "confidence": 1.0}
 
 
+def wants_person(text: str, is_event: bool) -> bool:
+    """Asks for a person, read without Rasa: the menu's 转人工服务 button (sent as its intent), or a
+    citizen's own words the NLU's cue reads as a request."""
+    return text == "/request_human" or (not is_event and asks_for_person(text))
+
+
 def citizen_summary(transcript: list[dict[str, Any]]) -> str:
     """A ticket's summary from the citizen's last three messages."""
     return summary_of([t["text"] for t in transcript if t["who"] == "citizen"][-3:])
@@ -105,7 +111,7 @@ class HelpDesk:
             published = await self._content_without_rasa(text)
             if published is not None:
                 return [published]
-            if text == "/request_human" or asks_for_person(text):
+            if wants_person(text, is_event):
                 # A person needs no understanding: the ticket is opened now, not when Rasa is back.
                 return [await self._handoff(openid, source, HUMAN_WITHOUT_RASA, said=text)]
             # Kept and answered when Rasa is back; the citizen is told at once that it is recorded.
@@ -126,7 +132,7 @@ class HelpDesk:
         """A message waiting behind an earlier one that Rasa could not take yet: a request for a person needs
         neither Rasa nor its turn, so the ticket is opened now (the earlier messages then reach the person).
         None: it waits its turn like any other."""
-        if not (text == "/request_human" or (not is_event and asks_for_person(text))):
+        if not wants_person(text, is_event):
             return None
         if (await self.tickets.mode_of(openid)).mode is not Mode.BOT:
             return None  # already with a person: it goes to the ticket in its turn

@@ -142,22 +142,24 @@ class InboxWorker:
             turn = int(fields.get("turn") or 0)
             arrived = int(entry_id.split("-", 1)[0]) / 1000
             failures = 0
-            tried_out_of_turn = False
+            waited_behind_held = False
             while True:
                 given_up = time.time() - arrived > self._give_up_after
                 state = await self._store.turn_state(openid) if turn else None
                 if state and not given_up and state.behind_held(turn):
-                    if self._out_of_turn is not None and not tried_out_of_turn:
-                        tried_out_of_turn = True
-                        jumped = await self._out_of_turn(
-                            openid, payload["text"], bool(payload.get("is_event")), dedupe_key
-                        )
-                        if jumped is not None:
-                            texts = jumped
-                            break
-                    # An earlier message waits for Rasa: this one will too. The citizen is told now, and it
-                    # waits (without a slot) until that one is answered, so the conversation keeps its order.
-                    await self._store.hold(dedupe_key, openid, self._behind_held_notice)
+                    if not waited_behind_held:
+                        waited_behind_held = True
+                        if self._out_of_turn is not None:
+                            jumped = await self._out_of_turn(
+                                openid, payload["text"], bool(payload.get("is_event")), dedupe_key
+                            )
+                            if jumped is not None:
+                                texts = jumped
+                                break
+                        # An earlier message waits for Rasa: this one will too. The citizen is told now (once;
+                        # holding again changes nothing), and it waits without a slot until that one is
+                        # answered, so the conversation keeps its order.
+                        await self._store.hold(dedupe_key, openid, self._behind_held_notice)
                     await slot.pause(1.0)
                     await self._still_mine(entry_id)
                     continue

@@ -22,7 +22,7 @@ from bench.wechat_load import CUT_OFF, PushResult
 from bot.storage import keys
 
 # Rasa has not answered (or is down: holding, held), or nobody took the answer yet
-UNFINISHED = ("pending", "holding", "held", "answered", "deferred")
+UNFINISHED = ("pending", "holding", "held", "answered", "deferred", "carried")
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Messages:
     """The gateway's record of every message of a step, by dedupe key."""
 
     states: dict[str, str]
-    outbox_texts: int  # texts the contract put on the outbox: a deferred answer's, a passive one's extras
+    outbox_texts: int  # texts the contract put on the outbox: deferred answers', passive ones' extras
 
 
 async def read_messages(client: aioredis.Redis) -> Messages:
@@ -46,13 +46,10 @@ async def read_messages(client: aioredis.Redis) -> Messages:
             (k.decode() if isinstance(k, bytes) else str(k)): (v.decode() if isinstance(v, bytes) else str(v))
             for k, v in fields.items()
         }
-        state = decoded.get("state", "missing")
-        states[name.removeprefix(prefix)] = state
-        answer = json.loads(decoded.get("answer") or "[]")
-        if state == "sent":
-            outbox_texts += len(answer)
-        elif state == "replied":
-            outbox_texts += max(0, len(answer) - 1)
+        states[name.removeprefix(prefix)] = decoded.get("state", "missing")
+        # what the contract put on the outbox for this message (a carried answer's texts are counted on the
+        # message whose send took them along)
+        outbox_texts += int(decoded.get("outboxed") or 0)
     return Messages(states, outbox_texts)
 
 

@@ -8,11 +8,16 @@
 4. The last delivery that would still miss makes the message `deferred` and replies `success`: the answer
    goes through the outbox when it is ready.
 5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
+   It also sends carried answers (7.) whose later message was not answered within a minute.
 6. Admission: when the first delivery finds the inbox so far behind that the oldest message no worker has
    taken yet has waited `admit_wait` seconds, the answer cannot come in time. The message is deferred at
    once and the delivery replies `success` without waiting: one short delivery instead of three held
    ones, so a rush beyond what Rasa answers costs the gateway little and every push is still acknowledged
    within WeChat's 5 s. The answer follows through the outbox.
+7. Carried answers: a deferred answer whose citizen has a later message still unanswered waits for that
+   one and goes with it, labelled with its question and packed into as few texts as fit. WeChat allows 5
+   sends after a citizen's last message; a citizen who wrote eight times during a rush would otherwise get
+   five answers and lose three. A passive answer takes the carried ones along in its reply.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import redis.asyncio as aioredis
 from bot.logs import message_ref
 from bot.metrics import Metrics
 from bot.storage import keys
-from bot.storage.messages import MessageStore
+from bot.storage.messages import Accepted, MessageStore
 
 log = logging.getLogger(__name__)
 DEFERRABLE = (
@@ -97,6 +102,15 @@ class Contract:
         accepted = await self._store.accept(
             dedupe_key, openid, payload, sweep_at=time.time() + self.timing.sweep_after
         )
+        try:
+            return await self._after_accept(dedupe_key, accepted, arrived)
+        except aioredis.RedisError as exc:
+            # Accepted, so not lost: the sweeper defers it once Redis answers again (its window closes in
+            # `sweep_after`), and the answer goes through the outbox.
+            log.error("message %s: Redis failed after accepting it: %r", message_ref(dedupe_key), exc)
+            return None
+
+    async def _after_accept(self, dedupe_key: str, accepted: Accepted, arrived: float) -> list[str] | None:
         if accepted.delivery > 1:
             self._metrics.dedupe_hit()  # WeChat's retry: the message is worked once, whatever it delivers
         if accepted.delivery == 1 and accepted.queue_wait >= self.timing.admit_wait:
@@ -153,6 +167,12 @@ class Contract:
                     "message %s was %s when its window closed: outbox", message_ref(dedupe_key), state
                 )
             await self._store.forget_sweep(dedupe_key)
+        carried = await self._store.flush_overdue_carried(time.time())
+        if carried:
+            log.warning(
+                "%d carried answers sent on their own: a later message was not answered in time",
+                carried,
+            )
         return len(due)
 
 

@@ -23,3 +23,7 @@ def ticket_opened(number: str) -> str:
 
 
 SLOW_DOWN = "您发送消息太频繁了，请稍等一分钟再发。之前的消息我们会依次答复；急事请拨打12315热线。"
+
+# Redis could not take the message (down past the client's retries): nothing was recorded, so the citizen is
+# asked plainly to send it again, instead of WeChat's "该公众号暂时无法提供服务".
+NOT_RECORDED = "抱歉，系统繁忙，您刚才的消息没能收到。请稍后再发一次；急事请拨打12315热线。"

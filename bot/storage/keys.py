@@ -67,6 +67,19 @@ def turns(openid: str) -> str:
     return f"{PREFIX}:turns:{openid}"
 
 
+def carried(openid: str) -> str:
+    """List per citizen: deferred answers held back while a later message of theirs is still unanswered,
+    sent together with that one's answer (one send of the few WeChat allows after the citizen's last
+    message, instead of one per answer)."""
+    return f"{PREFIX}:carried:{openid}"
+
+
+def carried_due() -> str:
+    """Sorted set of citizens with carried answers, by the time they are sent whatever is still unanswered
+    (the sweeper's safety net for a later message that never finishes)."""
+    return f"{PREFIX}:carried:due"
+
+
 def quota(openid: str) -> str:
     """Hash per citizen: the customer-service window they opened and the sends used in it."""
     return f"{PREFIX}:quota:{openid}"

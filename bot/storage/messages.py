@@ -9,6 +9,8 @@ States of a message (field `state`):
   replied   a delivery took the answer for its passive reply (later deliveries repeat it)
   deferred  WeChat will not ask again: when the answer is ready it goes through the outbox
   sent      the answer went to the outbox
+  carried   deferred, and a later message of the citizen's is still unanswered: the answer goes with
+            that one's (then `sent`)
 
 Every transition is one Lua script, so two gateways (or two deliveries) never both act on a message,
 and the outbox entries for an answer are written in the same step as the state that promises them.
@@ -24,6 +26,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.core.text import MAX_TEXT_BYTES
 from bot.storage import keys
 
 # How long the oldest message no inbox worker has taken yet has been waiting, in ms (0: none waits). The
@@ -70,22 +73,66 @@ return {deliveries, redis.call('HGET', KEYS[1], 'state'), waited}
 """
 )
 
-# Puts each text of `texts` (a JSON list) on the outbox. Shared by the scripts below.
+# Puts each text of `list` from `first` on the outbox for the message's citizen, and counts them on the
+# message (`outboxed`: what the contract promised WeChat's API for it). Shared by the scripts below.
 _ENQUEUE = """
-local function enqueue(message, outbox, texts, origin, first)
+local function enqueue(message, outbox, list, origin, first)
   local openid = redis.call('HGET', message, 'openid')
-  local list = cjson.decode(texts)
   for i = first, #list do
     redis.call('XADD', outbox, '*', 'openid', openid, 'text', list[i], 'origin', origin,
                'attempt', '0')
   end
+  if #list >= first then redis.call('HINCRBY', message, 'outboxed', #list - first + 1) end
 end
 """
 
-# KEYS: message hash, outbox stream, the citizen's turns. ARGV: answer (JSON list of texts), dedupe key,
-# the answered channel (every gateway hears the key and wakes a delivery waiting for it)
+# Carried answers (a citizen's deferred answers held back while a later message of theirs is unanswered)
+# joined with the answer that ends them: each labelled with the question it answers, then packed into as
+# few WeChat texts as fit (`bot.core.text.pack`: Lua's # counts UTF-8 bytes). The carried messages are
+# `sent` from here on: their answers travel in this one. Returns the JSON list, or `answer` untouched when
+# nothing was carried. Shared by the finish and the flush scripts.
+_TAKE_CARRIED = (
+    f"local MAX_TEXT_BYTES = {MAX_TEXT_BYTES}\n"
+    + """
+local function labelled(texts, about)
+  if about ~= '' and #texts > 0 then texts[1] = '关于“' .. about .. '”：\\n' .. texts[1] end
+  return texts
+end
+
+local function take_carried(carried, due, openid, message_prefix, answer, about)
+  local entries = redis.call('LRANGE', carried, 0, -1)
+  if #entries == 0 then return answer end
+  redis.call('DEL', carried)
+  redis.call('ZREM', due, openid)
+  local parts = {}
+  for _, raw in ipairs(entries) do
+    local entry = cjson.decode(raw)
+    redis.call('HSET', message_prefix .. entry.key, 'state', 'sent')
+    for _, text in ipairs(labelled(cjson.decode(entry.answer), entry.about)) do table.insert(parts, text) end
+  end
+  for _, text in ipairs(labelled(cjson.decode(answer), about)) do table.insert(parts, text) end
+  local packed = {}
+  for _, text in ipairs(parts) do
+    local last = packed[#packed]
+    if last and #last + 2 + #text <= MAX_TEXT_BYTES then
+      packed[#packed] = last .. '\\n\\n' .. text
+    else
+      table.insert(packed, text)
+    end
+  end
+  if #packed == 0 then return '[]' end
+  return cjson.encode(packed)
+end
+"""
+)
+
+# KEYS: message hash, outbox stream, the citizen's turns, their carried list, the carried due set.
+# ARGV: answer (JSON list of texts), dedupe key, the answered channel (every gateway hears the key and wakes a
+# delivery waiting for it), about (the question, for a label; '' for none), now, carry seconds (0: never
+# carry), retention seconds, openid, the message key prefix
 _FINISH = (
     _ENQUEUE
+    + _TAKE_CARRIED
     + """
 redis.call('PUBLISH', ARGV[3], ARGV[2])
 local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
@@ -93,15 +140,51 @@ if turn > tonumber(redis.call('HGET', KEYS[3], 'done') or '0') then
   redis.call('HSET', KEYS[3], 'done', turn)
 end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'pending' then
-  redis.call('HSET', KEYS[1], 'state', 'answered', 'answer', ARGV[1])
-  return 'answered'
-elseif state == 'deferred' or state == 'holding' or state == 'held' then
-  redis.call('HSET', KEYS[1], 'state', 'sent', 'answer', ARGV[1])
-  enqueue(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 1)
-  return 'sent'
+if state ~= 'pending' and state ~= 'deferred' and state ~= 'holding' and state ~= 'held' then
+  return state or 'missing'
 end
-return state or 'missing'
+local issued = tonumber(redis.call('HGET', KEYS[3], 'issued') or '0')
+local done = tonumber(redis.call('HGET', KEYS[3], 'done') or '0')
+if state ~= 'pending' and issued > done and tonumber(ARGV[6]) > 0 then
+  -- A later message of the citizen is still unanswered: this answer waits for it and goes with it, so a
+  -- burst of deferred answers costs the citizen one send after their last message, not one each.
+  redis.call('RPUSH', KEYS[4], cjson.encode({key = ARGV[2], about = ARGV[4], answer = ARGV[1]}))
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
+  redis.call('ZADD', KEYS[5], 'NX', tonumber(ARGV[5]) + tonumber(ARGV[6]), ARGV[8])
+  redis.call('HSET', KEYS[1], 'state', 'carried', 'answer', ARGV[1])
+  return 'carried'
+end
+local answer = take_carried(KEYS[4], KEYS[5], ARGV[8], ARGV[9], ARGV[1], ARGV[4])
+if state == 'pending' then
+  redis.call('HSET', KEYS[1], 'state', 'answered', 'answer', answer)
+  return 'answered'
+end
+redis.call('HSET', KEYS[1], 'state', 'sent', 'answer', answer)
+enqueue(KEYS[1], KEYS[2], cjson.decode(answer), ARGV[2], 1)
+return 'sent'
+"""
+)
+
+# The carried answers of a citizen whose later message has not been answered in time (the sweeper's safety
+# net): sent on their own, together. KEYS: carried list, carried due set, outbox stream.
+# ARGV: openid, the message key prefix, now. Returns how many answers were sent.
+_FLUSH_CARRIED = (
+    _ENQUEUE
+    + _TAKE_CARRIED
+    + """
+if tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]) or '0') > tonumber(ARGV[3]) then return 0 end
+local entries = redis.call('LRANGE', KEYS[1], 0, -1)
+if #entries == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 0
+end
+local last = cjson.decode(entries[#entries])
+redis.call('RPOP', KEYS[1])
+local answer = take_carried(KEYS[1], KEYS[2], ARGV[1], ARGV[2], last.answer, last.about)
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', ARGV[2] .. last.key, 'state', 'sent', 'answer', answer)
+enqueue(ARGV[2] .. last.key, KEYS[3], cjson.decode(answer), last.key, 1)
+return #entries
 """
 )
 
@@ -113,7 +196,7 @@ _COLLECT = (
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'answered' then
   redis.call('HSET', KEYS[1], 'state', 'replied')
-  enqueue(KEYS[1], KEYS[2], redis.call('HGET', KEYS[1], 'answer'), ARGV[1], 2)
+  enqueue(KEYS[1], KEYS[2], cjson.decode(redis.call('HGET', KEYS[1], 'answer')), ARGV[1], 2)
   return redis.call('HGET', KEYS[1], 'answer')
 elseif state == 'replied' then
   return redis.call('HGET', KEYS[1], 'answer')
@@ -135,7 +218,7 @@ if state == 'pending' or state == 'holding' then
   redis.call('HSET', KEYS[1], 'state', 'deferred')
 elseif state == 'answered' then
   redis.call('HSET', KEYS[1], 'state', 'sent')
-  enqueue(KEYS[1], KEYS[2], redis.call('HGET', KEYS[1], 'answer'), ARGV[1], 1)
+  enqueue(KEYS[1], KEYS[2], cjson.decode(redis.call('HGET', KEYS[1], 'answer')), ARGV[1], 1)
 end
 return state or 'missing'
 """
@@ -160,6 +243,21 @@ if turn > done and (held <= done or turn < held) then
 end
 return state or 'missing'
 """
+
+
+# How long a deferred answer waits for the citizen's later messages to be answered before it is sent on its
+# own. In a rush those are answered seconds later, in order; this only bounds a later message that is stuck.
+CARRY_SECONDS = 60.0
+QUESTION_LABEL_CHARS = 16
+
+
+def question_label(question: str) -> str:
+    """The citizen's question as a carried answer's label: one line, at most QUESTION_LABEL_CHARS
+    characters; '' for a menu click or other event (its text is no question)."""
+    if question.startswith("/"):
+        return ""
+    line = " ".join(question.split())
+    return line if len(line) <= QUESTION_LABEL_CHARS else line[: QUESTION_LABEL_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -190,9 +288,11 @@ class TurnState:
 class MessageStore:
     """The contract's state for every inbound message; `ttl` covers WeChat's whole retry window."""
 
-    def __init__(self, client: aioredis.Redis, ttl: int = 3600) -> None:
+    def __init__(self, client: aioredis.Redis, ttl: int = 3600, carry_seconds: float = CARRY_SECONDS) -> None:
         self._client = client
         self._ttl = ttl
+        self._carry_seconds = carry_seconds
+        self._flush_carried = client.register_script(_FLUSH_CARRIED)
         self._accept = client.register_script(_ACCEPT)
         self._finish = client.register_script(_FINISH)
         self._collect = client.register_script(_COLLECT)
@@ -217,15 +317,47 @@ class MessageStore:
         )
         return Accepted(delivery=int(result[0]), state=str(result[1]), queue_wait=int(result[2]) / 1000)
 
-    async def finish(self, dedupe_key: str, openid: str, texts: list[str]) -> str:
-        """Store the answer (and the citizen's turn as done); a deferred message's answer goes straight
-        to the outbox."""
+    async def finish(self, dedupe_key: str, openid: str, texts: list[str], question: str = "") -> str:
+        """Store the answer (and the citizen's turn as done); a deferred message's answer goes to the outbox,
+        or is carried until the citizen's later message is answered and goes with it (`question` labels it
+        there). Answers carried before this one go with this one. Returns the state it reached."""
         return str(
             await self._finish(
-                keys=[keys.message(dedupe_key), keys.outbox(), keys.turns(openid)],
-                args=[json.dumps(texts, ensure_ascii=False), dedupe_key, keys.answered_channel()],
+                keys=[
+                    keys.message(dedupe_key),
+                    keys.outbox(),
+                    keys.turns(openid),
+                    keys.carried(openid),
+                    keys.carried_due(),
+                ],
+                args=[
+                    json.dumps(texts, ensure_ascii=False),
+                    dedupe_key,
+                    keys.answered_channel(),
+                    question_label(question),
+                    time.time(),
+                    self._carry_seconds,
+                    self._ttl,
+                    openid,
+                    keys.message(""),
+                ],
             )
         )
+
+    async def flush_overdue_carried(self, now: float, limit: int = 100) -> int:
+        """Send the carried answers of every citizen whose later message was not answered within
+        `carry_seconds` (stuck, or lost): together, on their own. Returns how many answers went."""
+        due = await self._client.zrangebyscore(keys.carried_due(), 0, now, start=0, num=limit)
+        sent = 0
+        for raw in due:
+            openid = raw.decode() if isinstance(raw, bytes) else str(raw)
+            sent += int(
+                await self._flush_carried(
+                    keys=[keys.carried(openid), keys.carried_due(), keys.outbox()],
+                    args=[openid, keys.message(""), now],
+                )
+            )
+        return sent
 
     async def hold(self, dedupe_key: str, openid: str, notice: list[str]) -> str:
         """Rasa could not answer now: a waiting delivery replies with `notice`; `finish` later sends the

@@ -39,17 +39,30 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
             await asyncio.to_thread(embedded.stop)
 
 
-def connect(url: str, decode_responses: bool = True) -> aioredis.Redis:
+# Connections one process may open. A command waits for a free one (up to POOL_WAIT seconds) instead of
+# failing: redis-py's default pool raises at once past 100 connections, and at ten times the sustainable
+# rate a gateway had that many commands in flight (each waiting for a busy event loop to read its reply), so
+# pushes got a 500. Redis itself allows 10,000 clients.
+MAX_CONNECTIONS = 400
+POOL_WAIT = 3.0
+
+
+def connect(
+    url: str, decode_responses: bool = True, max_connections: int = MAX_CONNECTIONS
+) -> aioredis.Redis:
     """A client that outlives a Redis restart: a command on a connection the restart closed is sent again on
     a new one (a few times, backing off up to a second), instead of failing the push or the worker. Only
     connection errors are retried: a command whose connection broke before it was sent was never run."""
-    return aioredis.Redis.from_url(
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
         decode_responses=decode_responses,
         socket_timeout=2,
         retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=6),
         retry_on_error=[RedisConnectionError],
+        max_connections=max_connections,
+        timeout=POOL_WAIT,
     )
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool: closing it closes the pool
 
 
 NO_REDIS_URL = "REDIS_URL must point at the running system's Redis (make run: redis://127.0.0.1:6380/0)"

@@ -7,10 +7,12 @@ import time
 
 import xmltodict
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot.appkeys import CONTRACT, CONVERSATIONS, CRYPTO, DESK, MENU, METRICS, REDIS, SETTINGS
 from bot.core import answers
 from bot.core.intake import MEDIA_TYPES
+from bot.logs import citizen
 from bot.wechat import security
 from bot.wechat.crypto import CryptoError
 from bot.wechat.inbound import BadMessage, Inbound, parse_inbound
@@ -42,7 +44,13 @@ async def receive(request: web.Request) -> web.Response:
         metrics.push_rejected(exc.status)
         raise
     metrics.push_received(inbound.msg_type)
-    text = await _answer(request, inbound)
+    try:
+        text = await _answer(request, inbound)
+    except RedisError as exc:
+        # Redis is gone past the client's retries. A message it had accepted is answered through the outbox
+        # (the contract replies `success` then); this one was not recorded: say so, not a 5xx.
+        log.error("push from %s not recorded, Redis failed: %r", citizen(inbound.openid), exc)
+        text = answers.NOT_RECORDED
     if text is None:
         metrics.replied(time.perf_counter() - arrived, passive=False)
         return web.Response(text=SUCCESS)

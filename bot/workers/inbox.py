@@ -196,7 +196,8 @@ class InboxWorker:
                     await slot.pause(RETRY_WAITS[min(failures, len(RETRY_WAITS) - 1)])
                     await self._still_mine(entry_id)
                     failures += 1
-            await self._store.finish(dedupe_key, openid, texts)
+            question = "" if payload.get("is_event") else str(payload["text"])
+            await self._store.finish(dedupe_key, openid, texts, question)
             await self._done(entry_id)
             self._on_finished(dedupe_key)
         finally:

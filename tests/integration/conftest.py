@@ -140,6 +140,29 @@ class World:
                 return sends
             await asyncio.sleep(0.1)
 
+    async def answered(
+        self, openid: str, fragments: list[str], timeout: float = 60.0
+    ) -> list[dict[str, Any]]:
+        """Wait until the sends to `openid` hold every fragment, in this order (deferred answers may travel
+        together: a carried answer goes in its citizen's later send); returns the sends."""
+        deadline = time.monotonic() + timeout
+        while True:
+            sends = [s for s in self.fake.sends if s["touser"] == openid]
+            if in_order("\n".join(s["content"] for s in sends), fragments) or time.monotonic() > deadline:
+                return sends
+            await asyncio.sleep(0.1)
+
+
+def in_order(text: str, fragments: list[str]) -> bool:
+    """Every fragment is in `text`, each after the one before."""
+    at = 0
+    for fragment in fragments:
+        found = text.find(fragment, at)
+        if found < 0:
+            return False
+        at = found + len(fragment)
+    return True
+
 
 @pytest.fixture
 async def world(stack: Launcher) -> AsyncIterator[World]:

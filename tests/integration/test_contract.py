@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.wechat.simulator import text_push
-from tests.integration.conftest import GatewayProcess, World
+from tests.integration.conftest import GatewayProcess, World, in_order
 
 BOOKING = "口罩怎么预约"
 
@@ -156,3 +156,27 @@ async def test_a_queue_too_far_behind_acknowledges_at_once_and_answers_through_t
     for citizen, got in zip(crowd, earlier, strict=True):
         answered = got.reply is not None or [s for s in world.fake.sends if s["touser"] == citizen.openid]
         assert answered, (citizen.openid, got)
+
+
+async def test_a_citizens_deferred_answers_in_a_rush_travel_together_in_one_send(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """A rush defers every message on arrival (ADMIT_WAIT 0 here) and Rasa takes a second a turn. A citizen
+    writes four times: each answer waits for the next, and all four go in one send, in order, each labelled
+    with its question. One at a time they would take four of the five sends WeChat allows after the
+    citizen's last message; eight would lose three."""
+    world.proxy.delay = 1.0
+    said = ["你好", "口罩怎么预约", "口罩到哪里领取", "谢谢"]
+    async with world.gateway(ADMIT_WAIT="0") as url:
+        citizen = world.citizen(url)
+        for text in said:
+            delivery = await citizen.deliver(http, text_push(citizen.openid, citizen.account, text))
+            assert delivery.statuses == [200] and delivery.reply is None  # `success` at once
+        sends = await world.answered(citizen.openid, [f"关于“{text}”" for text in said], timeout=30)
+        await asyncio.sleep(1)
+        sends = [s for s in world.fake.sends if s["touser"] == citizen.openid]
+    assert len(sends) == 1, sends
+    content = sends[0]["content"]
+    assert in_order(content, [f"关于“{text}”" for text in said])
+    assert in_order(content, ["关于“口罩怎么预约”", "预约", "关于“口罩到哪里领取”", "领取"])
+    assert [text for sender, text in world.proxy.forwarded if sender == citizen.openid] == said

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
-from bot.storage.messages import MessageStore
+from bot.storage.messages import MessageStore, question_label
 
 _db = itertools.count(8)
 
@@ -127,3 +127,103 @@ async def test_one_read_says_whether_a_message_waits_behind_a_held_one_or_may_go
     await client.hset(keys.turns("o_turns"), "done", 3)
     after = await store.turn_state("o_turns")
     assert after.follows_answered(4) and not after.behind_held(4)
+
+
+async def test_deferred_answers_wait_for_the_citizens_later_message_and_go_with_it(
+    client: aioredis.Redis,
+) -> None:
+    """A rush: three messages deferred, answered in order. The first two are carried and go with the third's
+    answer, labelled with their questions: one send after the citizen's last message, not three."""
+    store = MessageStore(client)
+    for n in (1, 2, 3):
+        await store.accept(f"msg:c{n}", "oc", {}, sweep_at=time.time() + 30)
+        await store.defer(f"msg:c{n}")
+    assert await store.finish("msg:c1", "oc", ["预约在公众号菜单"], "怎么预约口罩") == "carried"
+    assert await store.finish("msg:c2", "oc", ["在社区领取", "带上身份证"], "在哪里领") == "carried"
+    assert await outbox_texts(client) == []
+    assert await store.finish("msg:c3", "oc", ["不客气"], "谢谢") == "sent"
+    assert await outbox_texts(client) == [
+        (
+            "oc",
+            "关于“怎么预约口罩”：\n预约在公众号菜单\n\n关于“在哪里领”：\n在社区领取\n\n带上身份证\n\n关于“谢谢”：\n不客气",
+        )
+    ]
+    states = [await client.hget(keys.message(f"msg:c{n}"), "state") for n in (1, 2, 3)]
+    assert states == ["sent", "sent", "sent"]
+    outboxed = [await client.hget(keys.message(f"msg:c{n}"), "outboxed") for n in (1, 2, 3)]
+    assert outboxed == [None, None, "1"]  # the one send is counted once, on the message that made it
+    assert await client.exists(keys.carried("oc")) == 0
+    assert await client.zcard(keys.carried_due()) == 0
+
+
+async def test_carried_answers_ride_on_a_passive_reply(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    await store.accept("msg:p1", "op", {}, sweep_at=time.time() + 30)
+    await store.defer("msg:p1")
+    await store.accept("msg:p2", "op", {}, sweep_at=time.time() + 30)
+    assert await store.finish("msg:p1", "op", ["第一条答复"], "第一个问题") == "carried"
+    assert await store.finish("msg:p2", "op", ["第二条答复"], "第二个问题") == "answered"
+    assert await store.collect("msg:p2") == [
+        "关于“第一个问题”：\n第一条答复\n\n关于“第二个问题”：\n第二条答复"
+    ]
+    assert await outbox_texts(client) == []
+
+
+async def test_carried_answers_are_packed_within_wechats_text_limit(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    long_answer = "长" * 600  # 1,800 bytes: two of them do not fit in one 2,048-byte text
+    for n in (1, 2):
+        await store.accept(f"msg:l{n}", "ol", {}, sweep_at=time.time() + 30)
+        await store.defer(f"msg:l{n}")
+    await store.finish("msg:l1", "ol", [long_answer], "")
+    await store.finish("msg:l2", "ol", [long_answer], "")
+    sent = [text for _openid, text in await outbox_texts(client)]
+    assert sent == [long_answer, long_answer]
+    assert all(len(text.encode()) <= 2048 for text in sent)
+
+
+async def test_an_answer_is_not_carried_when_the_later_message_is_already_answered(
+    client: aioredis.Redis,
+) -> None:
+    """Turn 2 went ahead of turn 1 (its predecessor timed out): nothing later is waiting, so turn 1's answer
+    goes at once instead of waiting for a message that will not come."""
+    store = MessageStore(client)
+    for n in (1, 2):
+        await store.accept(f"msg:o{n}", "oo", {}, sweep_at=time.time() + 30)
+        await store.defer(f"msg:o{n}")
+    assert await store.finish("msg:o2", "oo", ["二"], "") == "sent"
+    assert await store.finish("msg:o1", "oo", ["一"], "") == "sent"
+    assert await outbox_texts(client) == [("oo", "二"), ("oo", "一")]
+
+
+async def test_carried_answers_whose_later_message_never_finishes_are_sent_after_the_carry_time(
+    client: aioredis.Redis,
+) -> None:
+    store = MessageStore(client, carry_seconds=30)
+    for n in (1, 2, 3):
+        await store.accept(f"msg:s{n}", "os", {}, sweep_at=time.time() + 30)
+        await store.defer(f"msg:s{n}")
+    await store.finish("msg:s1", "os", ["一"], "问一")
+    await store.finish("msg:s2", "os", ["二"], "问二")  # message 3 is stuck
+    assert await store.flush_overdue_carried(time.time()) == 0  # not yet due
+    assert await store.flush_overdue_carried(time.time() + 31) == 2
+    assert await outbox_texts(client) == [("os", "关于“问一”：\n一\n\n关于“问二”：\n二")]
+    assert await store.flush_overdue_carried(time.time() + 31) == 0  # once only
+    assert [await client.hget(keys.message(f"msg:s{n}"), "state") for n in (1, 2)] == ["sent", "sent"]
+    assert await store.finish("msg:s3", "os", ["三"], "问三") == "sent"  # nothing carried any more
+    assert (await outbox_texts(client))[-1] == ("os", "三")
+
+
+async def test_no_carrying_when_turned_off(client: aioredis.Redis) -> None:
+    store = MessageStore(client, carry_seconds=0)
+    for n in (1, 2):
+        await store.accept(f"msg:n{n}", "on", {}, sweep_at=time.time() + 30)
+        await store.defer(f"msg:n{n}")
+    assert await store.finish("msg:n1", "on", ["一"], "") == "sent"
+
+
+def test_a_question_label_is_one_short_line_and_events_have_none() -> None:
+    assert question_label("  口罩\n在哪里  领？ ") == "口罩 在哪里 领？"
+    assert question_label("我想投诉和平街那家药店卖的口罩价格太高了") == "我想投诉和平街那家药店卖的口罩…"
+    assert len(question_label("我" * 40)) == 16
+    assert question_label("/greet") == ""

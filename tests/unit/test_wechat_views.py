@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as aioredis
 import xmltodict
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -12,6 +14,7 @@ from bot.app import create_app
 from bot.core import answers
 from bot.settings import load_settings
 from bot.storage.embedded import EmbeddedRedis, free_port
+from bot.storage.redis import connect
 from bot.wechat.simulator import signed_query, text_push
 
 TOKEN = "unit-token"
@@ -93,3 +96,33 @@ async def test_healthz_reports_rasa_down(client: TestClient) -> None:
     response = await client.get("/healthz")
     assert response.status == 503
     assert await response.json() == {"status": "degraded", "redis": True, "rasa": False}
+
+
+async def test_redis_refusing_the_message_gets_a_clear_answer_not_a_5xx(
+    client: TestClient, redis_server: EmbeddedRedis
+) -> None:
+    """Redis answers but refuses the contract's scripts (here: an ACL without EVALSHA, as a misconfigured
+    managed Redis would): the push was not recorded, and the citizen is told to send it again."""
+    admin = aioredis.Redis.from_url(redis_server.url)
+    await admin.execute_command("ACL", "SETUSER", "default", "-evalsha", "-eval")
+    try:
+        response = await client.post(
+            "/wechat", params=signed_query(TOKEN, "o_acl"), data=text_push("o_acl", "gh", "你好").encode()
+        )
+    finally:
+        await admin.execute_command("ACL", "SETUSER", "default", "+@all")
+        await admin.aclose()
+    assert response.status == 200
+    assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.NOT_RECORDED
+
+
+async def test_more_commands_in_flight_than_connections_wait_for_one(redis_server: EmbeddedRedis) -> None:
+    """At ten times the sustainable rate a gateway had over 100 commands in flight; redis-py's default pool
+    then raised "Too many connections" and the push got a 500. The gateway's pool makes them wait."""
+    small = connect(redis_server.url, max_connections=4)
+    try:
+        results = await asyncio.gather(*(small.incr("fd:test:pool") for _ in range(300)))
+    finally:
+        await small.delete("fd:test:pool")
+        await small.aclose()
+    assert sorted(results) == list(range(1, 301))

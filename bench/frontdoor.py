@@ -293,8 +293,8 @@ def main() -> None:
     # The load generator shares the cores with what it measures: libuv's loop makes it cost less per push.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     rates = args.rates or ([10, 20] if args.quick else [5, 10, 15, 20, 30, 50])
-    seconds = args.seconds or (15.0 if args.quick else 60.0)
-    burst_seconds = 0.0 if args.skip_bursts else 15.0 if args.quick else 60.0
+    seconds = args.seconds or (10.0 if args.quick else 60.0)
+    burst_seconds = 0.0 if args.skip_bursts else 10.0 if args.quick else 60.0
     started = time.time()
     result: dict[str, Any] = {
         "machine": machine(), "citizens": CITIZENS, "safe_mode_share": SAFE_SHARE, "step_seconds": seconds,

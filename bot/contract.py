@@ -8,7 +8,7 @@
 4. The last delivery that would still miss makes the message `deferred` and replies `success`: the answer
    goes through the outbox when it is ready.
 5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
-   It also sends carried answers (7.) whose later message was not answered within a minute.
+   It also sends carried answers (7.) whose later message was not answered within ten minutes.
 6. Admission: when the first delivery finds the inbox so far behind that the oldest message no worker has
    taken yet has waited `admit_wait` seconds, the answer cannot come in time. The message is deferred at
    once and the delivery replies `success` without waiting: one short delivery instead of three held

@@ -246,8 +246,11 @@ return state or 'missing'
 
 
 # How long a deferred answer waits for the citizen's later messages to be answered before it is sent on its
-# own. In a rush those are answered seconds later, in order; this only bounds a later message that is stuck.
-CARRY_SECONDS = 60.0
+# own. Every accepted message is finished in the end (answered, or the apology after the inbox worker's
+# give-up time), so this only bounds one whose inbox entry Redis lost. It must outlast a rush's backlog: at
+# 60 s, a 10x burst's queue of several minutes flushed each citizen's carried answers every minute, and
+# WeChat refused the sends past five after their last message (1,366 in one run).
+CARRY_SECONDS = 600.0
 QUESTION_LABEL_CHARS = 16
 
 

@@ -42,9 +42,11 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
 # Connections one process may open; a command waits for a free one (up to POOL_WAIT seconds) instead of
 # failing. redis-py's default pool raises "Too many connections" at once past 100, and at ten times the
 # sustainable rate a gateway had that many commands in flight (each waiting for a busy event loop to read its
-# reply): pushes got a 500. Waiting, 100 carried 600 pushes/s with no error, and 400 used no less memory.
-MAX_CONNECTIONS = 100
-POOL_WAIT = 3.0
+# reply): 1,382 pushes got a 500. A waiting pool of 100 was still too small there: 653 waits over 3 s, each a
+# 500 or a failed worker step, and 446 duplicate sends (likely sends whose sent-marker could not be written).
+# 400 had none, and used no more memory than 100.
+MAX_CONNECTIONS = 400
+POOL_WAIT = 10.0
 
 
 def connect(

@@ -13,7 +13,9 @@ import json
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -106,10 +108,18 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summarise(
-    rate: float, results: list[PushResult], messages: Messages, sends: int, drained: float
+    rate: float,
+    results: list[PushResult],
+    messages: Messages,
+    sends: int,
+    drained: float,
+    filing_notices: int = 0,
 ) -> dict[str, Any]:
     """One step's figures. `lost`: a text push whose answer never reached the citizen, neither passively nor
-    through the outbox. `duplicate_answers`: sends beyond the texts the contract put on the outbox."""
+    through the outbox. `duplicate_answers`: sends beyond the texts the contract put on the outbox and the
+    `filing_notices` (a complaint form left idle is filed unconfirmed and its number sent: a send no message
+    record accounts for)."""
+    expected = messages.outbox_texts + filing_notices
     passive = [r for r in results if r.outcome == "passive"]
     acked = [r for r in results if r.outcome != "failed"]
     texts = [r for r in results if r.msg_id]
@@ -134,10 +144,11 @@ def summarise(
             100 * sum(r.latency <= CUT_OFF for r in passive) / max(1, len(results)), 2
         ),
         "lost": lost,
-        "outbox_texts_expected": messages.outbox_texts,
+        "outbox_texts_expected": expected,
+        "filing_notices": filing_notices,
         "outbox_sends": sends,
-        "duplicate_answers": max(0, sends - messages.outbox_texts),
-        "undelivered_outbox_texts": max(0, messages.outbox_texts - sends),
+        "duplicate_answers": max(0, sends - expected),
+        "undelivered_outbox_texts": max(0, expected - sends),
         "drain_seconds": round(drained, 1),
         # what each unacknowledged push met, delivery by delivery (null: cut off at 5 s; -1: the connection
         # failed), so that a failure can be told apart from a slow gateway
@@ -187,3 +198,19 @@ def in_order(seen: list[Any], sent: list[str]) -> bool:
     """`seen` is `sent` with some items left out and none moved."""
     remaining = iter(sent)
     return all(any(item == candidate for candidate in remaining) for item in seen)
+
+
+async def tickets_today(client: aioredis.Redis) -> int:
+    """Tickets numbered today (the counter of today's serials, in the centre's time zone)."""
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    return int(await client.get(keys.ticket_counter(day)) or 0)
+
+
+async def unconfirmed_filed(client: aioredis.Redis, first: int, last: int) -> int:
+    """Of today's tickets after serial `first` up to `last`, those filed unconfirmed (each sent a notice)."""
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    count = 0
+    for serial in range(first + 1, last + 1):
+        confirmed = await client.hget(keys.ticket(f"12315-{day}-{serial:04d}"), "confirmed")
+        count += confirmed in (b"0", "0")
+    return count

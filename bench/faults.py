@@ -29,17 +29,23 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import redis.asyncio as aioredis
 import uvloop
 
 from bench import catalog
-from bench.accounting import drain, order_violations, read_messages, sends_count, summarise
+from bench.accounting import (
+    drain,
+    order_violations,
+    read_messages,
+    sends_count,
+    summarise,
+    tickets_today,
+    unconfirmed_filed,
+)
 from bench.frontdoor import SAFE_SHARE, redis_pid, service_pids_of, start_stack
 from bench.soak import level, sample_memory
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
@@ -127,20 +133,6 @@ class Faults:
 async def refused(client: aioredis.Redis) -> dict[str, int]:
     raw = await client.hgetall(keys.outbox_refused())
     return {(k.decode() if isinstance(k, bytes) else str(k)): int(v) for k, v in raw.items()}
-
-
-async def unconfirmed_filed(client: aioredis.Redis, first: int, last: int) -> int:
-    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
-    count = 0
-    for serial in range(first + 1, last + 1):
-        confirmed = await client.hget(keys.ticket(f"12315-{day}-{serial:04d}"), "confirmed")
-        count += confirmed in (b"0", "0")
-    return count
-
-
-async def tickets_today(client: aioredis.Redis) -> int:
-    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
-    return int(await client.get(keys.ticket_counter(day)) or 0)
 
 
 async def run(

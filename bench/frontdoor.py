@@ -39,7 +39,16 @@ import redis.asyncio as aioredis
 import uvloop
 
 from bench import catalog, profile
-from bench.accounting import drain, forget_messages, order_violations, read_messages, sends_count, summarise
+from bench.accounting import (
+    drain,
+    forget_messages,
+    order_violations,
+    read_messages,
+    sends_count,
+    summarise,
+    tickets_today,
+    unconfirmed_filed,
+)
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, TRACKER_DB, Launcher, Ports
 from bot.settings import DEVELOPMENT_DEFAULTS
@@ -157,6 +166,7 @@ async def run_steps(
             for number, rate in enumerate(rates):
                 await forget_messages(client)
                 sends_before = await sends_count(session, api_url)
+                tickets_before = await tickets_today(client)
                 loop = OpenLoop(citizens, messages, seed=seed + number)
                 samplers = profile.start(profile_pids or {}, seconds, PROFILES, f"{rate:g}")
 
@@ -173,9 +183,10 @@ async def run_steps(
                     name: round(1000 * (cpu_after[name] - cpu_before[name]) / max(1, len(step.results)), 2)
                     for name in pids
                 }
+                filed = await unconfirmed_filed(client, tickets_before, await tickets_today(client))
                 summary = summarise(
                     rate, step.results, await read_messages(client),
-                    await sends_count(session, api_url) - sends_before, drained,
+                    await sends_count(session, api_url) - sends_before, drained, filed,
                 )  # fmt: skip
                 summary["cpu_ms_per_push"] = cpu_ms
                 examples: list[dict[str, Any]] = []

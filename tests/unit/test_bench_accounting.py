@@ -105,3 +105,11 @@ async def test_an_earlier_steps_copy_of_the_conversation_is_not_read_as_this_one
         assert await order_violations(client, sent, since=0.0) == 1  # reading both copies looks like a swap
     finally:
         await client.aclose()
+
+
+def test_a_filing_notice_is_no_duplicate_answer() -> None:
+    """A complaint form left idle is filed and its number sent: a send no message record accounts for."""
+    messages = Messages(states={"msg:1": "sent"}, outbox_texts=1)
+    assert summarise(10, [], messages, sends=3, drained=0.0)["duplicate_answers"] == 2
+    summary = summarise(10, [], messages, sends=3, drained=0.0, filing_notices=2)
+    assert summary["duplicate_answers"] == 0 and summary["undelivered_outbox_texts"] == 0

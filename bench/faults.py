@@ -178,16 +178,14 @@ async def run(
         chaos.cancel()
         drained = await drain(client, session, launcher.wechat_api_url, limit=240.0)
         watcher.cancel()
+        tickets_after = await tickets_today(client)
         summary = summarise(rate, step.results, await read_messages(client),
-                            await sends_count(session, launcher.wechat_api_url), drained)  # fmt: skip
+                            await sends_count(session, launcher.wechat_api_url), drained,
+                            await unconfirmed_filed(client, tickets_before, tickets_after))  # fmt: skip
         examples: list[dict[str, Any]] = []
         summary["order_violations"] = await order_violations(tracker, step.results, examples, since)
         summary["order_examples"] = examples
-        tickets_after = await tickets_today(client)
         summary["ticketed"] = tickets_after - tickets_before
-        # A complaint form left idle is filed unconfirmed and its number sent through the outbox: a send no
-        # message record accounts for.
-        summary["filing_notices"] = await unconfirmed_filed(client, tickets_before, tickets_after)
         summary["faults"] = faults.log
         summary["refused"] = {k: v - refused_before.get(k, 0) for k, v in (await refused(client)).items()}
         summary["refused_by_wechat"] = sum(summary["refused"].get(str(code), 0) for code in REFUSALS)
@@ -207,7 +205,8 @@ def verdict(summary: dict[str, Any], texts: list[Any]) -> dict[str, Any]:
 
     A send WeChat took but answered after our 5-s timeout (the script's 6-s hangs) has an unknown outcome
     and is sent again: at least once, never lost. Such repeats, at most one a hang, are reported apart."""
-    expected = summary["outbox_texts_expected"] + summary["filing_notices"] - sum(summary["refused"].values())
+    # outbox_texts_expected already counts the filing notices (bench.accounting.summarise)
+    expected = summary["outbox_texts_expected"] - sum(summary["refused"].values())
     lost = summary["lost"] + max(0, expected - summary["outbox_sends"])
     extra = max(0, summary["outbox_sends"] - expected)
     after_timeouts = min(extra, summary["hangs_scripted"])

@@ -39,10 +39,20 @@ async def receive(request: web.Request) -> web.Response:
     arrived = time.perf_counter()
     metrics = request.app[METRICS]
     try:
-        inbound, encrypted = await _authentic_push(request)
+        inbound, encrypted, body = await _authentic_push(request)
     except web.HTTPException as exc:
         metrics.push_rejected(exc.status)
         raise
+    try:
+        await _not_replayed(request, body)
+    except web.HTTPException as exc:
+        metrics.push_rejected(exc.status)
+        raise
+    except RedisError as exc:
+        # The replay check needs Redis, and so does everything after it: nothing is recorded. The push is
+        # signed and fresh, so the citizen is told to send it again rather than shown a 5xx.
+        log.error("push from %s not checked for replay, Redis failed: %r", citizen(inbound.openid), exc)
+        return _reply(request, inbound, encrypted, answers.NOT_RECORDED, arrived)
     metrics.push_received(inbound.msg_type)
     try:
         text = await _answer(request, inbound)
@@ -51,6 +61,13 @@ async def receive(request: web.Request) -> web.Response:
         # (the contract replies `success` then); this one was not recorded: say so, not a 5xx.
         log.error("push from %s not recorded, Redis failed: %r", citizen(inbound.openid), exc)
         text = answers.NOT_RECORDED
+    return _reply(request, inbound, encrypted, text, arrived)
+
+
+def _reply(
+    request: web.Request, inbound: Inbound, encrypted: bool, text: str | None, arrived: float
+) -> web.Response:
+    metrics = request.app[METRICS]
     if text is None:
         metrics.replied(time.perf_counter() - arrived, passive=False)
         return web.Response(text=SUCCESS)
@@ -63,16 +80,15 @@ async def receive(request: web.Request) -> web.Response:
     return web.Response(text=xml, content_type="application/xml")
 
 
-async def _authentic_push(request: web.Request) -> tuple[Inbound, bool]:
-    """The push, parsed, and whether it came encrypted; 403 when it is not WeChat's, 400 when unreadable."""
+async def _authentic_push(request: web.Request) -> tuple[Inbound, bool, bytes]:
+    """The push, parsed, whether it came encrypted, and its body; 403 when it is not WeChat's, 400 when
+    unreadable. The replay check (`_not_replayed`) comes after, so that a Redis failure there can still be
+    answered to the citizen the push names."""
     settings = request.app[SETTINGS]
     body = await request.read()  # over client_max_size: aiohttp answers 413 itself
     try:
         security.check_signature(settings.wechat_token, request.query)
         security.check_fresh(request.query, settings.timestamp_tolerance)
-        await security.check_not_replayed(
-            request.app[REDIS], request.query, body, settings.timestamp_tolerance
-        )
         encrypted = request.query.get("encrypt_type", "raw").lower() == "aes"
         inner = _decrypt(request, body) if encrypted else body
     except security.Refused as exc:
@@ -84,10 +100,21 @@ async def _authentic_push(request: web.Request) -> tuple[Inbound, bool]:
             raise web.HTTPForbidden(text=str(exc)) from exc
         raise web.HTTPBadRequest(text=f"malformed WeChat push: {exc}") from exc
     try:
-        return parse_inbound(inner), encrypted
+        return parse_inbound(inner), encrypted, body
     except BadMessage as exc:
         log.warning("POST /wechat with a malformed body: %s", exc)
         raise web.HTTPBadRequest(text=f"malformed WeChat push: {exc}") from exc
+
+
+async def _not_replayed(request: web.Request, body: bytes) -> None:
+    """403 for a used (timestamp, nonce) under another body; RedisError when Redis cannot tell."""
+    try:
+        await security.check_not_replayed(
+            request.app[REDIS], request.query, body, request.app[SETTINGS].timestamp_tolerance
+        )
+    except security.Refused as exc:
+        log.warning("POST /wechat refused from %s: %s", request.remote, exc)
+        raise web.HTTPForbidden(text=str(exc)) from exc
 
 
 def _decrypt(request: web.Request, body: bytes) -> bytes:

@@ -59,7 +59,7 @@ def gateway(redis_server: EmbeddedRedis) -> Iterator[str]:
 
 def fresh_query() -> dict[str, str]:
     """Signed like WeChat, with a nonce of its own (hypothesis seeds `random`: signed_query's would repeat,
-    and the gateway refuses a replayed nonce before it reads the body)."""
+    and the gateway refuses a replayed nonce)."""
     timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**12))
     return {"signature": signature.sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
             "openid": "o_fuzz"}  # fmt: skip

@@ -126,3 +126,34 @@ async def test_more_commands_in_flight_than_connections_wait_for_one(redis_serve
         await small.delete("fd:test:pool")
         await small.aclose()
     assert sorted(results) == list(range(1, 301))
+
+
+async def test_redis_down_at_the_replay_check_gets_a_clear_answer_not_a_5xx(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Redis stopped for longer than the client's retries: the first thing a push needs from it is the
+    replay check. The push is signed and fresh, so the citizen is told it was not recorded (send it
+    again), and WeChat gets a well-formed reply instead of a 500."""
+    redis = EmbeddedRedis(tmp_path_factory.mktemp("redis-down"), appendonly=False)
+    redis.start()
+    settings = load_settings(
+        {
+            "BOT_ENV": "development",
+            "WECHAT_TOKEN": TOKEN,
+            "REDIS_URL": redis.url,
+            "RASA_URL": f"http://127.0.0.1:{free_port()}",
+            "RASA_TIMEOUT": "1",
+        }
+    )
+    try:
+        async with TestClient(TestServer(create_app(settings))) as test_client:
+            redis.stop()
+            response = await test_client.post(
+                "/wechat",
+                params=signed_query(TOKEN, "o_down"),
+                data=text_push("o_down", "gh", "你好").encode(),
+            )
+            assert response.status == 200
+            assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.NOT_RECORDED
+    finally:
+        redis.stop()

@@ -108,9 +108,9 @@ class HelpDesk:
         try:
             turn = await self._rasa.send(openid, text, timeout=self._rasa_timeout, sent_at=sent_at)
         except RasaUnavailable as exc:
-            published = await self._content_without_rasa(text)
+            published = await self.published_answer(text)
             if published is not None:
-                return [published]
+                return published
             if wants_person(text, is_event):
                 # A person needs no understanding: the ticket is opened now, not when Rasa is back.
                 return [await self._handoff(openid, source, HUMAN_WITHOUT_RASA, said=text)]
@@ -138,15 +138,15 @@ class HelpDesk:
             return None  # already with a person: it goes to the ticket in its turn
         return [await self._handoff(openid, source, HUMAN_WITHOUT_RASA, said=text)]
 
-    async def _content_without_rasa(self, text: str) -> str | None:
+    async def published_answer(self, text: str) -> list[str] | None:
         """A menu button for published content (`/ask_mask_booking` ...) needs no understanding: with Rasa
-        down it is answered from the content itself (a button's customer-service window is a minute long,
-        too short to wait for Rasa)."""
+        down, or behind a rush, it is answered from the content itself (a button's customer-service window
+        is a minute long, too short to wait for Rasa). None for anything else."""
         section = INTENT_SECTIONS.get(text.removeprefix("/")) if text.startswith("/") else None
         if section is None:
             return None
         value = await ContentStore(self._client).section(section)
-        return format_section(section, value, datetime.now(self._timezone).date())
+        return pack([format_section(section, value, datetime.now(self._timezone).date())])
 
     async def _by_mode(self, openid: str, text: str, is_event: bool, source: str) -> list[str] | None:
         current = await self.tickets.mode_of(openid)

@@ -99,6 +99,11 @@ class Metrics:
             "passive reply (arrival: the inbox was behind; last_delivery; sweep: WeChat stopped retrying)",
             "when",
         )
+        self._answered_on_arrival = self._counter(
+            "answered_on_arrival",
+            "Menu buttons for published content answered from the content on arrival, without Rasa, because "
+            "the inbox was too far behind for a passive answer (the contract's step 8)",
+        )
         self._dedupe_hits = self._counter(
             "dedupe_hits", "Deliveries of a message already seen (WeChat's retries)"
         )
@@ -153,6 +158,9 @@ class Metrics:
 
     def deferred(self, when: str) -> None:
         self._deferred.labels(when).inc()
+
+    def answered_on_arrival(self) -> None:
+        self._answered_on_arrival.inc()
 
     def dedupe_hit(self) -> None:
         self._dedupe_hits.inc()

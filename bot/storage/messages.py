@@ -6,7 +6,8 @@ States of a message (field `state`):
             and the message stays in the inbox to be answered when Rasa is back
   held      a delivery replied with that notice; the answer goes through the outbox when it is ready
   answered  the answer is stored; the next delivery replies with it passively
-  replied   a delivery took the answer for its passive reply (later deliveries repeat it)
+  replied   a delivery took the answer for its passive reply (later deliveries repeat it); also a menu
+            button answered on arrival from published content in a rush (`accept`)
   deferred  WeChat will not ask again: when the answer is ready it goes through the outbox
   sent      the answer went to the outbox
   carried   deferred, and a later message of the citizen's is still unanswered: the answer goes with
@@ -53,26 +54,6 @@ local function queue_wait_ms()
 end
 """
 
-# KEYS: message hash, inbox stream, expiry zset, the citizen's turns.
-# ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group
-_ACCEPT = (
-    _QUEUE_WAIT
-    + """
-local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
-local waited = 0
-if deliveries == 1 then
-  waited = queue_wait_ms()
-  local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
-  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[3]))
-  redis.call('HSET', KEYS[1], 'state', 'pending', 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn)
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-  redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1], 'turn', turn)
-  redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[4])
-end
-return {deliveries, redis.call('HGET', KEYS[1], 'state'), waited}
-"""
-)
-
 # Puts each text of `list` from `first` on the outbox for the message's citizen, and counts them on the
 # message (`outboxed`: what the contract promised WeChat's API for it). Shared by the scripts below.
 _ENQUEUE = """
@@ -85,6 +66,46 @@ local function enqueue(message, outbox, list, origin, first)
   if #list >= first then redis.call('HINCRBY', message, 'outboxed', #list - first + 1) end
 end
 """
+
+# Counts a delivery; the first one queues the message for Rasa in the same step. A message with a ready
+# answer (a menu button for published content) is answered on arrival instead, when the inbox is at least
+# `ready_after` ms behind and nothing needs Rasa's view of the conversation: every earlier message of the
+# citizen answered, no person on the case, no complaint being taken in. It is then `replied` (later
+# deliveries repeat the answer), its turn is done, and it never enters the inbox.
+# KEYS: message hash, inbox stream, expiry zset, the citizen's turns, outbox stream, the citizen's mode,
+#       the citizen's complaint intake.
+# ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group, ready answer (JSON list; '' for none),
+#       ready after (ms)
+_ACCEPT = (
+    _QUEUE_WAIT
+    + _ENQUEUE
+    + """
+local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+local waited = 0
+if deliveries == 1 then
+  waited = queue_wait_ms()
+  local caught_up = tonumber(redis.call('HGET', KEYS[4], 'issued') or '0')
+    <= tonumber(redis.call('HGET', KEYS[4], 'done') or '0')
+  local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[3]))
+  if ARGV[8] ~= '' and waited >= tonumber(ARGV[9]) and caught_up
+      and (redis.call('HGET', KEYS[6], 'mode') or 'bot') == 'bot' and redis.call('EXISTS', KEYS[7]) == 0 then
+    redis.call('HSET', KEYS[4], 'done', turn)
+    redis.call('HSET', KEYS[1], 'state', 'replied', 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn,
+               'answer', ARGV[8])
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+    enqueue(KEYS[1], KEYS[5], cjson.decode(ARGV[8]), ARGV[4], 2)
+  else
+    redis.call('HSET', KEYS[1], 'state', 'pending', 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn)
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+    redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1], 'turn', turn)
+    redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[4])
+  end
+end
+return {deliveries, redis.call('HGET', KEYS[1], 'state'), waited}
+"""
+)
+
 
 # Carried answers (a citizen's deferred answers held back while a later message of theirs is unanswered)
 # joined with the answer that ends them: each labelled with the question it answers, then packed into as
@@ -303,11 +324,26 @@ class MessageStore:
         self._hold = client.register_script(_HOLD)
 
     async def accept(
-        self, dedupe_key: str, openid: str, payload: dict[str, Any], sweep_at: float
+        self,
+        dedupe_key: str,
+        openid: str,
+        payload: dict[str, Any],
+        sweep_at: float,
+        ready: list[str] | None = None,
+        ready_after: float = 0.0,
     ) -> Accepted:
-        """Count a delivery; the first one queues the message for Rasa in the same step."""
+        """Count a delivery; the first one queues the message for Rasa in the same step, or, with a `ready`
+        answer and an inbox at least `ready_after` seconds behind, answers it at once (state `replied`)."""
         result = await self._accept(
-            keys=[keys.message(dedupe_key), keys.inbox(), keys.message_expiry(), keys.turns(openid)],
+            keys=[
+                keys.message(dedupe_key),
+                keys.inbox(),
+                keys.message_expiry(),
+                keys.turns(openid),
+                keys.outbox(),
+                keys.mode(openid),
+                keys.intake(openid),
+            ],
             args=[
                 json.dumps(payload, ensure_ascii=False),
                 time.time(),
@@ -316,6 +352,8 @@ class MessageStore:
                 sweep_at,
                 openid,
                 keys.inbox_group(),
+                json.dumps(ready, ensure_ascii=False) if ready else "",
+                int(ready_after * 1000),
             ],
         )
         return Accepted(delivery=int(result[0]), state=str(result[1]), queue_wait=int(result[2]) / 1000)

@@ -154,7 +154,8 @@ async def _answer(request: web.Request, inbound: Inbound) -> str | None:
             )
             return attached or decision.reply
         return decision.reply
+    ready = await request.app[DESK].published_answer(decision.ask_bot) if is_event else None
     texts = await request.app[CONTRACT].reply(
-        inbound.dedupe_key, inbound.openid, decision.ask_bot, is_event, inbound.create_time
+        inbound.dedupe_key, inbound.openid, decision.ask_bot, is_event, inbound.create_time, ready
     )
     return texts[0] if texts else None

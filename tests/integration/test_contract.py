@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.wechat.simulator import text_push
+from bot.wechat.simulator import event_push, text_push
 from tests.integration.conftest import GatewayProcess, World, in_order
 
 BOOKING = "口罩怎么预约"
@@ -180,3 +180,29 @@ async def test_a_citizens_deferred_answers_in_a_rush_travel_together_in_one_send
     assert in_order(content, [f"关于“{text}”" for text in said])
     assert in_order(content, ["关于“口罩怎么预约”", "预约", "关于“口罩到哪里领取”", "领取"])
     assert [text for sender, text in world.proxy.forwarded if sender == citizen.openid] == said
+
+
+async def test_a_content_button_in_a_rush_is_answered_at_once_from_the_content(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    """A rush defers every message on arrival (ADMIT_WAIT 0 here; Rasa takes a second a turn). A menu button
+    for published content needs no understanding: it gets its passive answer at once, from the content,
+    with no Rasa turn (deferred, its one-minute window of sends would close behind the rush). A button
+    pressed while the citizen's question before it is unanswered waits its turn: both answers go together,
+    in order."""
+    world.proxy.delay = 1.0
+    async with world.gateway(ADMIT_WAIT="0") as url:
+        clicker = world.citizen(url)
+        click = event_push(clicker.openid, clicker.account, "CLICK", "MASK_BOOKING")
+        delivery = await clicker.deliver(http, click)
+        assert delivery.statuses == [200] and delivery.reply is not None and "预约" in delivery.reply
+        booking = delivery.reply
+        asker = world.citizen(url)
+        question = await asker.deliver(http, text_push(asker.openid, asker.account, "口罩到哪里领取"))
+        then = await asker.deliver(http, event_push(asker.openid, asker.account, "CLICK", "MASK_BOOKING"))
+        assert question.reply is None and then.reply is None  # `success`: both wait for Rasa
+        sends = await world.answered(asker.openid, ["关于“口罩到哪里领取”", booking], timeout=30)
+    assert in_order("\n".join(s["content"] for s in sends), ["关于“口罩到哪里领取”", booking]), sends
+    assert world.proxy.messages[clicker.openid] == 0
+    assert world.proxy.messages[asker.openid] == 2
+    assert not [s for s in world.fake.sends if s["touser"] == clicker.openid]

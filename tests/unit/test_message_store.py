@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
-from bot.storage.messages import MessageStore, question_label
+from bot.storage.messages import MessageStore, TurnState, question_label
 
 _db = itertools.count(8)
 
@@ -227,3 +227,40 @@ def test_a_question_label_is_one_short_line_and_events_have_none() -> None:
     assert question_label("我想投诉和平街那家药店卖的口罩价格太高了") == "我想投诉和平街那家药店卖的口罩…"
     assert len(question_label("我" * 40)) == 16
     assert question_label("/greet") == ""
+
+
+async def test_a_ready_answer_is_given_on_arrival_when_the_inbox_is_behind(client: aioredis.Redis) -> None:
+    """A content button in a rush: answered in the accept step, never queued for Rasa, its turn done (the
+    citizen's next message need not wait for it), and WeChat's retry gets the same answer."""
+    store = MessageStore(client)
+    ready = ["预约方式……", "第二段"]
+    first = await store.accept("msg:r1", "o_r", {"text": "/ask_mask_booking"}, time.time() + 30, ready, 0.0)
+    assert (first.delivery, first.state) == (1, "replied")
+    assert await client.xlen(keys.inbox()) == 0
+    assert await store.turn_state("o_r") == TurnState(held=0, done=1)
+    assert await outbox_texts(client) == [("o_r", "第二段")]  # the passive reply carries the first text
+    retry = await store.accept("msg:r1", "o_r", {"text": "/ask_mask_booking"}, time.time() + 30, ready, 0.0)
+    assert retry.delivery == 2 and await store.collect("msg:r1") == ready
+    assert await outbox_texts(client) == [("o_r", "第二段")]  # once
+
+
+async def test_a_ready_answer_waits_its_turn_when_the_inbox_keeps_up(client: aioredis.Redis) -> None:
+    store = MessageStore(client)
+    accepted = await store.accept("msg:r2", "o_r2", {}, time.time() + 30, ["内容"], ready_after=3.0)
+    assert accepted.state == "pending" and await client.xlen(keys.inbox()) == 1
+
+
+@pytest.mark.parametrize("situation", ["earlier message unanswered", "with a person", "complaint intake"])
+async def test_a_ready_answer_waits_its_turn_when_the_conversation_needs_rasa(
+    client: aioredis.Redis, situation: str
+) -> None:
+    store = MessageStore(client)
+    if situation == "earlier message unanswered":
+        await store.accept("msg:r3a", "o_r3", {"text": "我要投诉"}, time.time() + 30)
+    elif situation == "with a person":
+        await client.hset(keys.mode("o_r3"), mapping={"mode": "queued", "ticket": "T1"})
+    else:
+        await client.set(keys.intake("o_r3"), json.dumps({"slots": {"shop": "某药店"}}))
+    accepted = await store.accept("msg:r3", "o_r3", {}, time.time() + 30, ["内容"], ready_after=0.0)
+    assert accepted.state == "pending"
+    assert [f["key"] for _id, f in await client.xrange(keys.inbox())][-1] == "msg:r3"

@@ -142,7 +142,10 @@ class Contract:
                 accepted.queue_wait,
             )
             return None
-        texts = await self._wait(dedupe_key, arrived + self.timing.budget)
+        # A first delivery's message was queued just now: its answer cannot be there yet, so the first look
+        # in Redis waits for the answered notice (one round trip a push saved).
+        look_first = accepted.delivery > 1 or accepted.state != "pending"
+        texts = await self._wait(dedupe_key, arrived + self.timing.budget, look_first)
         if texts is not None:
             return texts
         if accepted.delivery >= self.timing.deliveries:
@@ -160,13 +163,16 @@ class Contract:
         await asyncio.sleep(max(0.0, arrived + self.timing.hold - time.monotonic()))
         return None
 
-    async def _wait(self, dedupe_key: str, deadline: float) -> list[str] | None:
+    async def _wait(self, dedupe_key: str, deadline: float, look_first: bool = True) -> list[str] | None:
         event = self.waiters.event(dedupe_key)
         try:
+            look = look_first
             while True:
-                texts = await self._store.collect(dedupe_key)
-                if texts is not None:
-                    return texts
+                if look or event.is_set():
+                    texts = await self._store.collect(dedupe_key)
+                    if texts is not None:
+                        return texts
+                look = True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None

@@ -10,8 +10,25 @@ import redis.asyncio as aioredis
 from bot.core.quota import QuotaRules
 from bot.storage import keys
 
-# KEYS: quota hash. ARGV: now, seconds, sends, kind ('message' | 'event'), dedupe key of the push
-_TOUCH = """
+# A push arrives: a text over the citizen's per-minute limit is answered with a request to slow down instead
+# of being queued for Rasa (each message counted once whatever WeChat's retries; returns -1, and opens no
+# window); any other push opens the customer-service window WeChat opens (returns 1, or 0 when it opened
+# nothing new). One script, so a push costs one round trip here, not two.
+# KEYS: quota hash, the minute's flood counter, the message's flood marker.
+# ARGV: now, seconds, sends, kind ('message' | 'event'), dedupe key of the push, flood limit (0: none)
+_ARRIVE = """
+local function flooding()
+  if ARGV[4] ~= 'message' or tonumber(ARGV[6]) <= 0 then return false end
+  local count
+  if redis.call('SET', KEYS[3], 1, 'NX', 'EX', 120) then
+    count = redis.call('INCR', KEYS[2])
+    redis.call('EXPIRE', KEYS[2], 120)
+  else
+    count = tonumber(redis.call('GET', KEYS[2]) or '0')
+  end
+  return count > tonumber(ARGV[6])
+end
+if flooding() then return -1 end
 if redis.call('HGET', KEYS[1], 'opened_by') == ARGV[5] then
   return 0  -- WeChat's retry of the push that opened this window: it opens nothing new
 end
@@ -47,44 +64,43 @@ class SendWindow:
     limit: int
 
 
-# One citizen's messages in the current minute, each counted once whatever WeChat's retries: over the limit
-# the message is answered with a request to slow down instead of being queued for Rasa.
-# KEYS: the minute's counter, the message's seen marker. ARGV: limit. Returns the count (0: not counted).
-_FLOOD = """
-if redis.call('SET', KEYS[2], 1, 'NX', 'EX', 120) then
-  local count = redis.call('INCR', KEYS[1])
-  redis.call('EXPIRE', KEYS[1], 120)
-  return count
-end
-return tonumber(redis.call('GET', KEYS[1]) or '0')
-"""
-
-
 class Conversations:
     def __init__(self, client: aioredis.Redis, rules: QuotaRules, flood_per_minute: int = 0) -> None:
         self._client = client
         self._rules = rules
         self._flood_limit = flood_per_minute
-        self._touch = client.register_script(_TOUCH)
+        self._arrive = client.register_script(_ARRIVE)
         self._take = client.register_script(_TAKE)
-        self._flood = client.register_script(_FLOOD)
 
-    async def flooding(self, openid: str, dedupe_key: str, now: float | None = None) -> bool:
-        """Has this citizen sent more than the limit this minute (this message included)?"""
-        if self._flood_limit <= 0:
-            return False
-        minute = int((time.time() if now is None else now) // 60)
-        count = await self._flood(
-            keys=[keys.flood(openid, minute), keys.flood_seen(dedupe_key)], args=[self._flood_limit]
+    async def arrive(self, openid: str, is_event: bool, dedupe_key: str, now: float | None = None) -> bool:
+        """A push arrived. True: a text over the per-minute flood limit (this one included), which is to be
+        answered with a request to slow down and opens no window. Otherwise the citizen's interaction opens
+        the customer-service window WeChat opens, and False."""
+        moment = time.time() if now is None else now
+        rule = self._rules.for_interaction(is_event)
+        opened = await self._arrive(
+            keys=[
+                keys.quota(openid),
+                keys.flood(openid, int(moment // 60)),
+                keys.flood_seen(dedupe_key),
+            ],
+            args=[
+                moment,
+                rule.seconds,
+                rule.sends,
+                "event" if is_event else "message",
+                dedupe_key,
+                self._flood_limit,
+            ],
         )
-        return int(count) > self._flood_limit
+        return int(opened) < 0
 
     async def touch(self, openid: str, is_event: bool, dedupe_key: str) -> None:
-        """The citizen interacted: open the customer-service window WeChat opens."""
+        """The citizen interacted: open the customer-service window WeChat opens (no flood count)."""
         rule = self._rules.for_interaction(is_event)
-        await self._touch(
-            keys=[keys.quota(openid)],
-            args=[time.time(), rule.seconds, rule.sends, "event" if is_event else "message", dedupe_key],
+        await self._arrive(
+            keys=[keys.quota(openid), keys.flood(openid, 0), keys.flood_seen(dedupe_key)],
+            args=[time.time(), rule.seconds, rule.sends, "event" if is_event else "message", dedupe_key, 0],
         )
 
     async def take_send(self, openid: str) -> str:

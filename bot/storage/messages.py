@@ -150,11 +150,17 @@ end
 # KEYS: message hash, outbox stream, the citizen's turns, their carried list, the carried due set.
 # ARGV: answer (JSON list of texts), dedupe key, the answered channel (every gateway hears the key and wakes a
 # delivery waiting for it), about (the question, for a label; '' for none), now, carry seconds (0: never
-# carry), retention seconds, openid, the message key prefix
+# carry), retention seconds, openid, the message key prefix, the inbox entry ('' for none), the workers' group
+# KEYS[6]: the inbox stream. The entry is acknowledged and deleted in the same step: its work is done, and the
+# inbox holds only work still to do (one round trip a message less than a separate XACK and XDEL).
 _FINISH = (
     _ENQUEUE
     + _TAKE_CARRIED
     + """
+if ARGV[10] ~= '' then
+  redis.call('XACK', KEYS[6], ARGV[11], ARGV[10])
+  redis.call('XDEL', KEYS[6], ARGV[10])
+end
 redis.call('PUBLISH', ARGV[3], ARGV[2])
 local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
 if turn > tonumber(redis.call('HGET', KEYS[3], 'done') or '0') then
@@ -358,10 +364,13 @@ class MessageStore:
         )
         return Accepted(delivery=int(result[0]), state=str(result[1]), queue_wait=int(result[2]) / 1000)
 
-    async def finish(self, dedupe_key: str, openid: str, texts: list[str], question: str = "") -> str:
+    async def finish(
+        self, dedupe_key: str, openid: str, texts: list[str], question: str = "", inbox_entry: str = ""
+    ) -> str:
         """Store the answer (and the citizen's turn as done); a deferred message's answer goes to the outbox,
         or is carried until the citizen's later message is answered and goes with it (`question` labels it
-        there). Answers carried before this one go with this one. Returns the state it reached."""
+        there). Answers carried before this one go with this one. `inbox_entry`, the message's entry in the
+        inbox, is acknowledged and deleted in the same step. Returns the state it reached."""
         return str(
             await self._finish(
                 keys=[
@@ -370,6 +379,7 @@ class MessageStore:
                     keys.turns(openid),
                     keys.carried(openid),
                     keys.carried_due(),
+                    keys.inbox(),
                 ],
                 args=[
                     json.dumps(texts, ensure_ascii=False),
@@ -381,6 +391,8 @@ class MessageStore:
                     self._ttl,
                     openid,
                     keys.message(""),
+                    inbox_entry,
+                    keys.inbox_group(),
                 ],
             )
         )

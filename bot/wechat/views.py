@@ -142,10 +142,9 @@ async def _answer(request: web.Request, inbound: Inbound) -> str | None:
     if decision.silent:
         return None
     is_event = inbound.msg_type == "event"
-    if not is_event and await conversations.flooding(inbound.openid, inbound.dedupe_key):
+    if await conversations.arrive(inbound.openid, is_event, inbound.dedupe_key):
         request.app[METRICS].throttled()  # neither queued for Rasa nor slowing the other citizens
         return answers.SLOW_DOWN
-    await conversations.touch(inbound.openid, is_event, inbound.dedupe_key)
     if decision.ask_bot is None:
         if inbound.msg_type in MEDIA_TYPES and inbound.media_id:
             # evidence for a complaint being taken in is kept with it

@@ -4,8 +4,8 @@
     python -m rasa_server run --enable-api ...   # the same arguments as `rasa run ...`
 
 - rasa_server/parse_cache.py: a repeated text's parse is remembered (RASA_PARSE_CACHE_SIZE, 0: off).
-- rasa_server/action_results.py: action answers and appended events are checked against a schema compiled once,
-  each event against its own type only.
+- rasa_server/action_results.py: action answers and appended events are checked against a schema compiled
+  once, each event against its own type only.
 - rasa_server/event_types.py: stored events find their classes by name without walking every subclass.
 - rasa_server/action_outage.py: an action server that cannot answer fails the turn (kept, sent again) instead
   of being skipped.

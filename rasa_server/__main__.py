@@ -3,7 +3,8 @@
 
     python -m rasa_server run --enable-api ...   # the same arguments as `rasa run ...`
 
-- rasa_server/parse_cache.py: a repeated text's parse is remembered (RASA_PARSE_CACHE_SIZE, 0: off).
+- rasa_server/parse_cache.py: a repeated text's parse is remembered (RASA_PARSE_CACHE_SIZE, 0: off), and
+  shared in Redis by every worker and past a restart (RASA_PARSE_CACHE_SECONDS, 0: off).
 - rasa_server/action_results.py: action answers and appended events are checked against a schema compiled
   once, each event against its own type only.
 - rasa_server/event_types.py: stored events find their classes by name without walking every subclass.
@@ -19,7 +20,7 @@ from rasa_server import action_outage, action_results, event_types, parse_cache
 
 
 def main() -> None:
-    parse_cache.install(parse_cache.size_from_env())
+    parse_cache.install(parse_cache.size_from_env(), parse_cache.shared_from_env())
     action_results.install()
     event_types.install()
     action_outage.install()

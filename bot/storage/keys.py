@@ -244,3 +244,9 @@ def nlu_group_labels() -> str:
 def nlu_labelled() -> str:
     """Hash: a citizen's message → the intent a maintainer labelled it with; exported as Rasa NLU YAML."""
     return f"{PREFIX}:nlu:labelled"
+
+
+def parse(model_id: str, text_digest: str, output_only: bool) -> str:
+    """JSON of one text's parse by one model, shared by every Rasa worker and kept past a restart (written by
+    rasa_server/parse_cache.py, expiring after RASA_PARSE_CACHE_SECONDS)."""
+    return f"{PREFIX}:parse:{model_id}:{text_digest}:{int(output_only)}"

@@ -111,26 +111,34 @@ class Contract:
         at once when the inbox is too far behind (step 8)."""
         arrived = time.monotonic()
         payload = {"openid": openid, "text": rasa_text, "is_event": is_event, "sent_at": sent_at}
-        accepted = await self._store.accept(
-            dedupe_key,
-            openid,
-            payload,
-            sweep_at=time.time() + self.timing.sweep_after,
-            ready=ready,
-            ready_after=self.timing.admit_wait,
-        )
-        if ready and accepted.delivery == 1 and accepted.state == "replied":
-            self._metrics.answered_on_arrival()
-            return ready
+        # Listening before the accept: an answer finished before this delivery waits for it (a worker on a
+        # busy gateway's neighbour) still wakes it, though the first look in Redis is skipped.
+        answered = self.waiters.event(dedupe_key)
         try:
-            return await self._after_accept(dedupe_key, accepted, arrived)
-        except aioredis.RedisError as exc:
-            # Accepted, so not lost: the sweeper defers it once Redis answers again (its window closes in
-            # `sweep_after`), and the answer goes through the outbox.
-            log.error("message %s: Redis failed after accepting it: %r", message_ref(dedupe_key), exc)
-            return None
+            accepted = await self._store.accept(
+                dedupe_key,
+                openid,
+                payload,
+                sweep_at=time.time() + self.timing.sweep_after,
+                ready=ready,
+                ready_after=self.timing.admit_wait,
+            )
+            if ready and accepted.delivery == 1 and accepted.state == "replied":
+                self._metrics.answered_on_arrival()
+                return ready
+            try:
+                return await self._after_accept(dedupe_key, accepted, arrived, answered)
+            except aioredis.RedisError as exc:
+                # Accepted, so not lost: the sweeper defers it once Redis answers again (its window closes in
+                # `sweep_after`), and the answer goes through the outbox.
+                log.error("message %s: Redis failed after accepting it: %r", message_ref(dedupe_key), exc)
+                return None
+        finally:
+            self.waiters.release(dedupe_key)
 
-    async def _after_accept(self, dedupe_key: str, accepted: Accepted, arrived: float) -> list[str] | None:
+    async def _after_accept(
+        self, dedupe_key: str, accepted: Accepted, arrived: float, answered: asyncio.Event
+    ) -> list[str] | None:
         if accepted.delivery > 1:
             self._metrics.dedupe_hit()  # WeChat's retry: the message is worked once, whatever it delivers
         if accepted.delivery == 1 and accepted.queue_wait >= self.timing.admit_wait:
@@ -145,7 +153,7 @@ class Contract:
         # A first delivery's message was queued just now: its answer cannot be there yet, so the first look
         # in Redis waits for the answered notice (one round trip a push saved).
         look_first = accepted.delivery > 1 or accepted.state != "pending"
-        texts = await self._wait(dedupe_key, arrived + self.timing.budget, look_first)
+        texts = await self._wait(dedupe_key, arrived + self.timing.budget, answered, look_first)
         if texts is not None:
             return texts
         if accepted.delivery >= self.timing.deliveries:
@@ -163,24 +171,24 @@ class Contract:
         await asyncio.sleep(max(0.0, arrived + self.timing.hold - time.monotonic()))
         return None
 
-    async def _wait(self, dedupe_key: str, deadline: float, look_first: bool = True) -> list[str] | None:
-        event = self.waiters.event(dedupe_key)
-        try:
-            look = look_first
-            while True:
-                if look or event.is_set():
-                    texts = await self._store.collect(dedupe_key)
-                    if texts is not None:
-                        return texts
-                look = True
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                event.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), timeout=min(self.timing.poll, remaining))
-        finally:
-            self.waiters.release(dedupe_key)
+    async def _wait(
+        self, dedupe_key: str, deadline: float, answered: asyncio.Event, look_first: bool = True
+    ) -> list[str] | None:
+        """The answer's texts once stored (looking in Redis when `answered` is set, and every `poll` s in
+        case a notice was lost), or None at `deadline`."""
+        look = look_first
+        while True:
+            if look or answered.is_set():
+                answered.clear()
+                texts = await self._store.collect(dedupe_key)
+                if texts is not None:
+                    return texts
+            look = True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(answered.wait(), timeout=min(self.timing.poll, remaining))
 
     async def sweep(self) -> int:
         """Defer every message whose retry window closed without a passive reply; returns how many."""

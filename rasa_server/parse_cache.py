@@ -65,14 +65,15 @@ class SharedParses:
     @staticmethod
     def name(key: Key) -> str:
         model_id, text, output_only = key
-        return keys.parse(model_id, hashlib.sha256(text.encode("utf-8")).hexdigest()[:32], output_only)
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return keys.parse(model_id, digest, output_only)
 
     def get(self, key: Key) -> dict[str, Any] | None:
         if time.monotonic() < self._down_until:
             return None
         try:
             raw = self._client.get(self.name(key))
-        except redis.RedisError as exc:
+        except Exception as exc:  # redis' errors, or a text it cannot encode: a miss, never a failed parse
             self._failed(exc)
             return None
         try:
@@ -85,12 +86,12 @@ class SharedParses:
         if time.monotonic() < self._down_until:
             return
         try:
-            encoded = json.dumps(parse_data, ensure_ascii=False, default=_plain)
+            encoded = json.dumps(parse_data, ensure_ascii=True, default=_plain)
         except (TypeError, ValueError):
             return  # something only this process can hold: kept in its own LRU only
         try:
             self._client.set(self.name(key), encoded, ex=self._seconds)
-        except redis.RedisError as exc:
+        except Exception as exc:  # as in `get`: the shared cache never fails a parse
             self._failed(exc)
 
     def _failed(self, exc: Exception) -> None:

@@ -70,7 +70,8 @@ end
 # Counts a delivery; the first one queues the message for Rasa in the same step. A message with a ready
 # answer (a menu button for published content) is answered on arrival instead, when the inbox is at least
 # `ready_after` ms behind and nothing needs Rasa's view of the conversation: every earlier message of the
-# citizen answered, no person on the case, no complaint being taken in. It is then `replied` (later
+# citizen answered, no person on the case, no satisfaction question open, no complaint being taken in. It is
+# then `replied` (later
 # deliveries repeat the answer), its turn is done, and it never enters the inbox.
 # KEYS: message hash, inbox stream, expiry zset, the citizen's turns, outbox stream, the citizen's mode,
 #       the citizen's complaint intake.
@@ -89,7 +90,8 @@ if deliveries == 1 then
   local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[3]))
   if ARGV[8] ~= '' and waited >= tonumber(ARGV[9]) and caught_up
-      and (redis.call('HGET', KEYS[6], 'mode') or 'bot') == 'bot' and redis.call('EXISTS', KEYS[7]) == 0 then
+      and (redis.call('HGET', KEYS[6], 'mode') or 'bot') == 'bot'
+      and not redis.call('HGET', KEYS[6], 'rating_ticket') and redis.call('EXISTS', KEYS[7]) == 0 then
     redis.call('HSET', KEYS[4], 'done', turn)
     redis.call('HSET', KEYS[1], 'state', 'replied', 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn,
                'answer', ARGV[8])
@@ -157,9 +159,14 @@ _FINISH = (
     _ENQUEUE
     + _TAKE_CARRIED
     + """
-if ARGV[10] ~= '' then
-  redis.call('XACK', KEYS[6], ARGV[11], ARGV[10])
-  redis.call('XDEL', KEYS[6], ARGV[10])
+-- Last of all, once everything before it ran: a script that fails half-way leaves the entry to be worked
+-- again (Redis does not roll a script back).
+local function acknowledged(result)
+  if ARGV[10] ~= '' then
+    redis.call('XACK', KEYS[6], ARGV[11], ARGV[10])
+    redis.call('XDEL', KEYS[6], ARGV[10])
+  end
+  return result
 end
 redis.call('PUBLISH', ARGV[3], ARGV[2])
 local turn = tonumber(redis.call('HGET', KEYS[1], 'turn') or '0')
@@ -168,7 +175,7 @@ if turn > tonumber(redis.call('HGET', KEYS[3], 'done') or '0') then
 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'pending' and state ~= 'deferred' and state ~= 'holding' and state ~= 'held' then
-  return state or 'missing'
+  return acknowledged(state or 'missing')
 end
 local issued = tonumber(redis.call('HGET', KEYS[3], 'issued') or '0')
 local done = tonumber(redis.call('HGET', KEYS[3], 'done') or '0')
@@ -179,16 +186,16 @@ if state ~= 'pending' and issued > done and tonumber(ARGV[6]) > 0 then
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
   redis.call('ZADD', KEYS[5], 'NX', tonumber(ARGV[5]) + tonumber(ARGV[6]), ARGV[8])
   redis.call('HSET', KEYS[1], 'state', 'carried', 'answer', ARGV[1])
-  return 'carried'
+  return acknowledged('carried')
 end
 local answer = take_carried(KEYS[4], KEYS[5], ARGV[8], ARGV[9], ARGV[1], ARGV[4])
 if state == 'pending' then
   redis.call('HSET', KEYS[1], 'state', 'answered', 'answer', answer)
-  return 'answered'
+  return acknowledged('answered')
 end
 redis.call('HSET', KEYS[1], 'state', 'sent', 'answer', answer)
 enqueue(KEYS[1], KEYS[2], cjson.decode(answer), ARGV[2], 1)
-return 'sent'
+return acknowledged('sent')
 """
 )
 

@@ -178,3 +178,11 @@ def test_the_shared_cache_comes_from_the_environment() -> None:
         is None
     )
     assert isinstance(parse_cache.shared_from_env({"REDIS_URL": "redis://127.0.0.1:1/0"}), SharedParses)
+
+
+def test_a_text_redis_cannot_encode_is_parsed_all_the_same(shared_redis: redis.Redis) -> None:
+    """A lone surrogate (only a direct API caller can send one) must not turn the shared cache into a 500."""
+    parse = CountingParse()
+    cached = cached_parse(parse, ParseCache(10, SharedParses(shared_redis, seconds=60)))
+    answer = cached(Processor(Metadata("m1")), UserMessage("口罩\ud800"), None)
+    assert answer["text"] == "口罩\ud800" and parse.calls == ["口罩\ud800"]

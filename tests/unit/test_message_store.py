@@ -250,7 +250,10 @@ async def test_a_ready_answer_waits_its_turn_when_the_inbox_keeps_up(client: aio
     assert accepted.state == "pending" and await client.xlen(keys.inbox()) == 1
 
 
-@pytest.mark.parametrize("situation", ["earlier message unanswered", "with a person", "complaint intake"])
+@pytest.mark.parametrize(
+    "situation",
+    ["earlier message unanswered", "with a person", "satisfaction question open", "complaint intake"],
+)
 async def test_a_ready_answer_waits_its_turn_when_the_conversation_needs_rasa(
     client: aioredis.Redis, situation: str
 ) -> None:
@@ -259,8 +262,30 @@ async def test_a_ready_answer_waits_its_turn_when_the_conversation_needs_rasa(
         await store.accept("msg:r3a", "o_r3", {"text": "我要投诉"}, time.time() + 30)
     elif situation == "with a person":
         await client.hset(keys.mode("o_r3"), mapping={"mode": "queued", "ticket": "T1"})
+    elif situation == "satisfaction question open":  # Rasa's path clears it when the citizen moves on
+        await client.hset(keys.mode("o_r3"), mapping={"mode": "bot", "rating_ticket": "T1"})
     else:
         await client.set(keys.intake("o_r3"), json.dumps({"slots": {"shop": "某药店"}}))
     accepted = await store.accept("msg:r3", "o_r3", {}, time.time() + 30, ["内容"], ready_after=0.0)
     assert accepted.state == "pending"
     assert [f["key"] for _id, f in await client.xrange(keys.inbox())][-1] == "msg:r3"
+
+
+async def test_a_finish_that_fails_half_way_leaves_the_inbox_entry_to_be_worked_again(
+    client: aioredis.Redis,
+) -> None:
+    """Redis does not roll a failed script back: the entry is acknowledged only after everything else ran."""
+    store = MessageStore(client)
+    await client.xgroup_create(keys.inbox(), keys.inbox_group(), id="0", mkstream=True)
+    await store.accept("msg:f1", "o_f", {"text": "问"}, time.time() + 30)
+    [[_stream, [(entry_id, _fields)]]] = await client.xreadgroup(
+        keys.inbox_group(), "worker", {keys.inbox(): ">"}, count=1
+    )
+    await client.rpush(keys.carried("o_f"), "not json")  # a damaged carried answer: the script fails
+    with pytest.raises(aioredis.ResponseError):
+        await store.finish("msg:f1", "o_f", ["答"], "问", inbox_entry=entry_id)
+    assert await client.xlen(keys.inbox()) == 1
+    assert (await client.xpending(keys.inbox(), keys.inbox_group()))["pending"] == 1
+    await client.delete(keys.carried("o_f"))
+    assert await store.finish("msg:f1", "o_f", ["答"], "问", inbox_entry=entry_id) == "answered"
+    assert await client.xlen(keys.inbox()) == 0

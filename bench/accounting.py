@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import redis.asyncio as aioredis
 
 from bench.wechat_load import CUT_OFF, PushResult
 from bot.storage import keys
+from bot.storage.tickets import SHANGHAI, TicketStore
 
 # Rasa has not answered (or is down: holding, held), or nobody took the answer yet
 UNFINISHED = ("pending", "holding", "held", "answered", "deferred", "carried")
@@ -200,17 +200,19 @@ def in_order(seen: list[Any], sent: list[str]) -> bool:
     return all(any(item == candidate for candidate in remaining) for item in seen)
 
 
+def _today() -> str:
+    return datetime.now(SHANGHAI).strftime("%Y%m%d")  # the ticket store's day (the development time zone)
+
+
 async def tickets_today(client: aioredis.Redis) -> int:
-    """Tickets numbered today (the counter of today's serials, in the centre's time zone)."""
-    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
-    return int(await client.get(keys.ticket_counter(day)) or 0)
+    """Tickets numbered today."""
+    return len(await TicketStore(client).opened_on(_today()))
 
 
 async def unconfirmed_filed(client: aioredis.Redis, first: int, last: int) -> int:
     """Of today's tickets after serial `first` up to `last`, those filed unconfirmed (each sent a notice)."""
-    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    numbers = (await TicketStore(client).opened_on(_today()))[first:last]
     count = 0
-    for serial in range(first + 1, last + 1):
-        confirmed = await client.hget(keys.ticket(f"12315-{day}-{serial:04d}"), "confirmed")
-        count += confirmed in (b"0", "0")
+    for number in numbers:
+        count += await client.hget(keys.ticket(number), "confirmed") in (b"0", "0")
     return count

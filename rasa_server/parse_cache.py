@@ -10,8 +10,10 @@ way into the tracker.
 
 Behind the in-process LRU, the parses are also kept in Redis (`SharedParses`, `fd:parse:...`, for
 RASA_PARSE_CACHE_SECONDS): every Rasa worker (SANIC_WORKERS) finds what another parsed, and a restarted
-server starts warm. A fresh Rasa server at 50 msg/s answered with p99 1.5 s against 0.4 s once its cache was
-warm. Redis is only a cache here: when it fails, the parse is made, and Redis is left alone for a while.
+server starts warm: in the first 30 s at 50 msg/s after a restart, p99 0.55 s against 2.3 s without it.
+Redis is only a cache here: when it fails, the parse is made, and Redis is left alone for a while. Its calls
+are synchronous on Rasa's event loop, as Rasa's own tracker and lock stores are, and made on a local miss
+only (one GET, and a SET after a parse).
 
 Rasa has no setting for this; `install` wraps `MessageProcessor._parse_message_with_graph` (Rasa 3.6),
 and `rasa_server` installs it before Rasa's own command line runs.

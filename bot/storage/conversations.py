@@ -76,31 +76,24 @@ class Conversations:
         """A push arrived. True: a text over the per-minute flood limit (this one included), which is to be
         answered with a request to slow down and opens no window. Otherwise the citizen's interaction opens
         the customer-service window WeChat opens, and False."""
-        moment = time.time() if now is None else now
-        rule = self._rules.for_interaction(is_event)
-        opened = await self._arrive(
-            keys=[
-                keys.quota(openid),
-                keys.flood(openid, int(moment // 60)),
-                keys.flood_seen(dedupe_key),
-            ],
-            args=[
-                moment,
-                rule.seconds,
-                rule.sends,
-                "event" if is_event else "message",
-                dedupe_key,
-                self._flood_limit,
-            ],
-        )
-        return int(opened) < 0
+        return await self._run_arrive(openid, is_event, dedupe_key, now, self._flood_limit) < 0
 
     async def touch(self, openid: str, is_event: bool, dedupe_key: str) -> None:
         """The citizen interacted: open the customer-service window WeChat opens (no flood count)."""
+        await self._run_arrive(openid, is_event, dedupe_key, None, flood_limit=0)
+
+    async def _run_arrive(
+        self, openid: str, is_event: bool, dedupe_key: str, now: float | None, flood_limit: int
+    ) -> int:
+        moment = time.time() if now is None else now
         rule = self._rules.for_interaction(is_event)
-        await self._arrive(
-            keys=[keys.quota(openid), keys.flood(openid, 0), keys.flood_seen(dedupe_key)],
-            args=[time.time(), rule.seconds, rule.sends, "event" if is_event else "message", dedupe_key, 0],
+        kind = "event" if is_event else "message"
+        flood_keys = [keys.flood(openid, int(moment // 60)), keys.flood_seen(dedupe_key)]
+        return int(
+            await self._arrive(
+                keys=[keys.quota(openid), *flood_keys],
+                args=[moment, rule.seconds, rule.sends, kind, dedupe_key, flood_limit],
+            )
         )
 
     async def take_send(self, openid: str) -> str:

@@ -71,8 +71,7 @@ end
 # answer (a menu button for published content) is answered on arrival instead, when the inbox is at least
 # `ready_after` ms behind and nothing needs Rasa's view of the conversation: every earlier message of the
 # citizen answered, no person on the case, no satisfaction question open, no complaint being taken in. It is
-# then `replied` (later
-# deliveries repeat the answer), its turn is done, and it never enters the inbox.
+# then `replied` (later deliveries repeat the answer), its turn is done, and it never enters the inbox.
 # KEYS: message hash, inbox stream, expiry zset, the citizen's turns, outbox stream, the citizen's mode,
 #       the citizen's complaint intake.
 # ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group, ready answer (JSON list; '' for none),
@@ -149,12 +148,12 @@ end
 """
 )
 
-# KEYS: message hash, outbox stream, the citizen's turns, their carried list, the carried due set.
+# The message's inbox entry is acknowledged and deleted in the same step: its work is done, and the inbox
+# holds only work still to do (one round trip a message less than a separate XACK and XDEL).
+# KEYS: message hash, outbox stream, the citizen's turns, their carried list, the carried due set, the inbox.
 # ARGV: answer (JSON list of texts), dedupe key, the answered channel (every gateway hears the key and wakes a
 # delivery waiting for it), about (the question, for a label; '' for none), now, carry seconds (0: never
 # carry), retention seconds, openid, the message key prefix, the inbox entry ('' for none), the workers' group
-# KEYS[6]: the inbox stream. The entry is acknowledged and deleted in the same step: its work is done, and the
-# inbox holds only work still to do (one round trip a message less than a separate XACK and XDEL).
 _FINISH = (
     _ENQUEUE
     + _TAKE_CARRIED

@@ -42,9 +42,8 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
 # Connections one process may open; a command waits for a free one (up to POOL_WAIT seconds) instead of
 # failing. redis-py's default pool raises "Too many connections" at once past 100, and at ten times the
 # sustainable rate a gateway had that many commands in flight (each waiting for a busy event loop to read its
-# reply): 1,382 pushes got a 500. A waiting pool of 100 was still too small there: 653 waits over 3 s, each a
-# 500 or a failed worker step, and 446 duplicate sends (likely sends whose sent-marker could not be written).
-# 400 had none, and used no more memory than 100.
+# reply): 1,382 pushes got a 500. A waiting pool of 100 was still too small in the whole stack: 653 waits over
+# 3 s, each a 500 or a failed worker step. 400 had none, and used no more memory than 100.
 MAX_CONNECTIONS = 400
 POOL_WAIT = 10.0
 

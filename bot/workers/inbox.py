@@ -87,9 +87,9 @@ class InboxWorker:
         self._on_finished = on_finished
         self._slots = asyncio.Semaphore(concurrency)
         self._claim_idle_ms = int(claim_idle * 1000)
-        # Looked for abandoned entries before every read, it was one Redis round trip per message (a
-        # twelfth of the gateway's); an entry is abandoned only after `claim_idle`, so a look every quarter
-        # of that (at most every 5 s) finds it as surely.
+        # Looked for abandoned entries before every read, it was one Redis round trip per message (one of
+        # the twelve a push took); an entry is abandoned only after `claim_idle`, so a look every quarter of
+        # that (at most every 5 s) finds it as surely.
         self._claim_every = claim_every if claim_every is not None else min(5.0, claim_idle / 4)
         self._next_claim = 0.0
         # How long a citizen's message waits for their previous one. The app sets Rasa's timeout plus 5 s, so

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +13,8 @@ import redis.asyncio as aioredis
 from bot.core.content import SECTIONS, ContentInvalid
 from bot.storage import keys
 from bot.storage.content import ContentStore, load_content, read_content
-from bot.storage.embedded import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parents[2]
-_db = itertools.count(5)
 NOTICE: dict[str, Any] = {
     "id": "2026-09",
     "title": "关于口罩领取网点调整的通知",
@@ -30,12 +26,10 @@ NOTICE: dict[str, Any] = {
 
 
 @pytest.fixture
-async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
-    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
-    await c.flushdb()
-    await load_content(c, ROOT / "content" / "answers.yml", overwrite=True)
-    yield c
-    await c.aclose()
+async def client(client: aioredis.Redis) -> aioredis.Redis:
+    """The shared fixture's client, with the published content loaded."""
+    await load_content(client, ROOT / "content" / "answers.yml", overwrite=True)
+    return client
 
 
 async def _snapshot(client: aioredis.Redis) -> dict[str, Any]:

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import time
-from collections.abc import AsyncIterator
 
-import pytest
 import redis.asyncio as aioredis
 
 from bot.storage import keys
-from bot.storage.embedded import EmbeddedRedis
 from bot.storage.messages import MessageStore
 from bot.storage.streams import ensure_group
 from bot.workers.inbox import CLAIM_BATCH, GROUP, InboxWorker
-
-_db = itertools.count(4)
-
-
-@pytest.fixture
-async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
-    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
-    await c.flushdb()
-    yield c
-    await c.aclose()
 
 
 async def test_a_dead_workers_messages_are_all_taken_over(client: aioredis.Redis) -> None:

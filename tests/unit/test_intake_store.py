@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator
-
-import pytest
 import redis.asyncio as aioredis
 
 from bot.core.intake import Draft
 from bot.storage import keys
-from bot.storage.embedded import EmbeddedRedis
 from bot.storage.intake import IntakeStore
 
-_db = itertools.count(3)
 DRAFT = Draft(category="举报", summary="口罩一只卖40元", details={"shop": "好又多超市"}, started=1000.0)
-
-
-@pytest.fixture
-async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
-    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
-    await c.flushdb()
-    yield c
-    await c.aclose()
 
 
 async def test_a_due_draft_is_claimed_once_and_claimed_again_if_its_filer_died(

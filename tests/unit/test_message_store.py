@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 
 from bot.storage import keys
-from bot.storage.embedded import EmbeddedRedis
 from bot.storage.messages import MessageStore, TurnState, question_label
-
-_db = itertools.count(8)
-
-
-@pytest.fixture
-async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
-    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
-    await c.flushdb()
-    yield c
-    await c.aclose()
 
 
 async def outbox_texts(client: aioredis.Redis) -> list[tuple[str, str]]:

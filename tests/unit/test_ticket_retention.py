@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator
-
-import pytest
 import redis.asyncio as aioredis
 
 from bot.core.tickets import Reason
 from bot.storage import keys
-from bot.storage.embedded import EmbeddedRedis
 from bot.storage.tickets import TicketStore
-
-_db = itertools.count(7)
-
-
-@pytest.fixture
-async def client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
-    c = aioredis.Redis.from_url(redis_server.url, db=next(_db) % 16, decode_responses=True)
-    await c.flushdb()
-    yield c
-    await c.aclose()
 
 
 async def test_a_closed_ticket_is_kept_for_the_retention_and_then_forgotten(client: aioredis.Redis) -> None:

@@ -26,9 +26,35 @@ async def read_new(
     return [(str(i), dict(f)) for _stream, items in found or [] for i, f in items]
 
 
-async def claim_abandoned(
-    client: aioredis.Redis, stream: str, group: str, consumer: str, idle_ms: int, count: int = 10
-) -> list[Entry]:
-    """Entries another consumer took and never acknowledged for `idle_ms` (it died): take them over."""
-    result: Any = await client.xautoclaim(stream, group, consumer, min_idle_time=idle_ms, count=count)
-    return [(str(i), dict(f)) for i, f in result[1] if f]  # a trimmed entry comes back as None
+START = "0-0"
+
+
+class AbandonedEntries:
+    """Entries another consumer took and never acknowledged for `idle_ms` (it died), taken over a batch at a
+    time. XAUTOCLAIM looks at no more than ten times `count` pending entries a call; the cursor carries on
+    where the last call stopped, so abandoned entries queued behind many that live consumers still hold are
+    reached too (started from the beginning each time, they were not, until those ahead were answered)."""
+
+    def __init__(
+        self, client: aioredis.Redis, stream: str, group: str, consumer: str, idle_ms: int, count: int
+    ) -> None:
+        self._client = client
+        self._stream = stream
+        self._group = group
+        self._consumer = consumer
+        self._idle_ms = idle_ms
+        self.count = count
+        self.cursor = START
+
+    @property
+    def scan_unfinished(self) -> bool:
+        """The last call stopped part-way through the pending entries."""
+        return self.cursor != START
+
+    async def take(self) -> list[Entry]:
+        result: Any = await self._client.xautoclaim(
+            self._stream, self._group, self._consumer, min_idle_time=self._idle_ms, count=self.count,
+            start_id=self.cursor,
+        )  # fmt: skip
+        self.cursor = str(result[0])
+        return [(str(i), dict(f)) for i, f in result[1] if f]  # a trimmed entry comes back as None

@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 from bot.logs import citizen, message_ref
 from bot.storage import keys
 from bot.storage.messages import MessageStore
-from bot.storage.streams import claim_abandoned, ensure_group, read_new
+from bot.storage.streams import AbandonedEntries, ensure_group, read_new
 from bot.workers.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ OutOfTurn = Callable[[str, str, bool, str], Awaitable[list[str] | None]]
 # Waits between attempts at a message whose answer is not possible now (Rasa down): the last one repeats.
 RETRY_WAITS = (2.0, 4.0, 8.0, 15.0)
 CLAIM_BATCH = 10  # abandoned entries taken over per look
+SCAN_PAUSE = 0.2  # seconds between looks while a scan of the pending entries is part-way
 
 
 class AnswerLater(Exception):
@@ -86,7 +87,9 @@ class InboxWorker:
         self._consumer = consumer
         self._on_finished = on_finished
         self._slots = asyncio.Semaphore(concurrency)
-        self._claim_idle_ms = int(claim_idle * 1000)
+        self._abandoned = AbandonedEntries(
+            client, keys.inbox(), GROUP, consumer, int(claim_idle * 1000), count=CLAIM_BATCH
+        )
         # Looked for abandoned entries before every read, it was one Redis round trip per message (one of
         # the twelve a push took); an entry is abandoned only after `claim_idle`, so a look every quarter of
         # that (at most every 5 s) finds it as surely.
@@ -135,11 +138,13 @@ class InboxWorker:
         if time.monotonic() < self._next_claim:
             return
         self._next_claim = time.monotonic() + self._claim_every
-        claimed = await claim_abandoned(
-            self._client, keys.inbox(), GROUP, self._consumer, self._claim_idle_ms, count=CLAIM_BATCH
-        )
+        claimed = await self._abandoned.take()
         if len(claimed) >= CLAIM_BATCH:
             self._next_claim = 0.0  # a dead gateway's backlog: take the next batch at once
+        elif self._abandoned.scan_unfinished:
+            # Many pending entries, most held by live workers: go on scanning soon, not in `claim_every`
+            # (one look covers a hundred; a rush's backlog can be thousands).
+            self._next_claim = time.monotonic() + SCAN_PAUSE
         for entry_id, fields in claimed:
             await self._slots.acquire()
             log.warning("claimed abandoned inbox entry %s", entry_id)

@@ -22,7 +22,7 @@ from bot.logs import citizen
 from bot.metrics import Metrics
 from bot.storage import keys
 from bot.storage.conversations import Conversations
-from bot.storage.streams import claim_abandoned, ensure_group, read_new
+from bot.storage.streams import AbandonedEntries, ensure_group, read_new
 from bot.wechat.api import RETRYABLE, WeChatAPI, WeChatError, WeChatUnreachable
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,11 @@ class OutboxSender:
 
     async def run(self) -> None:
         await ensure_group(self._client, keys.outbox(), GROUP)
+        idle_ms = int(self._policy.claim_idle * 1000)
+        abandoned = AbandonedEntries(self._client, keys.outbox(), GROUP, self._consumer, idle_ms, count=10)
         while True:
             await self._release_due(keys=[keys.outbox_delayed(), keys.outbox()], args=[time.time(), 100])
-            idle_ms = int(self._policy.claim_idle * 1000)
-            entries = await claim_abandoned(self._client, keys.outbox(), GROUP, self._consumer, idle_ms)
+            entries = await abandoned.take()
             if not entries:
                 entries = await read_new(
                     self._client, keys.outbox(), GROUP, self._consumer, count=10, block_ms=500

@@ -75,6 +75,7 @@ eval: envs
 	mkdir -p reports/nlu
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages $(EVAL_MESSAGES) --out reports/nlu
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/boundary_messages.jsonl --out reports/nlu/boundary
+	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/dev_messages_2026-12-06.jsonl --out reports/nlu/dev
 	@if [ -d reports/nlu/cv ]; then rm -rf reports/nlu/previous && mkdir -p reports/nlu/previous && \
 		mv reports/nlu/cv reports/nlu/previous/cv; fi
 	$(RASA_VENV)/bin/python scripts/cross_validate.py --config config.yml --nlu nlu_data --folds 5 --out reports/nlu/cv
@@ -84,12 +85,13 @@ eval: envs
 		reports/nlu/previous/cv reports/nlu/cv --out reports/nlu/compare-previous.json; fi
 	$(MAKE) eval-conversations
 
-# Whole conversations through the front door (our set and the held-out one): the share that ends right.
+# Whole conversations through the front door (our set and the held-out ones): the share that ends right.
 eval-conversations: envs
 	$(VENV)/bin/python -m bot train
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --out reports/conversations/latest.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout.yml --out reports/conversations/holdout.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout2.yml --out reports/conversations/holdout2.json
+	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout3.yml --out reports/conversations/holdout3.json
 
 # One training run swings by several points; compare configurations on several seeds, e.g.
 #   make eval-seeds SEEDS_OUT=reports/nlu/seeds-before   (change the data or config.yml)

@@ -20,10 +20,12 @@ from actions import complaint, intake
 from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
+    PERSON_FOR_CASE,
     Outcome,
     conversation_before_latest,
     decide,
     misread_report,
+    reading_behind_ambiguity,
     section_of,
 )
 from actions.conversation import Turn as ConversationTurn
@@ -123,11 +125,15 @@ def signal_handoff(
 
 
 async def respond(
-    dispatcher: CollectingDispatcher, tracker: Tracker, default_section: str | None = None
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    default_section: str | None = None,
+    latest: ConversationTurn | None = None,
 ) -> list[EventType]:
-    """Apply the conversation rules to the latest message and say what they decided: acknowledgement,
-    answer, why a person helps, the handoff or the offer of one."""
-    latest = latest_turn(tracker)
+    """Apply the conversation rules to the latest message (as read by the model, unless `latest` gives
+    another reading) and say what they decided: acknowledgement, answer, why a person helps, the handoff or
+    the offer of one."""
+    latest = latest or latest_turn(tracker)
     if latest.section is None and default_section is not None:
         latest = ConversationTurn(latest.text, latest.intent, latest.confidence, default_section)
     conversation = conversation_before_latest(tracker.events)
@@ -199,7 +205,10 @@ class ActionHandoff(Action):
 class ActionHandleFallback(Action):
     """Did not understand: ask to rephrase; the second time in a row, or at once when the message is angry,
     offer a person (an angry citizen is not asked to say it again more nicely). A threat to escalate, anger
-    risen over turns, or an offer of a person followed by another message we do not understand: a person."""
+    risen over turns, or an offer of a person followed by another message we do not understand: a person.
+    Held back only because two readings we can act on were close (anger and a question, two questions): read
+    and answered by the conversation rules. Not understood in a conversation about a personal case: a person.
+    """
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -212,15 +221,23 @@ class ActionHandleFallback(Action):
         anger = conversation.anger_with(latest)
         if found("escalation", latest.text) or anger >= ANGER_HIGH:
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "fallback_angry")
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        reading = reading_behind_ambiguity(latest.text, ranking)
+        if reading is not None:
+            return await respond(dispatcher, tracker, latest=reading)
+        if any(found("individual_case", turn.text) for turn in (*conversation.earlier, latest)):
+            # more of a personal case that content cannot answer anyway: a person, not "say it again"
+            dispatcher.utter_message(text=PERSON_FOR_CASE)
+            return signal_handoff(
+                dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_individual"
+            )
         if conversation.offered_last:
             dispatcher.utter_message(text="抱歉，我还是没能理解，我请工作人员来帮您。")
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_again")
         intents = user_intents(tracker.events)
         if intents and intents[-1] == "nlu_fallback" and trailing_repeats(intents) >= 1:
             return [FollowupAction("utter_offer_human")]
-        if sounds_angry(
-            latest.text, guesses_behind_fallback(tracker.latest_message.get("intent_ranking") or [])
-        ):
+        if sounds_angry(latest.text, guesses_behind_fallback(ranking)):
             return [FollowupAction("utter_offer_human")]
         dispatcher.utter_message(response="utter_default")
         return []

@@ -12,6 +12,13 @@ FIELDS = {  # slot -> words that name it in a correction ("改地址", "地址�
 }
 SKIP_WORDS = ("跳过", "不知道", "不清楚", "不记得", "忘了", "没有", "无", "略", "skip")
 CANCEL_WORDS = ("取消", "不投诉了", "不举报了", "算了", "不用了", "不登记")
+# Said at any question, these file the complaint as it stands: the citizen has nothing more to add.
+FILE_NOW_STARTS = ("确认", "提交", "就这些", "就这样提交")
+# A message naming evidence ("付款记录有的", "图片发你了") answers no question: it goes into the description.
+EVIDENCE_WORDS = (
+    "小票", "发票", "收据", "付款记录", "支付记录", "转账记录", "聊天记录", "截图", "照片", "图片", "视频",
+    "录音", "凭证", "证据",
+)  # fmt: skip
 CONFIRM_WORDS = ("确认", "是", "对", "没错", "没问题", "可以", "提交", "好", "嗯", "ok", "行")
 
 
@@ -25,6 +32,16 @@ def is_cancel(text: str) -> bool:
 
 def is_skip(text: str) -> bool:
     return clean(text).lower() in SKIP_WORDS
+
+
+def files_now(text: str) -> bool:
+    """ "确认" or "提交" typed while the form still asks for a detail: file it with what it has."""
+    value = clean(text)
+    return value.startswith(FILE_NOW_STARTS) and not any(word in value for word in ("不", "别", "等"))
+
+
+def mentions_evidence(text: str) -> bool:
+    return any(word in text for word in EVIDENCE_WORDS)
 
 
 def answer_value(text: str) -> str:

@@ -20,6 +20,14 @@ from lexicon.intents import QUESTIONS
 
 ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
 ANGER_HIGH = 0.9  # the conversation's anger at which a concrete answer alone is no longer enough
+# Below this belief the model's "anger" is as often a plain question or a mild sigh it misread ("排队好久啊",
+# "约的时候都要填些啥") as venting: on our development sets (the boundary and 2026-12-06 messages, and the
+# third held-out conversations' first run) 5 of the 6 messages it wrongly took for anger were under it,
+# against 11 of 95 real venting ones. Such a first message, with no cue of anger in its words, is
+# acknowledged and one word away from a person, not queued for one; anger again, or any cue, still goes to
+# a person.
+ANGER_UNSURE = 0.5
+ANGER_BEFORE_CALM = 0.15  # carried anger under which the earlier turns count as calm
 SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions on one topic ask the same thing
 SAME_WORDING = 0.5  # ... and at which two questions are the same whatever the model made of their topic
 OFFER_ACTION = "utter_offer_human"
@@ -28,7 +36,21 @@ SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到")),
     (
         "pickup",
-        ("领取", "去领", "领不到", "网点", "取口罩", "提货", "有货", "有没有口罩", "还有口罩", "到货"),
+        (
+            "领取",
+            "去领",
+            "领不到",
+            "网点",
+            "取口罩",
+            "提货",
+            "有货",
+            "有没有口罩",
+            "还有口罩",
+            "到货",
+            "代领",
+            "原件",
+            "复印件",
+        ),
     ),
     ("announcements", ("公告", "通知", "通告")),
     ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩")),
@@ -227,9 +249,19 @@ def _angry_without_need(t: Turn, c: Conversation) -> bool:
     return t.intent == "express_anger" and t.section is None
 
 
+def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
+    return (
+        _angry_without_need(t, c)
+        and t.confidence < ANGER_UNSURE
+        and c.anger_before < ANGER_BEFORE_CALM
+        and message_anger(Turn(t.text, "", 0.0, None)) == 0  # no venting, shouting, insult or threat
+    )
+
+
 PERSON_FOR_CASE = "您的问题涉及个人的具体情况，公开信息无法答复，需要工作人员帮您查询处理。"
 PERSON_FOR_REPEAT = "同样的问题您已经问过几次，看来自动答复没能解决，我请工作人员来帮您。"
 PERSON_FOR_THREAT = "您的诉求我们非常重视，马上请工作人员直接为您处理。"
+ASK_FOR_NEED = "您可以直接告诉我遇到的具体问题（预约、结果、领取或投诉举报），我来帮您。"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -279,6 +311,12 @@ RULES: tuple[Rule, ...] = (
         _second_time, Decision(Outcome.OFFER, "second_time"),
     ),
     Rule(
+        "unsure_anger_first", "A first message the model only half believes is anger, with no cue of it: "
+        "too often a question or a sigh it misread to queue the citizen for a person; acknowledged, asked "
+        "what they need, a person one word away.", _unsure_anger_first,
+        Decision(Outcome.OFFER, "unsure_anger_first", acknowledge=True, answer=False, note=ASK_FOR_NEED),
+    ),
+    Rule(
         "angry_without_need", "Anger with nothing to answer: a person (as before).",
         _angry_without_need, Decision(Outcome.HANDOFF, "angry_without_need", "angry", answer=False),
     ),
@@ -292,6 +330,30 @@ def decide(latest: Turn, conversation: Conversation) -> Decision:
         if rule.applies(latest, conversation):
             return rule.decision
     return DEFAULT
+
+
+def reading_behind_ambiguity(text: str, ranking: Iterable[dict[str, Any]]) -> Turn | None:
+    """A message the fallback held back only because two readings were close, when both are ones we can
+    act on: anger and a content question ("两天了都约不上，你们一点作为都没有" between booking results and
+    anger) is venting with a need; two content questions are answered by the likelier. Asking such a citizen
+    to say it again helps nobody. None: a real misunderstanding (the best reading under the threshold, or a
+    reading that is neither)."""
+    threshold, ranked = 1.0, []
+    for entry in ranking:
+        name, confidence = str(entry.get("name")), float(entry.get("confidence") or 0.0)
+        if name == "nlu_fallback":
+            threshold = confidence  # the fallback's own confidence is its threshold
+        else:
+            ranked.append((name, confidence))
+    if len(ranked) < 2 or ranked[0][1] < threshold:
+        return None
+    (first, confidence), (second, _) = ranked[0], ranked[1]
+    sections = [INTENT_SECTIONS[n] for n in (first, second) if n in INTENT_SECTIONS]
+    if "express_anger" in (first, second) and sections:
+        return Turn(text, "express_anger", confidence, sections[0])
+    if len(sections) == 2:
+        return Turn(text, first, confidence, sections[0])
+    return None
 
 
 def misread_report(latest: Turn, conversation: Conversation) -> str | None:

@@ -25,6 +25,7 @@ REQUIRED = ("complaint_what", "complaint_shop", "complaint_address", "complaint_
 # question: the form lets it through (a question is answered, a person is fetched) and asks again after.
 INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodbye", "bot_challenge"})
 INTERRUPTION_CONFIDENCE = 0.75
+DETAIL_QUESTIONS = frozenset(REQUIRED) - {"complaint_what"}
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,18 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
     values: dict[str, Any] = details_in(message)
     if requested is None or requested in values:
         return values
+    if requested in DETAIL_QUESTIONS and complaint.files_now(message.text):
+        # the citizen thinks they are done: the questions left are skipped, and it is filed as confirmed
+        left = {s: complaint.SKIPPED for s in REQUIRED if not filled.get(s) and s not in values}
+        return values | left | {"complaint_confirm": "yes"}
     if not values and is_interruption(message):
         return {}
     if message.text.startswith("/"):  # a menu button's intent, not the citizen's words: ask for them
         return values
+    if requested in DETAIL_QUESTIONS and not values and complaint.mentions_evidence(message.text):
+        # "付款记录有的" answers no question: it goes into the description, and the question is asked again
+        described = str(filled.get("complaint_what") or "")
+        return {"complaint_what": "；".join(p for p in (described, message.text.strip()) if p)[:300]}
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values

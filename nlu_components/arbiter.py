@@ -92,14 +92,14 @@ read through both arbiters; reports/nlu/seeds-comparison.json, compare/rule7.jso
 The boundary set shows the price: on two seeds one to three of its frustrated questions that open like a
 reproach ("难道外地户口就不能预约吗？", "凭什么…？这是哪条规定？") go to a person. Leaving reproaches out of
 rule 7 removes that and keeps all of its gain on our data, but none on the real messages, where the gain comes
-from reproaches ("求求领导们做个人吧"). Kept as designed: a frustrated question answered by a person is the
-cheaper mistake. A review then wrote 82 calm questions with venting words and 21 venting messages, and
-ran them through the served model: rule 7 sent 9 of the questions to a person. Seven patterns narrowed
-(一家人是不是都, a friendly 呵呵呵, 踢皮球 the game, 熔喷布是什么玩意儿？, 不会这么费劲, 不想瞎折腾,
-做个人防护) leave 2 (能不能别, 什么年代了: mild reproaches, accepted), and with three curse false matches
-narrowed (智障残疾人, 属于废物吗, 谢谢你们全家都来帮忙) 14 handoffs in all instead of 25, and all 18 of the
-venting ones; no prediction changes on our data, the boundary set or the shared real messages
-(reports/nlu/review-rule7/).
+from pleas and reproaches addressed to the officials. Kept as designed: a frustrated question answered by a
+person is the cheaper mistake. A review then wrote 82 calm questions with venting words and 21 venting
+messages, and ran them through the served model: rule 7 sent 9 of the questions to a person. Seven
+patterns narrowed (一家人是不是都, a friendly 呵呵呵, 踢皮球 the game, 熔喷布是什么玩意儿？, 不会这么费劲,
+不想瞎折腾, 做个人防护) leave 2 (能不能别, 什么年代了: mild reproaches, accepted), and with three curse
+false matches narrowed (智障残疾人, 属于废物吗, 谢谢你们全家都来帮忙) 14 handoffs in all instead of 25,
+and all 18 of the venting ones; no prediction changes on our data, the boundary set or the shared real
+messages (reports/nlu/review-rule7/).
 """
 
 from __future__ import annotations

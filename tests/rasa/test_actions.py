@@ -261,3 +261,44 @@ def test_session_start_resets_the_history() -> None:
     events = [user("nlu_fallback"), {"event": "session_started"}, user("greet"), user("greet")]
     assert user_intents(events) == ["greet", "greet"]
     assert trailing_repeats(user_intents(events)) == 1
+
+
+def ambiguous(text: str, earlier: list[dict[str, Any]], *guesses: tuple[str, float]) -> Tracker:
+    t = tracker("nlu_fallback", text, 0.3, events=[*earlier, user("nlu_fallback", text)])
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.3}] + [
+        {"name": n, "confidence": c} for n, c in guesses
+    ]
+    return t
+
+
+def test_a_fallback_torn_between_venting_and_a_question_is_answered_as_venting(
+    content_in_redis: None,
+) -> None:
+    guesses = (("ask_booking_result", 0.5), ("express_anger", 0.48))
+    first, messages = run(
+        ActionHandleFallback(), ambiguous("两天了都约不上，气死了", [user("greet")], *guesses)
+    )
+    assert first == [FollowupAction("utter_offer_human")]  # acknowledged, answered, a person one word away
+    assert messages[0]["response"] == "utter_acknowledge" and "20:00" in messages[1]["text"]
+    # the same need answered before: the answer, and a person now
+    _events, messages = run(
+        ActionHandleFallback(),
+        ambiguous("两天了都约不上，气死了", [user("ask_booking_result", "预约结果怎么查")], *guesses),
+    )
+    handoff = next(m["custom"]["handoff"] for m in messages if m.get("custom"))
+    assert (handoff["reason"], handoff["rule"]) == ("angry", "angry_again")
+    assert any("20:00" in (m.get("text") or "") for m in messages)
+
+
+def test_a_message_not_understood_after_a_personal_case_goes_to_a_person() -> None:
+    earlier = [user("ask_mask_pickup", "网点说名单上没有我")]
+    events, messages = run(
+        ActionHandleFallback(), ambiguous("那咋整嘛", earlier, ("greet", 0.2), ("deny", 0.1))
+    )
+    handoff = next(m["custom"]["handoff"] for m in messages if m.get("custom"))
+    assert (handoff["reason"], handoff["rule"]) == ("unresolved", "fallback_individual")
+    # without the personal case, the citizen is asked to say it again
+    events, messages = run(
+        ActionHandleFallback(), ambiguous("那咋整嘛", [user("greet")], ("greet", 0.2), ("deny", 0.1))
+    )
+    assert events == [] and messages[0]["response"] == "utter_default"

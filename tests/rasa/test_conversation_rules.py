@@ -129,3 +129,46 @@ def test_a_personal_case_asked_again_counts_whatever_topic_the_model_heard() -> 
     ]
     decision = decision_for(events)
     assert (decision.outcome, decision.reason) == (Outcome.HANDOFF, "unresolved")
+
+
+def test_a_first_message_only_half_believed_to_be_anger_is_acknowledged_and_offered_a_person() -> None:
+    decision = decision_for([said("排了半天队哎", "express_anger", confidence=0.4)])
+    assert (decision.outcome, decision.rule, decision.acknowledge) == (
+        Outcome.OFFER,
+        "unsure_anger_first",
+        True,
+    )
+    assert decision.note and not decision.answer
+
+
+def test_unsure_anger_with_a_cue_or_after_anger_still_goes_to_a_person() -> None:
+    shouted = decision_for([said("排了半天队哎！！", "express_anger", confidence=0.4)])
+    vented = decision_for([said("排队排得气死了", "express_anger", confidence=0.4)])
+    again = decision_for(
+        [said("你们这服务太差劲了", "express_anger"), said("排了半天队哎", "express_anger", confidence=0.4)]
+    )
+    assert [d.rule for d in (shouted, vented, again)] == ["angry_without_need"] * 3
+
+
+def test_a_fallback_between_two_readings_we_can_act_on_is_read() -> None:
+    from actions.conversation import reading_behind_ambiguity
+
+    def ranking(*guesses: tuple[str, float]) -> list[dict[str, Any]]:
+        return [{"name": "nlu_fallback", "confidence": 0.3}] + [
+            {"name": n, "confidence": c} for n, c in guesses
+        ]
+
+    vented = reading_behind_ambiguity(
+        "两天了都约不上", ranking(("ask_booking_result", 0.5), ("express_anger", 0.48))
+    )
+    assert vented == Turn("两天了都约不上", "express_anger", 0.5, "booking_result")
+    asked = reading_behind_ambiguity(
+        "同一个入口吗", ranking(("ask_mask_booking", 0.41), ("ask_booking_result", 0.39))
+    )
+    assert asked == Turn("同一个入口吗", "ask_mask_booking", 0.41, "booking")
+    # the best reading under the threshold, or a reading that is no question: a real misunderstanding
+    assert (
+        reading_behind_ambiguity("嗯", ranking(("ask_mask_booking", 0.28), ("express_anger", 0.27))) is None
+    )
+    assert reading_behind_ambiguity("投诉", ranking(("complain_other", 0.4), ("express_anger", 0.38))) is None
+    assert reading_behind_ambiguity("好", ranking(("affirm", 0.4), ("ask_mask_booking", 0.38))) is None

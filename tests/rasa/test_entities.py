@@ -67,3 +67,22 @@ def test_an_address_does_not_swallow_the_words_before_it(
     addresses = found(extractor, text, "address")
     assert expected in addresses
     assert all(expected in other or other in expected for other in addresses)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("80元一个", ["80元一个"]),
+        ("普通口罩卖十块一只", ["十块一只"]),
+        ("三十块一包十只", ["三十块一包"]),
+        ("一百二十元一盒", ["一百二十元一盒"]),
+        ("每个五块", ["每个五块"]),
+        ("我们一块去领口罩吧", []),  # 一块 here is "together", not a price
+    ],
+)
+def test_prices_are_found_in_digits_and_in_chinese_numerals(
+    extractor: RegexEntityExtractor, text: str, expected: list[str]
+) -> None:
+    prices = found(extractor, text, "price")
+    # the form takes the longest match of an entity (actions/intake.py), as for "每个5元" and "5元"
+    assert ([max(prices, key=len)] if prices else []) == expected

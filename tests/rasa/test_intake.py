@@ -48,3 +48,26 @@ def test_the_draft_names_what_is_known() -> None:
 def test_a_menu_buttons_intent_is_not_taken_as_what_happened() -> None:
     assert read(message("/report_price_gouging", "report_price_gouging", 1.0), "complaint_what", {}) == {}
     assert read(message("药店口罩涨价了"), "complaint_what", {}) == {"complaint_what": "药店口罩涨价了"}
+
+
+def test_confirming_while_a_detail_is_asked_files_what_there_is() -> None:
+    filled = {"complaint_what": "药店口罩卖得太贵", "complaint_shop": "惠民药房"}
+    got = read(message("确认"), "complaint_time", filled)
+    assert got == {"complaint_address": "未提供", "complaint_price": "未提供", "complaint_time": "未提供",
+                   "complaint_confirm": "yes"}  # fmt: skip
+    # a hesitation is not a confirmation, and at the summary it is the summary's question that decides
+    assert read(message("确认一下，先别提交"), "complaint_time", filled) == {
+        "complaint_time": "确认一下，先别提交"
+    }
+    assert read(message("确认"), "complaint_confirm", filled) == {"complaint_confirm": "确认"}
+
+
+def test_evidence_named_at_a_question_goes_into_the_description_not_the_answer() -> None:
+    filled = {"complaint_what": "口罩耳绳一戴就断"}
+    assert read(message("付款记录有的"), "complaint_price", filled) == {
+        "complaint_what": "口罩耳绳一戴就断；付款记录有的"
+    }
+    # with the detail asked for, it answers
+    assert read(message("小票上写着30元一包", price="30元一包"), "complaint_price", filled) == {
+        "complaint_price": "30元一包"
+    }

@@ -51,6 +51,7 @@ from bot.storage.messages import MessageStore
 from bot.storage.redis import redis_context
 from bot.storage.tickets import TicketStore
 from bot.storage.tokens import TokenStore
+from bot.storage.turnlog import TurnLog
 from bot.wechat import views as wechat_views
 from bot.wechat.api import WeChatAPI
 from bot.wechat.crypto import MessageCrypto
@@ -104,6 +105,7 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
         Waiters(),
         ContractTiming(budget=settings.reply_budget, admit_wait=settings.admit_wait),
         app[METRICS],
+        TurnLog(app[REDIS]),
     )
     app[AGENTS] = AgentStore(app[REDIS])
     timezone = ZoneInfo(settings.timezone)

@@ -25,20 +25,11 @@ from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.storage import keys
+from bot.storage.turnlog import LOG_ONCE, LOGGED_MARKER_SECONDS
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 35  # a month of not-understood messages, and the 7 days a report compares with
-LOGGED_MARKER_SECONDS = 24 * 3600
-# KEYS: the message's once-only marker, the stream. ARGV: the marker's seconds, the oldest entry id to keep,
-# then the entry's field and value pairs. Returns 1 when written, 0 when the message was already logged.
-LOG_ONCE = """
-if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return 0 end
-local entry = {'XADD', KEYS[2], 'MINID', '~', ARGV[2], '*'}
-for i = 3, #ARGV do entry[#entry + 1] = ARGV[i] end
-redis.call(unpack(entry))
-return 1
-"""
 
 
 def turn_body(sender_id: str, events: list[Event]) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,9 +50,43 @@ class Turn:
         )
 
 
+# KEYS: the message's once-only marker, the stream. ARGV: the marker's seconds, the oldest entry id to keep,
+# then the entry's field and value pairs. Returns 1 when written, 0 when the message was already logged.
+# Shared by Rasa's event broker (rasa_server/turn_log.py) and the gateway's own entries.
+LOG_ONCE = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return 0 end
+local entry = {'XADD', KEYS[2], 'MINID', '~', ARGV[2], '*'}
+for i = 3, #ARGV do entry[#entry + 1] = ARGV[i] end
+redis.call(unpack(entry))
+return 1
+"""
+LOGGED_MARKER_SECONDS = 24 * 3600
+# What answered a menu button the gateway answered from the content itself, without Rasa (a rush, contract
+# step 8): the report counts it as a message of its intent, and it is no fallback.
+ANSWERED_ON_ARRIVAL = "gateway_published_answer"
+
+
 class TurnLog:
     def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
+        self._log_once = client.register_script(LOG_ONCE)
+
+    async def log_button(
+        self, openid: str, button: str, intent: str, sent_at: float, message_id: str
+    ) -> bool:
+        """A menu button answered without Rasa, so that the report and the hourly counts still see it. The
+        stream is trimmed by Rasa's broker at its next entry (this side does not know the retention)."""
+        fields = {
+            "at": f"{sent_at or time.time():.3f}", "sender": openid, "text": button, "intent": intent,
+            "confidence": "1.0000", "actions": ANSWERED_ON_ARRIVAL, "entities": "[]",
+            "message_id": message_id,
+        }  # fmt: skip
+        pairs = [item for field in fields.items() for item in field]
+        marker = keys.turn_logged(openid, message_id)
+        written = await self._log_once(
+            keys=[marker, keys.turn_log()], args=[LOGGED_MARKER_SECONDS, 0, *pairs]
+        )
+        return bool(written)
 
     async def between(self, start: float, end: float, batch: int = 5000) -> list[Turn]:
         """Messages sent in [start, end), oldest first."""

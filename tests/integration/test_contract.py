@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import aiohttp
 
+from bot.storage.turnlog import ANSWERED_ON_ARRIVAL, TurnLog
 from bot.wechat.simulator import event_push, text_push
 from tests.integration.conftest import GatewayProcess, World, in_order
 
@@ -206,3 +208,7 @@ async def test_a_content_button_in_a_rush_is_answered_at_once_from_the_content(
     assert world.proxy.messages[clicker.openid] == 0
     assert world.proxy.messages[asker.openid] == 2
     assert not [s for s in world.fake.sends if s["touser"] == clicker.openid]
+    # Rasa never saw the click, but the daily report counts it: the gateway logged its turn, once
+    logged = await TurnLog(world.redis).between(time.time() - 600, time.time() + 60)
+    clicks = [(t.intent, t.actions, t.fell_back) for t in logged if t.sender == clicker.openid]
+    assert clicks == [("ask_mask_booking", (ANSWERED_ON_ARRIVAL,), False)]

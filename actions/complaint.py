@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 SKIPPED = "未提供"
 FIELDS = {  # slot -> words that name it in a correction ("改地址", "地址写错了")
     "complaint_shop": ("商家", "店", "店名", "商店", "药店", "超市"),
@@ -26,8 +28,18 @@ def clean(text: str) -> str:
     return text.strip().strip("。.!！~～").strip()
 
 
+# A cancellation said in a sentence ("想了想还是算了，取消吧", "钱不多，不投诉了"), not only as its first
+# word; never one that is negated ("不取消", "别取消").
+_CANCEL_IN_SENTENCE = re.compile(
+    r"(?<![不别])取消(吧|了|掉|登记)?$|(不|不想|不用)(投诉|举报|登记)了|(还是|那就|那)算了(吧)?$"
+)
+
+
 def is_cancel(text: str) -> bool:
-    return clean(text) in CANCEL_WORDS or clean(text).startswith(("取消", "算了"))
+    value = clean(text)
+    return (
+        value in CANCEL_WORDS or value.startswith(("取消", "算了")) or bool(_CANCEL_IN_SENTENCE.search(value))
+    )
 
 
 def is_skip(text: str) -> bool:

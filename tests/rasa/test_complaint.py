@@ -132,3 +132,20 @@ def test_venting_about_an_answer_that_did_not_help_is_not_a_report() -> None:
     # the same words with a report in them open the form
     events, messages = run(ActionStartComplaint(), tracker({}, "那家药房口罩卖到80元一只，折腾死了"))
     assert messages[0]["response"] == "utter_complaint_start"
+
+
+@pytest.mark.parametrize(
+    ("text", "cancels"),
+    [
+        ("取消", True),
+        ("算了算了不投诉了", True),
+        ("想了想还是算了，钱也不多，取消吧", True),
+        ("钱也不多，我不想投诉了", True),
+        ("那算了吧", True),
+        ("不取消，继续登记", False),
+        ("先别取消", False),
+        ("店名叫算了么便利店", False),
+    ],
+)
+def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> None:
+    assert complaint.is_cancel(text) is cancels

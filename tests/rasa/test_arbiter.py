@@ -451,6 +451,17 @@ OVERRULED = {
     "现在真是叫天天不应叫地地不灵。单位催着复工,出门没口罩,上网约不上,去药店排队还被说聚集。负责这事的人到底有没有一个完整的方案,还是走一步看一步?",
     "说好的“线上为主、线下兜底”,线上抢不到,线下排不上,兜的是哪门子底??拍脑袋的政策害死人",
     "打航空公司热线问退票,机器人转人工,人工又转回机器人,绕了半小时一个活人都没说上话,这家公司太离谱了",
+    # 2026-12-06 (nlu_data/nlu/kinds_2026_12_06.yml): despair and sarcasm about bookings with no insult, which
+    # rule 2 answers with what to do next; labelled anger by the catalog, read as results by the rule, as the
+    # venting about failed bookings above. Settled: kept, the cheaper mistake is the answer.
+    "史上最公平的摇号,公平到谁都摇不上,必须点赞",
+    "安逸得很嘛,这个预约硬是做得好,好到一个口罩都约不到,谢谢了哈",
+    "约了半个月一个没中,我算看明白了,这就是个骗局",
+    "从初八到现在,每天三个手机一起刷,手指头都戳麻了,一次都没中,我现在看见这个页面就想吐",
+    "我服了,真的服了,从来没中过,以后也不会中,不抱任何希望了",
+    "白天上班晚上刷,刷到半夜两点,第二天九点照样抢不到,这破日子一天都不想过了",
+    # ...and sarcastic thanks that quote a question (口罩在哪) rule 1 answers
+    "谢谢您嘞,问了十遍口罩在哪,十遍都让我“关注官方通知”,真贴心",
 }
 
 

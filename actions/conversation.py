@@ -32,29 +32,15 @@ SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions o
 SAME_WORDING = 0.5  # ... and at which two questions are the same whatever the model made of their topic
 OFFER_ACTION = "utter_offer_human"
 # Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
+# fmt: off
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到")),
-    (
-        "pickup",
-        (
-            "领取",
-            "去领",
-            "领不到",
-            "网点",
-            "取口罩",
-            "提货",
-            "有货",
-            "有没有口罩",
-            "还有口罩",
-            "到货",
-            "代领",
-            "原件",
-            "复印件",
-        ),
-    ),
+    ("pickup", ("领取", "去领", "领不到", "网点", "取口罩", "提货", "有货", "有没有口罩", "还有口罩", "到货",
+                "代领", "原件", "复印件")),
     ("announcements", ("公告", "通知", "通告")),
     ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩")),
 )
+# fmt: on
 
 
 class Outcome(Enum):

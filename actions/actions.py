@@ -43,6 +43,7 @@ from lexicon.conversation import found
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
 HANDOFF_REASON_UNRESOLVED = "unresolved"
+GIVEN_UP = "好的。如还有其他问题，请直接告诉我；需要工作人员时回复“人工”。"
 HANDED_OVER = "handed_over"  # complaint_confirm when a person took the intake over
 CATEGORIES = {"report_price_gouging": "举报", "report_fake_goods": "举报", "complain_other": "投诉"}
 
@@ -225,12 +226,16 @@ class ActionHandleFallback(Action):
         reading = reading_behind_ambiguity(latest.text, ranking)
         if reading is not None:
             return await respond(dispatcher, tracker, latest=reading)
-        if any(found("individual_case", turn.text) for turn in (*conversation.earlier, latest)):
-            # more of a personal case that content cannot answer anyway: a person, not "say it again"
+        if any(found("individual_case", turn.text) for turn in (*conversation.earlier[-1:], latest)):
+            # more of the personal case just raised, which content cannot answer: a person, not "say it again"
             dispatcher.utter_message(text=PERSON_FOR_CASE)
             return signal_handoff(
                 dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_individual"
             )
+        if complaint.is_cancel(latest.text):
+            # "算了算了不投诉了" outside a form: the citizen gives up, nothing to understand or hand over
+            dispatcher.utter_message(text=GIVEN_UP)
+            return []
         if conversation.offered_last:
             dispatcher.utter_message(text="抱歉，我还是没能理解，我请工作人员来帮您。")
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_again")

@@ -15,11 +15,11 @@ FIELDS = {  # slot -> words that name it in a correction ("改地址", "地址�
 SKIP_WORDS = ("跳过", "不知道", "不清楚", "不记得", "忘了", "没有", "无", "略", "skip")
 CANCEL_WORDS = ("取消", "不投诉了", "不举报了", "算了", "不用了", "不登记")
 # Said at any question, these file the complaint as it stands: the citizen has nothing more to add.
-FILE_NOW_STARTS = ("确认", "提交", "就这些", "就这样提交")
+FILE_NOW_WORDS = ("确认", "提交", "确认提交", "确认无误", "就这些", "就这样提交", "可以提交了")
 # A message naming evidence ("付款记录有的", "图片发你了") answers no question: it goes into the description.
 EVIDENCE_WORDS = (
-    "小票", "发票", "收据", "付款记录", "支付记录", "转账记录", "聊天记录", "截图", "照片", "图片", "视频",
-    "录音", "凭证", "证据",
+    "小票", "发票", "收据", "付款记录", "支付记录", "转账记录", "聊天记录", "截图", "照片", "图片", "录音",
+    "凭证", "证据",
 )  # fmt: skip
 CONFIRM_WORDS = ("确认", "是", "对", "没错", "没问题", "可以", "提交", "好", "嗯", "ok", "行")
 
@@ -28,18 +28,21 @@ def clean(text: str) -> str:
     return text.strip().strip("。.!！~～").strip()
 
 
-# A cancellation said in a sentence ("想了想还是算了，取消吧", "钱不多，不投诉了"), not only as its first
-# word; never one that is negated ("不取消", "别取消").
-_CANCEL_IN_SENTENCE = re.compile(
-    r"(?<![不别])取消(吧|了|掉|登记)?$|(不|不想|不用)(投诉|举报|登记)了|(还是|那就|那)算了(吧)?$"
-)
+# A cancellation said as the last clause of a sentence ("想了想还是算了，取消吧", "钱不多，我不想投诉了"),
+# by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
+# 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
+_CANCEL_CLAUSE = re.compile(r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想)?(投诉|举报|登记)了)(吧)?$")
+_CLAUSES = re.compile(r"[，,。.!！?？;；\s]+")
+# "算了" or "取消" opening a message, as a word ("算了算了…", "取消吧"), not inside a name ("算了么便利店").
+_CANCEL_OPENING = re.compile(r"^(取消|算了)($|[，,。.!！~ 吧啊算不了投举登])")
 
 
 def is_cancel(text: str) -> bool:
     value = clean(text)
-    return (
-        value in CANCEL_WORDS or value.startswith(("取消", "算了")) or bool(_CANCEL_IN_SENTENCE.search(value))
-    )
+    if value in CANCEL_WORDS or _CANCEL_OPENING.match(value):
+        return True
+    clauses = [c for c in _CLAUSES.split(value) if c]
+    return bool(clauses) and bool(_CANCEL_CLAUSE.match(clauses[-1]))
 
 
 def is_skip(text: str) -> bool:
@@ -47,9 +50,9 @@ def is_skip(text: str) -> bool:
 
 
 def files_now(text: str) -> bool:
-    """ "确认" or "提交" typed while the form still asks for a detail: file it with what it has."""
-    value = clean(text)
-    return value.startswith(FILE_NOW_STARTS) and not any(word in value for word in ("不", "别", "等"))
+    """The whole message is "确认" or "提交" while the form still asks for a detail: file it with what it has
+    ("确认是在他们店买的" answers the question instead)."""
+    return clean(text).lower() in FILE_NOW_WORDS
 
 
 def mentions_evidence(text: str) -> bool:

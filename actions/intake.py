@@ -26,6 +26,8 @@ REQUIRED = ("complaint_what", "complaint_shop", "complaint_address", "complaint_
 INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodbye", "bot_challenge"})
 INTERRUPTION_CONFIDENCE = 0.75
 DETAIL_QUESTIONS = frozenset(REQUIRED) - {"complaint_what"}
+# A note about evidence this short says nothing else; a longer message may answer the question too.
+EVIDENCE_NOTE_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,20 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
         return {}
     if message.text.startswith("/"):  # a menu button's intent, not the citizen's words: ask for them
         return values
-    if requested in DETAIL_QUESTIONS and not values and complaint.mentions_evidence(message.text):
-        # "付款记录有的" answers no question: it goes into the description, and the question is asked again
+    said = message.text.strip()
+    if (
+        requested in DETAIL_QUESTIONS
+        and not values
+        and len(said) <= EVIDENCE_NOTE_CHARS
+        and complaint.mentions_evidence(said)
+    ):
+        # "付款记录有的" answers no question: it goes into the description (once, however often it comes),
+        # and the question is asked again
         described = str(filled.get("complaint_what") or "")
-        return {"complaint_what": "；".join(p for p in (described, message.text.strip()) if p)[:300]}
+        described = "" if described == complaint.SKIPPED else described
+        if said in described:
+            return {}
+        return {"complaint_what": "；".join(p for p in (described, said) if p)[-300:]}
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values

@@ -302,3 +302,12 @@ def test_a_message_not_understood_after_a_personal_case_goes_to_a_person() -> No
         ActionHandleFallback(), ambiguous("那咋整嘛", [user("greet")], ("greet", 0.2), ("deny", 0.1))
     )
     assert events == [] and messages[0]["response"] == "utter_default"
+
+
+def test_giving_up_outside_a_form_is_not_a_misunderstanding() -> None:
+    earlier = [user("nlu_fallback", "我想投诉个药店"), {"event": "action", "name": "utter_offer_human"}]
+    events, messages = run(
+        ActionHandleFallback(), ambiguous("算了算了不投诉了，也没几个钱", earlier, ("express_anger", 0.28))
+    )
+    assert events == [] and not any(m.get("custom") for m in messages)  # no handoff, no "say it again"
+    assert "人工" in messages[0]["text"]

@@ -145,6 +145,12 @@ def test_venting_about_an_answer_that_did_not_help_is_not_a_report() -> None:
         ("不取消，继续登记", False),
         ("先别取消", False),
         ("店名叫算了么便利店", False),
+        ("算了么便利店", False),
+        # a description of something cancelled, or someone else's words, is no cancellation
+        ("网点把我约好的名额取消了", False),
+        ("药店说不用登记了，结果一包卖80", False),
+        ("店员说不买那就算了", False),
+        ("不能取消", False),
     ],
 )
 def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> None:

@@ -78,6 +78,10 @@ def test_an_address_does_not_swallow_the_words_before_it(
         ("一百二十元一盒", ["一百二十元一盒"]),
         ("每个五块", ["每个五块"]),
         ("我们一块去领口罩吧", []),  # 一块 here is "together", not a price
+        ("口罩卖二十块一包", ["二十块一包"]),
+        ("一十五元一个", ["一十五元一个"]),
+        ("在三元桥地铁站旁边", []),  # places, not prices
+        ("两元店里买的", []),
     ],
 )
 def test_prices_are_found_in_digits_and_in_chinese_numerals(

@@ -60,6 +60,10 @@ def test_confirming_while_a_detail_is_asked_files_what_there_is() -> None:
         "complaint_time": "确认一下，先别提交"
     }
     assert read(message("确认"), "complaint_confirm", filled) == {"complaint_confirm": "确认"}
+    # a sentence that opens with 确认 answers the question
+    assert read(message("确认是在他们店买的"), "complaint_address", filled) == {
+        "complaint_address": "确认是在他们店买的"
+    }
 
 
 def test_evidence_named_at_a_question_goes_into_the_description_not_the_answer() -> None:
@@ -71,3 +75,12 @@ def test_evidence_named_at_a_question_goes_into_the_description_not_the_answer()
     assert read(message("小票上写着30元一包", price="30元一包"), "complaint_price", filled) == {
         "complaint_price": "30元一包"
     }
+
+
+def test_evidence_is_noted_once_and_a_longer_message_answers_the_question() -> None:
+    noted = {"complaint_what": "口罩耳绳一戴就断；付款记录有的"}
+    assert read(message("付款记录有的"), "complaint_price", noted) == {}  # the same note again: nothing new
+    skipped = {"complaint_what": "未提供"}
+    assert read(message("有小票"), "complaint_time", skipped) == {"complaint_what": "有小票"}
+    long = "发票上写的是八十，我记得很清楚，就是那天下午买的那一包"
+    assert read(message(long), "complaint_price", noted) == {"complaint_price": long}

@@ -43,18 +43,18 @@ class AbandonedEntries:
         self._group = group
         self._consumer = consumer
         self._idle_ms = idle_ms
-        self.count = count
-        self.cursor = START
+        self._count = count
+        self._cursor = START
 
     @property
     def scan_unfinished(self) -> bool:
         """The last call stopped part-way through the pending entries."""
-        return self.cursor != START
+        return self._cursor != START
 
     async def take(self) -> list[Entry]:
         result: Any = await self._client.xautoclaim(
-            self._stream, self._group, self._consumer, min_idle_time=self._idle_ms, count=self.count,
-            start_id=self.cursor,
+            self._stream, self._group, self._consumer, min_idle_time=self._idle_ms, count=self._count,
+            start_id=self._cursor,
         )  # fmt: skip
-        self.cursor = str(result[0])
+        self._cursor = str(result[0])
         return [(str(i), dict(f)) for i, f in result[1] if f]  # a trimmed entry comes back as None

@@ -142,8 +142,10 @@ class InboxWorker:
         if len(claimed) >= CLAIM_BATCH:
             self._next_claim = 0.0  # a dead gateway's backlog: take the next batch at once
         elif self._abandoned.scan_unfinished:
-            # Many pending entries, most held by live workers: go on scanning soon, not in `claim_every`
-            # (one look covers a hundred; a rush's backlog can be thousands).
+            # Many pending entries, most held by live workers: go on scanning at the loop's first turn after
+            # SCAN_PAUSE (an idle read blocks up to a second), not in `claim_every` (one look covers a
+            # hundred; a rush's backlog can be thousands); the pause keeps a busy worker to five looks a
+            # second.
             self._next_claim = time.monotonic() + SCAN_PAUSE
         for entry_id, fields in claimed:
             await self._slots.acquire()

@@ -27,6 +27,7 @@ from actions.conversation import (
     misread_report,
     reading_behind_ambiguity,
     section_of,
+    understood_intents,
 )
 from actions.conversation import Turn as ConversationTurn
 from actions.signals import (
@@ -239,7 +240,7 @@ class ActionHandleFallback(Action):
         if conversation.offered_last:
             dispatcher.utter_message(text="抱歉，我还是没能理解，我请工作人员来帮您。")
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_again")
-        intents = user_intents(tracker.events)
+        intents = understood_intents(tracker.events)
         if intents and intents[-1] == "nlu_fallback" and trailing_repeats(intents) >= 1:
             return [FollowupAction("utter_offer_human")]
         if sounds_angry(latest.text, guesses_behind_fallback(ranking)):

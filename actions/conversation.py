@@ -342,6 +342,26 @@ def reading_behind_ambiguity(text: str, ranking: Iterable[dict[str, Any]]) -> Tu
     return None
 
 
+def understood_intents(events: Iterable[dict[str, Any]]) -> list[str]:
+    """The intents of the citizen's messages in this session, oldest first, as they were acted on: a
+    fallback that reading_behind_ambiguity read was answered, so it counts as what it was read as and
+    the next real misunderstanding is asked to rephrase, not offered a person at once."""
+    intents: list[str] = []
+    for event in events:
+        if event.get("event") == "session_started":
+            intents = []
+        elif event.get("event") == "user":
+            parse = event.get("parse_data") or {}
+            intent = (parse.get("intent") or {}).get("name") or ""
+            if intent == "nlu_fallback":
+                reading = reading_behind_ambiguity(
+                    str(event.get("text") or ""), parse.get("intent_ranking") or []
+                )
+                intent = reading.intent if reading is not None else intent
+            intents.append(intent)
+    return intents
+
+
 def misread_report(latest: Turn, conversation: Conversation) -> str | None:
     """The action for a message the model took for a report but that reports no shop (none of the report
     words). A question about one shop's stock is answered ("那家药房今天下午还有口罩吗"); venting about an

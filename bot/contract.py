@@ -132,7 +132,8 @@ class Contract:
             )
             if ready and accepted.delivery == 1 and accepted.state == "replied":
                 self._metrics.answered_on_arrival()
-                await self._log_button(openid, rasa_text, sent_at, dedupe_key)
+                if self._turns is not None:
+                    await self._turns.record_button(openid, rasa_text, sent_at, dedupe_key)
                 return ready
             try:
                 return await self._after_accept(dedupe_key, accepted, arrived, answered)
@@ -143,16 +144,6 @@ class Contract:
                 return None
         finally:
             self.waiters.release(dedupe_key)
-
-    async def _log_button(self, openid: str, button: str, sent_at: int, dedupe_key: str) -> None:
-        """Rasa never sees a button answered on arrival: the turn log gets its line here, so the daily report
-        counts it. A failure costs the report a line, never the citizen their answer."""
-        if self._turns is None:
-            return
-        try:
-            await self._turns.log_button(openid, button, button.removeprefix("/"), sent_at, dedupe_key)
-        except aioredis.RedisError as exc:
-            log.warning("message %s: turn log not written: %r", message_ref(dedupe_key), exc)
 
     async def _after_accept(
         self, dedupe_key: str, accepted: Accepted, arrived: float, answered: asyncio.Event

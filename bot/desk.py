@@ -53,6 +53,7 @@ from bot.storage.agents import AgentStore, Role
 from bot.storage.content import ContentStore
 from bot.storage.intake import IntakeStore
 from bot.storage.tickets import Claim, TicketStore
+from bot.storage.turnlog import TurnLog
 from bot.workers.inbox import AnswerLater
 from bot.workers.outbox import enqueue_texts
 from lexicon.cues import asks_for_person
@@ -88,6 +89,7 @@ class HelpDesk:
         rasa_timeout: float = 30.0,
     ) -> None:
         self._client = client
+        self._turns = TurnLog(client)
         self.tickets = tickets
         self.intake = intake
         self.agents = agents
@@ -110,6 +112,7 @@ class HelpDesk:
         except RasaUnavailable as exc:
             published = await self.published_answer(text)
             if published is not None:
+                await self._turns.record_button(openid, text, sent_at, source)
                 return published
             if wants_person(text, is_event):
                 # A person needs no understanding: the ticket is opened now, not when Rasa is back.

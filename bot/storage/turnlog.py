@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.logs import message_ref
 from bot.storage import keys
+
+log = logging.getLogger(__name__)
 
 # Entries are stored when Rasa logs the turn, but counted by when the citizen sent the message (`at`); a
 # message deferred through a rush is logged later than it was sent, so a window is read with this margin.
@@ -87,6 +91,15 @@ class TurnLog:
             keys=[marker, keys.turn_log()], args=[LOGGED_MARKER_SECONDS, 0, *pairs]
         )
         return bool(written)
+
+    async def record_button(self, openid: str, button: str, sent_at: float, message_id: str) -> None:
+        """log_button for a menu button (`/ask_mask_booking`) answered from the content, on arrival in a rush
+        or with Rasa down: Rasa never sees it, so the report and the hourly counts get their line here. A
+        failure costs the report a line, never the citizen their answer."""
+        try:
+            await self.log_button(openid, button, button.removeprefix("/"), sent_at, message_id)
+        except aioredis.RedisError as exc:
+            log.warning("message %s: turn log not written: %r", message_ref(message_id), exc)
 
     async def between(self, start: float, end: float, batch: int = 5000) -> list[Turn]:
         """Messages sent in [start, end), oldest first."""

@@ -11,6 +11,7 @@ import aiohttp
 
 from bot.core import answers
 from bot.storage import keys
+from bot.storage.turnlog import ANSWERED_ON_ARRIVAL, TurnLog
 from tests.integration.conftest import World, in_order
 
 ROUTINE = (("口罩怎么预约", "每人每次可预约"), ("口罩到哪里领取", "领取网点"))
@@ -67,6 +68,10 @@ async def test_rasa_down_a_menu_button_for_published_content_is_still_answered(
         sim = world.citizen(url)
         reply = await sim.send_event(http, "CLICK", "MASK_BOOKING")
         assert reply and "每人每次可预约" in reply  # from the content itself: a button needs no understanding
+    # Rasa never saw it: the gateway wrote its line of the turn log, once, for the daily report
+    logged = await TurnLog(world.redis).between(time.time() - 60, time.time() + 1)
+    clicks = [(t.intent, t.actions, t.fell_back) for t in logged if t.sender == sim.openid]
+    assert clicks == [("ask_mask_booking", (ANSWERED_ON_ARRIVAL,), False)]
 
 
 async def test_rasa_down_a_citizen_who_asks_for_a_person_gets_one_at_once(

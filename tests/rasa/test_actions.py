@@ -311,3 +311,19 @@ def test_giving_up_outside_a_form_is_not_a_misunderstanding() -> None:
     )
     assert events == [] and not any(m.get("custom") for m in messages)  # no handoff, no "say it again"
     assert "人工" in messages[0]["text"]
+
+
+def test_a_fallback_answered_as_a_reading_does_not_count_as_a_misunderstanding() -> None:
+    read = user("nlu_fallback", "同一个入口吗")  # held back between two questions, then answered
+    read["parse_data"]["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "ask_mask_booking", "confidence": 0.41},
+        {"name": "ask_booking_result", "confidence": 0.39},
+    ]
+    guesses = (("greet", 0.2), ("deny", 0.1))
+    events, messages = run(ActionHandleFallback(), ambiguous("那个啥", [user("greet"), read], *guesses))
+    assert events == [] and messages[0]["response"] == "utter_default"  # asked to say it again
+    # the same two messages when the first was not understood either: a person is offered
+    missed = user("nlu_fallback", "嗯嗯嗯")
+    events, _ = run(ActionHandleFallback(), ambiguous("那个啥", [user("greet"), missed], *guesses))
+    assert events == [FollowupAction("utter_offer_human")]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
+from pathlib import Path
 
-from bot.core.intake import Draft
+import redis.asyncio as aioredis
+import yaml
+
+from bot.core.intake import FORM_SLOTS, Draft
 from bot.storage import keys
 from bot.storage.intake import IntakeStore
 
@@ -34,3 +37,11 @@ async def test_forgetting_a_filed_draft_keeps_a_newer_one(client: aioredis.Redis
     await store.save("o_2", newer, now=610.0)  # the citizen began another complaint meanwhile
     await store.forget("o_2", claimed)
     assert await store.claim("o_2", now=1210.0) == newer
+
+
+def test_the_slots_emptied_after_an_abandoned_intake_are_the_forms_slots_in_the_domain() -> None:
+    """FORM_SLOTS repeats domain.yml's intake slots (the gateway does not read the domain): they must agree,
+    or a filed intake would leave a detail behind for the citizen's next complaint."""
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    intake_slots = {name for name in domain["slots"] if name.startswith("complaint_")}
+    assert set(FORM_SLOTS) == intake_slots | {"requested_slot"}

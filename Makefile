@@ -68,7 +68,7 @@ validate-data: $(RASA_VENV)/.stamp
 test: lint validate-data unit actions-test integration
 
 # Understanding, measured (never a timed test): 5-fold cross-validation on our data, the shared real
-# messages, parse latency. Results under reports/nlu/.
+# messages, our own message sets (eval/README.md), parse latency. Results under reports/nlu/.
 EVAL_MESSAGES ?= ../shared/eval/real_messages.jsonl
 eval: envs
 	$(VENV)/bin/python -m bot train --force
@@ -76,12 +76,15 @@ eval: envs
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages $(EVAL_MESSAGES) --out reports/nlu
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/boundary_messages.jsonl --out reports/nlu/boundary
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/dev_messages_2026-12-06.jsonl --out reports/nlu/dev
-	@if [ -d reports/nlu/cv ]; then rm -rf reports/nlu/previous && mkdir -p reports/nlu/previous && \
+	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/dev_realstyle_2026-12-06.jsonl --out reports/nlu/realstyle
+	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/holdout_realstyle_2026-12-06.jsonl --out reports/nlu/holdout-realstyle
+	@# Only a full earlier run is kept for the comparison (git holds just its confusion matrix).
+	@if [ -f reports/nlu/cv/cv_predictions.json ]; then rm -rf reports/nlu/previous && mkdir -p reports/nlu/previous && \
 		mv reports/nlu/cv reports/nlu/previous/cv; fi
 	$(RASA_VENV)/bin/python scripts/cross_validate.py --config config.yml --nlu nlu_data --folds 5 --out reports/nlu/cv
 	$(RASA_VENV)/bin/python scripts/summarise_cv.py reports/nlu/cv reports/nlu/summary.json
 	@# Per-intent F1 against the previous `make eval`, each difference beside its noise.
-	@if [ -d reports/nlu/previous/cv ]; then $(VENV)/bin/python scripts/compare_evaluations.py \
+	@if [ -f reports/nlu/previous/cv/cv_predictions.json ]; then $(VENV)/bin/python scripts/compare_evaluations.py \
 		reports/nlu/previous/cv reports/nlu/cv --out reports/nlu/compare-previous.json; fi
 	$(MAKE) eval-conversations
 

@@ -4,6 +4,8 @@ console's supervisor page.
 Charts are drawn with matplotlib's Agg canvas on a Figure of their own (no pyplot, no global figure), one at
 a time under a lock, since the console draws them in worker threads. Chinese labels need a CJK font: the
 Debian font Noto Sans CJK SC is required, and its absence is an error, never a chart of empty boxes.
+matplotlib is imported when the first chart is drawn: the gateway serves the supervisors' page, and every
+gateway process would otherwise carry matplotlib and numpy (about 40 MB) for a page a few people open a day.
 """
 
 from __future__ import annotations
@@ -14,17 +16,14 @@ import io
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING, Any
 
 from bot.report.build import DailyReport, HotSpot, ShiftTimes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
 
 CJK_FONT_NAME = "Noto Sans CJK SC"
 CJK_FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -270,6 +269,8 @@ _BLUE, _GREY, _RED, _ORANGE = "#3b6fb6", "#b0b7c3", "#c8161d", "#f0a020"
 
 def cjk_font() -> str:
     """The font file matplotlib uses for Chinese; FontMissing when Noto Sans CJK SC is not installed."""
+    from matplotlib import font_manager
+
     if not CJK_FONT_FILE.exists():
         raise FontMissing(
             f"{CJK_FONT_NAME} is missing ({CJK_FONT_FILE}): install Debian's fonts-noto-cjk for the charts"
@@ -295,6 +296,8 @@ def _label(text: str, limit: int = 14) -> str:
 
 def _whole_numbers(axis: Axis) -> None:
     """Counts of messages and tickets: no 0.25 of a ticket on the axis."""
+    from matplotlib.ticker import MaxNLocator
+
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
@@ -408,6 +411,10 @@ def render_chart(report: DailyReport, name: str) -> bytes:
 
 
 def _draw(chart: Chart, report: DailyReport) -> bytes:
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(
         {
             "font.family": [CJK_FONT_NAME],

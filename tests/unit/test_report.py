@@ -6,6 +6,8 @@ import asyncio
 import csv
 import io
 import struct
+import subprocess
+import sys
 import warnings
 from datetime import date, datetime
 from pathlib import Path
@@ -370,3 +372,10 @@ def test_the_command_writes_the_day_into_its_folder(
     monkeypatch.delenv("REDIS_URL")
     assert report_command("2020-02-17", str(tmp_path)) == 2
     assert "REDIS_URL" in capsys.readouterr().err
+
+
+def test_the_gateway_does_not_load_matplotlib_until_a_chart_is_drawn() -> None:
+    """Each gateway process would carry matplotlib and numpy (about 40 MB) for a page a few people open."""
+    probe = "import sys, bot.app; print(sorted({'matplotlib', 'numpy'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -20,6 +20,7 @@ from actions import complaint, intake
 from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
+    GIVEN_UP,
     PERSON_FOR_CASE,
     Outcome,
     conversation_before_latest,
@@ -44,7 +45,6 @@ from lexicon.conversation import found
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
 HANDOFF_REASON_UNRESOLVED = "unresolved"
-GIVEN_UP = "好的。如还有其他问题，请直接告诉我；需要工作人员时回复“人工”。"
 HANDED_OVER = "handed_over"  # complaint_confirm when a person took the intake over
 CATEGORIES = {"report_price_gouging": "举报", "report_fake_goods": "举报", "complain_other": "投诉"}
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from actions import complaint
 from actions.signals import anger_score
 from bot.core.content import INTENT_SECTIONS
 from lexicon.conversation import found
@@ -235,12 +236,21 @@ def _angry_without_need(t: Turn, c: Conversation) -> bool:
     return t.intent == "express_anger" and t.section is None
 
 
+def _calm_words(t: Turn) -> bool:
+    """No venting, shouting, insult or threat in the words themselves, whatever the model made of them."""
+    return message_anger(Turn(t.text, "", 0.0, None)) == 0
+
+
+def _given_up(t: Turn, c: Conversation) -> bool:
+    return t.intent == "express_anger" and complaint.is_cancel(t.text) and _calm_words(t)
+
+
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
     return (
         _angry_without_need(t, c)
         and t.confidence < ANGER_UNSURE
         and c.anger_before < ANGER_BEFORE_CALM
-        and message_anger(Turn(t.text, "", 0.0, None)) == 0  # no venting, shouting, insult or threat
+        and _calm_words(t)
     )
 
 
@@ -248,6 +258,7 @@ PERSON_FOR_CASE = "您的问题涉及个人的具体情况，公开信息无法�
 PERSON_FOR_REPEAT = "同样的问题您已经问过几次，看来自动答复没能解决，我请工作人员来帮您。"
 PERSON_FOR_THREAT = "您的诉求我们非常重视，马上请工作人员直接为您处理。"
 ASK_FOR_NEED = "您可以直接告诉我遇到的具体问题（预约、结果、领取或投诉举报），我来帮您。"
+GIVEN_UP = "好的。如还有其他问题，请直接告诉我；需要工作人员时回复“人工”。"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -258,6 +269,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "abuse", "Abuse or insults: an angry citizen is not answered by a machine (as before).",
         _abuse, Decision(Outcome.HANDOFF, "abuse", "angry", answer=False),
+    ),
+    Rule(
+        "given_up", "Giving up (\"算了算了不投诉了，也没几个钱\") in calm words, however resigned the model "
+        "reads it: nothing to answer or hand over, and the reply says a person is one word away.", _given_up,
+        Decision(Outcome.ANSWER, "given_up", answer=False, note=GIVEN_UP),
     ),
     Rule(
         "offer_ignored", "A person was offered, not taken, and the same need came back: the answer is not "

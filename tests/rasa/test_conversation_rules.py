@@ -172,3 +172,14 @@ def test_a_fallback_between_two_readings_we_can_act_on_is_read() -> None:
     )
     assert reading_behind_ambiguity("投诉", ranking(("complain_other", 0.4), ("express_anger", 0.38))) is None
     assert reading_behind_ambiguity("好", ranking(("affirm", 0.4), ("ask_mask_booking", 0.38))) is None
+
+
+def test_giving_up_in_calm_words_is_let_go_however_resigned_the_model_reads_it() -> None:
+    earlier = [said("我想投诉个药店", "complain_other"), offered()]
+    gave_up = decision_for([*earlier, said("算了算了不投诉了，也没几个钱", "express_anger", confidence=0.51)])
+    assert (gave_up.outcome, gave_up.rule, gave_up.answer) == (Outcome.ANSWER, "given_up", False)
+    assert gave_up.note and "人工" in gave_up.note  # a person stays one word away
+    # giving up with an insult or a threat is anger all the same
+    insulted = decision_for([*earlier, said("算了，你们就是一群废物，不投诉了", "express_anger")])
+    threatened = decision_for([*earlier, said("不投诉了，我直接打市长热线", "express_anger")])
+    assert (insulted.outcome, threatened.outcome) == (Outcome.HANDOFF, Outcome.HANDOFF)

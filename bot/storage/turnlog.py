@@ -10,7 +10,6 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot.logs import message_ref
 from bot.storage import keys
 
 log = logging.getLogger(__name__)
@@ -99,7 +98,9 @@ class TurnLog:
         try:
             await self.log_button(openid, button, button.removeprefix("/"), sent_at, message_id)
         except aioredis.RedisError as exc:
-            log.warning("message %s: turn log not written: %r", message_ref(message_id), exc)
+            # No message reference: bot.logs is the gateway's (Python 3.11), and this module is shared with
+            # Rasa's event broker (3.10); an event's key would also carry the citizen's openid.
+            log.warning("a menu button's turn-log line was not written: %r", exc)
 
     async def between(self, start: float, end: float, batch: int = 5000) -> list[Turn]:
         """Messages sent in [start, end), oldest first."""

@@ -29,6 +29,7 @@ from actions.conversation import (
     reading_behind_ambiguity,
     section_of,
     understood_intents,
+    venting_behind_report,
 )
 from actions.conversation import Turn as ConversationTurn
 from actions.signals import (
@@ -208,8 +209,9 @@ class ActionHandleFallback(Action):
     """Did not understand: ask to rephrase; the second time in a row, or at once when the message is angry,
     offer a person (an angry citizen is not asked to say it again more nicely). A threat to escalate, anger
     risen over turns, or an offer of a person followed by another message we do not understand: a person.
-    Held back only because two readings we can act on were close (anger and a question, two questions): read
-    and answered by the conversation rules. Not understood in a conversation about a personal case: a person.
+    Held back only because two readings we can act on were close (anger and a question, two questions), or
+    torn between anger and a report of no shop that vents about an answer given: read and answered by the
+    conversation rules. Not understood in a conversation about a personal case: a person.
     """
 
     def name(self) -> str:
@@ -224,7 +226,9 @@ class ActionHandleFallback(Action):
         if found("escalation", latest.text) or anger >= ANGER_HIGH:
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "fallback_angry")
         ranking = tracker.latest_message.get("intent_ranking") or []
-        reading = reading_behind_ambiguity(latest.text, ranking)
+        reading = reading_behind_ambiguity(latest.text, ranking) or venting_behind_report(
+            latest.text, ranking, conversation
+        )
         if reading is not None:
             return await respond(dispatcher, tracker, latest=reading)
         if any(found("individual_case", turn.text) for turn in (*conversation.earlier[-1:], latest)):

@@ -17,7 +17,7 @@ from actions.signals import anger_score
 from bot.core.content import INTENT_SECTIONS
 from lexicon.conversation import found
 from lexicon.cues import ACCUSATION, CURSE, INSULT
-from lexicon.intents import QUESTIONS
+from lexicon.intents import QUESTIONS, REPORTS
 
 ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
 ANGER_HIGH = 0.9  # the conversation's anger at which a concrete answer alone is no longer enough
@@ -393,3 +393,21 @@ def misread_report(latest: Turn, conversation: Conversation) -> str | None:
     if found("venting", latest.text) and answered_before:
         return "action_respond_to_anger"
     return None
+
+
+def venting_behind_report(
+    text: str, ranking: Iterable[dict[str, Any]], conversation: Conversation
+) -> Turn | None:
+    """A fallback whose likelier reading is a report that reports no shop, torn with anger, after the
+    answer it vents about ("跑到网点说早就没货了，折腾死了" after being told where to pick up, complaint 0.37
+    against anger 0.34): what misread_report does for such a report, read as anger about that section.
+    None otherwise."""
+    readings = [(str(e.get("name")), float(e.get("confidence") or 0.0)) for e in ranking]
+    readings = [r for r in readings if r[0] != "nlu_fallback"][:2]
+    if len(readings) < 2 or readings[0][0] not in REPORTS or readings[1][0] != "express_anger":
+        return None
+    intent, confidence = readings[0]
+    as_report = Turn(text, intent, confidence, section_of(intent, text))
+    if misread_report(as_report, conversation) != "action_respond_to_anger":
+        return None
+    return Turn(text, "express_anger", confidence, as_report.section)

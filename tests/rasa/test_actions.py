@@ -327,3 +327,18 @@ def test_a_fallback_answered_as_a_reading_does_not_count_as_a_misunderstanding()
     missed = user("nlu_fallback", "嗯嗯嗯")
     events, _ = run(ActionHandleFallback(), ambiguous("那个啥", [user("greet"), missed], *guesses))
     assert events == [FollowupAction("utter_offer_human")]
+
+
+def test_a_fallback_between_a_report_of_no_shop_and_anger_after_an_answer_is_venting(
+    content_in_redis: None,
+) -> None:
+    guesses = (("complain_other", 0.37), ("express_anger", 0.34))
+    told = [user("ask_mask_pickup", "领口罩的网点在哪")]
+    _events, messages = run(ActionHandleFallback(), ambiguous("网点又说没货了，真是折腾死了", told, *guesses))
+    handoff = next(m["custom"]["handoff"] for m in messages if m.get("custom"))
+    assert (handoff["reason"], handoff["rule"]) == ("angry", "angry_again")
+    # the same words with no answer before: nothing to vent about yet, asked to say it again
+    events, messages = run(
+        ActionHandleFallback(), ambiguous("网点又说没货了，真是折腾死了", [user("greet")], *guesses)
+    )
+    assert events == [] and messages[0]["response"] == "utter_default"

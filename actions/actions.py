@@ -25,6 +25,7 @@ from actions.conversation import (
     Outcome,
     conversation_before_latest,
     decide,
+    gives_up,
     misread_report,
     reading_behind_ambiguity,
     section_of,
@@ -237,8 +238,7 @@ class ActionHandleFallback(Action):
             return signal_handoff(
                 dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_individual"
             )
-        if complaint.is_cancel(latest.text):
-            # "算了算了不投诉了" outside a form: the citizen gives up, nothing to understand or hand over
+        if gives_up(latest.text):
             dispatcher.utter_message(text=GIVEN_UP)
             return []
         if conversation.offered_last:

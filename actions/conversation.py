@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from actions import complaint
-from actions.signals import anger_score
+from actions.signals import anger_score, intent_of, session_messages
 from bot.core.content import INTENT_SECTIONS
 from lexicon.conversation import found
 from lexicon.cues import ACCUSATION, CURSE, INSULT
@@ -236,13 +236,19 @@ def _angry_without_need(t: Turn, c: Conversation) -> bool:
     return t.intent == "express_anger" and t.section is None
 
 
-def _calm_words(t: Turn) -> bool:
+def _calm_words(text: str) -> bool:
     """No venting, shouting, insult or threat in the words themselves, whatever the model made of them."""
-    return message_anger(Turn(t.text, "", 0.0, None)) == 0
+    return message_anger(Turn(text, "", 0.0, None)) == 0
+
+
+def gives_up(text: str) -> bool:
+    """The citizen gives up ("算了算了不投诉了，也没几个钱") in calm words: nothing to answer or hand over,
+    whether the model read anger or nothing at all. Giving up with an insult or a threat is anger."""
+    return complaint.is_cancel(text) and _calm_words(text)
 
 
 def _given_up(t: Turn, c: Conversation) -> bool:
-    return t.intent == "express_anger" and complaint.is_cancel(t.text) and _calm_words(t)
+    return t.intent == "express_anger" and gives_up(t.text)
 
 
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
@@ -250,7 +256,7 @@ def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
         _angry_without_need(t, c)
         and t.confidence < ANGER_UNSURE
         and c.anger_before < ANGER_BEFORE_CALM
-        and _calm_words(t)
+        and _calm_words(t.text)
     )
 
 
@@ -359,23 +365,19 @@ def reading_behind_ambiguity(text: str, ranking: Iterable[dict[str, Any]]) -> Tu
 
 
 def understood_intents(events: Iterable[dict[str, Any]]) -> list[str]:
-    """The intents of the citizen's messages in this session, oldest first, as they were acted on: a
-    fallback that reading_behind_ambiguity read was answered, so it counts as what it was read as and
-    the next real misunderstanding is asked to rephrase, not offered a person at once."""
-    intents: list[str] = []
-    for event in events:
-        if event.get("event") == "session_started":
-            intents = []
-        elif event.get("event") == "user":
-            parse = event.get("parse_data") or {}
-            intent = (parse.get("intent") or {}).get("name") or ""
-            if intent == "nlu_fallback":
-                reading = reading_behind_ambiguity(
-                    str(event.get("text") or ""), parse.get("intent_ranking") or []
-                )
-                intent = reading.intent if reading is not None else intent
-            intents.append(intent)
-    return intents
+    """user_intents as the messages were acted on: a fallback that reading_behind_ambiguity read was
+    answered, so it counts as what it was read as, and the next real misunderstanding is asked to rephrase,
+    not offered a person at once."""
+    return [_understood(event) for event in session_messages(events)]
+
+
+def _understood(event: dict[str, Any]) -> str:
+    intent = intent_of(event)
+    if intent != "nlu_fallback":
+        return intent
+    ranking = (event.get("parse_data") or {}).get("intent_ranking") or []
+    reading = reading_behind_ambiguity(str(event.get("text") or ""), ranking)
+    return reading.intent if reading is not None else intent
 
 
 def misread_report(latest: Turn, conversation: Conversation) -> str | None:

@@ -38,15 +38,24 @@ def guesses_behind_fallback(ranking: Iterable[dict[str, Any]]) -> list[str]:
     return [str(r.get("name")) for r in ranking if r.get("name") != "nlu_fallback"]
 
 
-def user_intents(events: Iterable[dict[str, Any]]) -> list[str]:
-    """The intents of the citizen's messages in this session, oldest first."""
-    intents: list[str] = []
+def session_messages(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The citizen's `user` events in this session, oldest first."""
+    messages: list[dict[str, Any]] = []
     for event in events:
         if event.get("event") == "session_started":
-            intents = []
+            messages = []
         elif event.get("event") == "user":
-            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
-    return intents
+            messages.append(event)
+    return messages
+
+
+def intent_of(event: dict[str, Any]) -> str:
+    return str(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
+
+
+def user_intents(events: Iterable[dict[str, Any]]) -> list[str]:
+    """The intents of the citizen's messages in this session, oldest first."""
+    return [intent_of(event) for event in session_messages(events)]
 
 
 def trailing_repeats(intents: list[str]) -> int:

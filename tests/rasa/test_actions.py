@@ -342,3 +342,13 @@ def test_a_fallback_between_a_report_of_no_shop_and_anger_after_an_answer_is_ven
         ActionHandleFallback(), ambiguous("网点又说没货了，真是折腾死了", [user("greet")], *guesses)
     )
     assert events == [] and messages[0]["response"] == "utter_default"
+
+
+def test_giving_up_with_an_insult_is_not_let_go_as_a_give_up() -> None:
+    earlier = [user("nlu_fallback", "我想投诉个药店"), {"event": "action", "name": "utter_offer_human"}]
+    events, messages = run(
+        ActionHandleFallback(),
+        ambiguous("算了，你们就是一群废物，不投诉了", earlier, ("express_anger", 0.28)),
+    )
+    assert not any("请直接告诉我" in (m.get("text") or "") for m in messages)
+    assert events or any(m.get("custom") for m in messages)  # a person offered or on the way

@@ -26,9 +26,14 @@ from bot.storage.embedded import EmbeddedRedis, free_port
 ANSWER = [{"recipient_id": "x", "text": "口罩预约办理方式：请在本公众号菜单“口罩服务”进入预约页面。"}]
 
 
-def app() -> web.Application:
+def app(delay: float = 0.0) -> web.Application:
+    """`delay`: seconds each answer takes without using the CPU (a Rasa that is slow, not busy), so that the
+    inbox falls behind and the gateway's admission path can be measured alone."""
+
     async def rest(request: web.Request) -> web.Response:
         await request.read()
+        if delay:
+            await asyncio.sleep(delay)
         return web.json_response(ANSWER)
 
     async def status(_request: web.Request) -> web.Response:
@@ -99,8 +104,9 @@ def measure(var_dir: Path, quick: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--serve", type=int, required=True, help="port of the stand-in Rasa")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds each answer takes (no CPU)")
     args = parser.parse_args()
-    web.run_app(app(), host="127.0.0.1", port=args.serve, print=None, access_log=None)
+    web.run_app(app(args.delay), host="127.0.0.1", port=args.serve, print=None, access_log=None)
 
 
 if __name__ == "__main__":

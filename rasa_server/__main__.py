@@ -10,13 +10,14 @@
 - rasa_server/event_types.py: stored events find their classes by name without walking every subclass.
 - rasa_server/action_outage.py: an action server that cannot answer fails the turn (kept, sent again) instead
   of being skipped.
-The tracker store (rasa_server/tracker_store.py) and the turn log (rasa_server/turn_log.py) are configured in
-endpoints.yml.
+- rasa_server/kept_connections.py: connections to the action server are kept open between actions.
+The tracker store (rasa_server/tracker_store.py), the lock store (rasa_server/lock_store.py) and the turn log
+(rasa_server/turn_log.py) are configured in endpoints.yml.
 """
 
 from __future__ import annotations
 
-from rasa_server import action_outage, action_results, event_types, parse_cache
+from rasa_server import action_outage, action_results, event_types, kept_connections, parse_cache
 
 
 def main() -> None:
@@ -24,6 +25,7 @@ def main() -> None:
     action_results.install()
     event_types.install()
     action_outage.install()
+    kept_connections.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

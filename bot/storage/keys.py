@@ -250,3 +250,15 @@ def parse(model_id: str, text_digest: str, output_only: bool) -> str:
     """JSON of one text's parse by one model, shared by every Rasa worker and kept past a restart (written by
     rasa_server/parse_cache.py, expiring after RASA_PARSE_CACHE_SECONDS)."""
     return f"{PREFIX}:parse:{model_id}:{text_digest}:{int(output_only)}"
+
+
+def conversation_lock(sender_id: str) -> str:
+    """Sorted set, in Rasa's tracker database: the tickets waiting for or holding one conversation's turn,
+    each member `<number>:<expiry ms>` scored by its number (rasa_server/lock_store.py). The braces keep it
+    and its counter in one Redis Cluster slot, as its script needs."""
+    return f"rasa:lock:{{{sender_id}}}"
+
+
+def conversation_lock_counter(sender_id: str) -> str:
+    """The last ticket number issued for one conversation's lock; expires with the lock's lifetime."""
+    return f"rasa:lock:{{{sender_id}}}:next"

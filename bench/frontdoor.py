@@ -174,6 +174,7 @@ async def run_steps(
                 cpu_before = cpu_by_service(pids)
                 began = time.time()
                 step = await loop.run(session, Step(rate=rate, seconds=seconds))
+                cpu_in_step = cpu_by_service(pids)
                 for sampler in samplers:
                     await asyncio.to_thread(sampler.wait)
                 drained = await drain(client, session, api_url, limit=drain_limit)
@@ -189,6 +190,12 @@ async def run_steps(
                     await sends_count(session, api_url) - sends_before, drained, filed,
                 )  # fmt: skip
                 summary["cpu_ms_per_push"] = cpu_ms
+                # the part spent while pushes were offered and delivered (the acknowledgements' own cost),
+                # before the drain sends the deferred answers
+                summary["cpu_ms_per_push_in_step"] = {
+                    name: round(1000 * (cpu_in_step[name] - cpu_before[name]) / max(1, len(step.results)), 2)
+                    for name in pids
+                }
                 examples: list[dict[str, Any]] = []
                 summary["conversations_out_of_order"] = await order_violations(
                     trackers, step.results, examples, since=began

@@ -12,13 +12,14 @@ for a person) send their next message a moment after the previous answer, as peo
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench.catalog import CONVERSATIONS, Message, draw
+from bench.catalog import CONVERSATIONS, Message
 from bot.wechat.crypto import MessageCrypto
 from bot.wechat.simulator import Mode, WeChatSimulator, event_push, text_push
 
@@ -125,6 +126,8 @@ class OpenLoop:
     ) -> None:
         self._citizens = citizens
         self._catalog = catalog
+        # the weights summed once, not at every draw (the same draws as `catalog.draw`)
+        self._cumulative = list(itertools.accumulate(m.weight for m in catalog))
         self._conversation_share = conversation_share
         self._rng = random.Random(seed)
         self._think = think_seconds
@@ -178,7 +181,7 @@ class OpenLoop:
         return result
 
     async def _single(self, session: aiohttp.ClientSession, step: Step) -> None:
-        [message] = draw(self._catalog, self._rng, 1)
+        [message] = self._rng.choices(self._catalog, cum_weights=self._cumulative, k=1)
         await self._send(session, self._free_citizen(), message, step)
 
     async def _conversation(self, session: aiohttp.ClientSession, step: Step) -> None:

@@ -10,10 +10,11 @@
 5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
    It also sends carried answers (7.) whose later message was not answered within ten minutes.
 6. Admission: when the first delivery finds the inbox so far behind that the oldest message no worker has
-   taken yet has waited `admit_wait` seconds, the answer cannot come in time. The message is deferred at
-   once and the delivery replies `success` without waiting: one short delivery instead of three held
-   ones, so a rush beyond what Rasa answers costs the gateway little and every push is still acknowledged
-   within WeChat's 5 s. The answer follows through the outbox.
+   taken yet has waited `admit_wait` seconds, the answer cannot come in time. The message is queued
+   already deferred, in the accept step itself, and the delivery replies `success` without waiting: one
+   short delivery instead of three held ones, so a rush beyond what Rasa answers costs the gateway little
+   and every push is still acknowledged within WeChat's 5 s. The answer follows through the outbox. A
+   retry of a deferred message (its `success` reached WeChat late) gets `success` at once as well.
 7. Carried answers: a deferred answer whose citizen has a later message still unanswered waits for that
    one and goes with it, labelled with its question and packed into as few texts as fit. WeChat allows 5
    sends after a citizen's last message; a citizen who wrote eight times during a rush would otherwise get
@@ -47,6 +48,8 @@ DEFERRABLE = (
     "holding",
     "answered",
 )  # states `defer` moves to the outbox; the others were dealt with already
+# The answer goes (or went) through the outbox: no delivery may give it passively, so none waits for it.
+OUTBOUND = ("deferred", "sent", "carried")
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class Contract:
                 sweep_at=time.time() + self.timing.sweep_after,
                 ready=ready,
                 ready_after=self.timing.admit_wait,
+                defer_after=self.timing.admit_wait,
             )
             if ready and accepted.delivery == 1 and accepted.state == "replied":
                 self._metrics.answered_on_arrival()
@@ -150,14 +154,17 @@ class Contract:
     ) -> list[str] | None:
         if accepted.delivery > 1:
             self._metrics.dedupe_hit()  # WeChat's retry: the message is worked once, whatever it delivers
-        if accepted.delivery == 1 and accepted.queue_wait >= self.timing.admit_wait:
-            await self._store.defer(dedupe_key)
-            self._metrics.deferred("arrival")
-            log.debug(
-                "message %s deferred on arrival: inbox %.1f s behind",
-                message_ref(dedupe_key),
-                accepted.queue_wait,
-            )
+        if accepted.state in OUTBOUND:
+            if accepted.delivery == 1:  # admission: queued deferred in the accept step itself (step 6)
+                self._metrics.deferred("arrival")
+                log.debug(
+                    "message %s deferred on arrival: inbox %.1f s behind",
+                    message_ref(dedupe_key),
+                    accepted.queue_wait,
+                )
+            # A retry of a deferred message (its `success` reached WeChat too late, as in a rush) gets
+            # `success` at once: waiting could bring no passive answer, and held it cost a connection for
+            # 5.5 s and another delivery.
             return None
         # A first delivery's message was queued just now: its answer cannot be there yet, so the first look
         # in Redis waits for the answered notice (one round trip a push saved).

@@ -72,10 +72,12 @@ end
 # `ready_after` ms behind and nothing needs Rasa's view of the conversation: every earlier message of the
 # citizen answered, no person on the case, no satisfaction question open, no complaint being taken in. It is
 # then `replied` (later deliveries repeat the answer), its turn is done, and it never enters the inbox.
+# Any other message on an inbox at least `defer_after` ms behind is queued already `deferred` (admission: its
+# answer cannot come in time and goes through the outbox), in the same step rather than a second one.
 # KEYS: message hash, inbox stream, expiry zset, the citizen's turns, outbox stream, the citizen's mode,
 #       the citizen's complaint intake.
 # ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group, ready answer (JSON list; '' for none),
-#       ready after (ms)
+#       ready after (ms), defer after (ms; -1: never, 0: always)
 _ACCEPT = (
     _QUEUE_WAIT
     + _ENQUEUE
@@ -97,7 +99,9 @@ if deliveries == 1 then
     redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
     enqueue(KEYS[1], KEYS[5], cjson.decode(ARGV[8]), ARGV[4], 2)
   else
-    redis.call('HSET', KEYS[1], 'state', 'pending', 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn)
+    local defer_after = tonumber(ARGV[10])
+    local state = (defer_after >= 0 and waited >= defer_after) and 'deferred' or 'pending'
+    redis.call('HSET', KEYS[1], 'state', state, 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn)
     redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
     redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1], 'turn', turn)
     redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[4])
@@ -343,9 +347,12 @@ class MessageStore:
         sweep_at: float,
         ready: list[str] | None = None,
         ready_after: float = 0.0,
+        defer_after: float | None = None,
     ) -> Accepted:
         """Count a delivery; the first one queues the message for Rasa in the same step, or, with a `ready`
-        answer and an inbox at least `ready_after` seconds behind, answers it at once (state `replied`)."""
+        answer and an inbox at least `ready_after` seconds behind, answers it at once (state `replied`). On
+        an inbox at least `defer_after` seconds behind (None: never), the message is queued `deferred`: its
+        answer will go through the outbox."""
         result = await self._accept(
             keys=[
                 keys.message(dedupe_key),
@@ -366,6 +373,7 @@ class MessageStore:
                 keys.inbox_group(),
                 json.dumps(ready, ensure_ascii=False) if ready else "",
                 int(ready_after * 1000),
+                -1 if defer_after is None else int(defer_after * 1000),
             ],
         )
         return Accepted(delivery=int(result[0]), state=str(result[1]), queue_wait=int(result[2]) / 1000)

@@ -12,9 +12,9 @@ import random
 import time
 from dataclasses import dataclass, field
 from enum import Enum
+from xml.etree import ElementTree
 
 import aiohttp
-import xmltodict
 
 from bot.wechat import signature
 from bot.wechat.crypto import MessageCrypto
@@ -108,12 +108,20 @@ def signed_query(token: str, openid: str, timestamp: int | None = None) -> dict[
     }
 
 
+def _fields(xml: str) -> dict[str, str]:
+    """The top-level fields of a WeChat XML message. ElementTree's C parser: the benchmark's load generator
+    shares the cores with what it measures, and xmltodict's Python handlers were a tenth of its time."""
+    root = ElementTree.fromstring(xml)
+    if root.tag != "xml":
+        raise ValueError(f"not a WeChat message: <{root.tag}>")
+    return {child.tag: child.text or "" for child in root}
+
+
 def reply_text(body: str) -> str | None:
     """The Content of a passive text reply, or None for `success` / an empty body."""
     if body.strip() in ("", "success"):
         return None
-    parsed = xmltodict.parse(body)["xml"]
-    return str(parsed.get("Content") or "")
+    return _fields(body).get("Content", "")
 
 
 @dataclass
@@ -148,9 +156,9 @@ class WeChatSimulator:
             return query, xml.encode("utf-8")
         if self.crypto is None:
             raise ValueError("compatible and safe mode need the account's MessageCrypto")
-        envelope = xmltodict.parse(self.crypto.encrypt(xml, query["timestamp"], query["nonce"]))["xml"]
-        encrypt = str(envelope["Encrypt"])
-        query |= {"encrypt_type": "aes", "msg_signature": str(envelope["MsgSignature"])}
+        envelope = _fields(self.crypto.encrypt(xml, query["timestamp"], query["nonce"]))
+        encrypt = envelope["Encrypt"]
+        query |= {"encrypt_type": "aes", "msg_signature": envelope["MsgSignature"]}
         if self.mode is Mode.SAFE:
             outer = push_xml({"ToUserName": self.account, "Encrypt": encrypt})
         else:
@@ -162,11 +170,10 @@ class WeChatSimulator:
         if body.strip() in ("", "success") or query.get("encrypt_type") != "aes":
             return reply_text(body)
         assert self.crypto is not None
-        envelope = xmltodict.parse(body)["xml"]
+        envelope = _fields(body)
         inner = self.crypto.decrypt(
-            str(envelope["Encrypt"]), str(envelope["MsgSignature"]), str(envelope["TimeStamp"]),
-            str(envelope["Nonce"]),
-        )  # fmt: skip
+            envelope["Encrypt"], envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+        )
         return reply_text(inner.decode("utf-8"))
 
     async def deliver(self, session: aiohttp.ClientSession, xml: str) -> Delivery:

@@ -9,6 +9,7 @@ import time
 import redis.asyncio as aioredis
 
 from bot.contract import Contract, ContractTiming, Waiters, listen_for_answers
+from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
 from bot.storage.messages import MessageStore
 
@@ -37,3 +38,25 @@ async def test_an_answer_stored_elsewhere_wakes_the_waiting_delivery_without_pol
             await listener
         await here.aclose()
         await elsewhere.aclose()
+
+
+async def test_a_retry_of_a_deferred_message_is_acknowledged_at_once(redis_server: EmbeddedRedis) -> None:
+    """In a rush a deferred message's `success` can reach WeChat late, and WeChat delivers it again: the
+    answer is going through the outbox, so the retry gets `success` at once instead of being held 5.5 s."""
+    client = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/6", decode_responses=True)
+    await client.flushdb()
+    store = MessageStore(client)
+    contract = Contract(store, Waiters(), ContractTiming(budget=4.5, hold=5.5, admit_wait=0.0))
+    try:
+        await store.accept("msg:q0", "o_q0", {}, time.time() + 30)  # a message waiting: the inbox is behind
+        started = time.monotonic()
+        assert await contract.reply("msg:q1", "o_q1", "你好", False) is None  # deferred on arrival
+        assert time.monotonic() - started < 0.5
+        assert await client.hget(keys.message("msg:q1"), "state") == "deferred"
+        for state in ("deferred", "sent"):
+            await client.hset(keys.message("msg:q1"), "state", state)
+            started = time.monotonic()
+            assert await contract.reply("msg:q1", "o_q1", "你好", False) is None
+            assert time.monotonic() - started < 0.5, state
+    finally:
+        await client.aclose()

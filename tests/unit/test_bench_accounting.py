@@ -7,9 +7,10 @@ import json
 import redis.asyncio as aioredis
 
 from bench import catalog
-from bench.accounting import Messages, in_order, order_violations, summarise
+from bench.accounting import Messages, drain, in_order, order_violations, summarise, work_queued
 from bench.frontdoor import sustainable
 from bench.wechat_load import PushResult
+from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
 
 
@@ -113,3 +114,25 @@ def test_a_filing_notice_is_no_duplicate_answer() -> None:
     assert summarise(10, [], messages, sends=3, drained=0.0)["duplicate_answers"] == 2
     summary = summarise(10, [], messages, sends=3, drained=0.0, filing_notices=2)
     assert summary["duplicate_answers"] == 0 and summary["undelivered_outbox_texts"] == 0
+
+
+async def test_the_drain_waits_for_queued_work_and_for_records_still_unfinished(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """Done only when the queues are empty and every message record is finished: a queued inbox entry keeps
+    it waiting, and so does an answer stored for a delivery that never collected it."""
+    client = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/7")
+    try:
+        await client.flushdb()
+        entry = await client.xadd(keys.inbox(), {"key": "msg:1"})
+        await client.hset(keys.message("msg:1"), mapping={"state": "pending", "openid": "o1"})
+        assert await work_queued(client) == 1
+        assert await drain(client, None, "", limit=1.2) == 1.2  # type: ignore[arg-type]
+        await client.xdel(keys.inbox(), entry)
+        await client.hset(keys.message("msg:1"), "state", "answered")  # the queues are empty; the record not
+        assert await work_queued(client) == 0
+        assert await drain(client, None, "", limit=1.2) == 1.2  # type: ignore[arg-type]
+        await client.hset(keys.message("msg:1"), "state", "sent")
+        assert await drain(client, None, "", limit=5.0) < 1.0  # type: ignore[arg-type]
+    finally:
+        await client.aclose()

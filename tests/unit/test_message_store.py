@@ -276,3 +276,22 @@ async def test_a_finish_that_fails_half_way_leaves_the_inbox_entry_to_be_worked_
     await client.delete(keys.carried("o_f"))
     assert await store.finish("msg:f1", "o_f", ["答"], "问", inbox_entry=entry_id) == "answered"
     assert await client.xlen(keys.inbox()) == 0
+
+
+async def test_admission_queues_a_message_deferred_in_the_accept_step(client: aioredis.Redis) -> None:
+    """An inbox behind by `defer_after` or more: the message is queued already deferred (one step, not a
+    second one to defer it), still worked by Rasa, and its answer goes through the outbox once."""
+    store = MessageStore(client)
+    await client.xgroup_create(keys.inbox(), keys.inbox_group(), id="0", mkstream=True)
+    kept_up = await store.accept("msg:d0", "o_d0", {}, time.time() + 30, defer_after=3.0)
+    assert (kept_up.delivery, kept_up.state) == (1, "pending")  # nothing waits: answered passively
+    behind = await store.accept("msg:d1", "o_d1", {}, time.time() + 30, defer_after=0.0)
+    assert (behind.delivery, behind.state) == (1, "deferred")
+    assert [f["key"] for _id, f in await client.xrange(keys.inbox())][-1] == "msg:d1"  # Rasa still answers it
+    retry = await store.accept("msg:d1", "o_d1", {}, time.time() + 30, defer_after=0.0)
+    assert (retry.delivery, retry.state) == (2, "deferred")  # a retry does not queue it again
+    assert await client.xlen(keys.inbox()) == 2
+    assert await store.finish("msg:d1", "o_d1", ["答"], "问") == "sent"
+    assert await outbox_texts(client) == [("o_d1", "答")]
+    never = await store.accept("msg:d2", "o_d2", {}, time.time() + 30)  # no defer_after: never on arrival
+    assert never.state == "pending"

@@ -14,7 +14,8 @@ in the same run. Run in the gateway environment:
    time and passive answers' p99 under 1 s), each followed by the wait until every deferred answer is sent.
    Each step records the CPU every service spent per push (/proc), which says where the time goes.
 2. The gateway alone: the same pushes against a stand-in for Rasa that answers at once
-   (bench/instant_rasa.py).
+   (bench/instant_rasa.py); and under it the floor (bench/floor.py): a server that answers `success` without
+   reading the push, what this machine and load generator carry at all.
 3. A default `rasa init` project at its REST channel (bench/rasa_init.py), the same message mix.
 
 `bench/results/latest.json` gets every step and the headline figures; `bench/results/latest.png` plots latency
@@ -326,9 +327,10 @@ def main() -> None:
     result["frontdoor_steps"] = steps
     result["frontdoor_msgs_per_s"] = sustainable(steps)
     if not args.skip_baselines:
-        from bench import instant_rasa, rasa_init
+        from bench import floor, instant_rasa, rasa_init
 
         result |= instant_rasa.measure(ROOT / "var" / "bench" / "gateway-only", quick=args.quick)
+        result |= floor.measure(quick=args.quick)
         result |= rasa_init.measure(ROOT / "var" / "bench" / "rasa-init", rates, seconds)
         init = float(result.get("rasa_init_msgs_per_s") or 0.0)
         result["ratio"] = round(result["frontdoor_msgs_per_s"] / init, 2) if init else None

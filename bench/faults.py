@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import redis.asyncio as aioredis
 import uvloop
 
 from bench import catalog
@@ -41,8 +40,10 @@ from bench.accounting import (
     drain,
     order_violations,
     read_messages,
+    refused_tally,
     sends_count,
     summarise,
+    tally_since,
     tickets_today,
     unconfirmed_filed,
 )
@@ -51,7 +52,6 @@ from bench.soak import level, sample_memory
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, TRACKER_DB, Launcher
 from bot.settings import DEVELOPMENT_DEFAULTS
-from bot.storage import keys
 from bot.storage.redis import connect
 
 OUT = ROOT / "reports" / "faults"
@@ -130,11 +130,6 @@ class Faults:
         ]
 
 
-async def refused(client: aioredis.Redis) -> dict[str, int]:
-    raw = await client.hgetall(keys.outbox_refused())
-    return {(k.decode() if isinstance(k, bytes) else str(k)): int(v) for k, v in raw.items()}
-
-
 async def run(
     launcher: Launcher, rate: float, seconds: float, every: float, first_after: float
 ) -> dict[str, Any]:
@@ -151,7 +146,7 @@ async def run(
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         faults = Faults(launcher, session, started)
         tickets_before = await tickets_today(client)
-        refused_before = await refused(client)
+        refused_before = await refused_tally(client)
 
         async def sampler() -> None:
             while True:
@@ -187,7 +182,7 @@ async def run(
         summary["order_examples"] = examples
         summary["ticketed"] = tickets_after - tickets_before
         summary["faults"] = faults.log
-        summary["refused"] = {k: v - refused_before.get(k, 0) for k, v in (await refused(client)).items()}
+        summary["refused"] = tally_since(refused_before, await refused_tally(client))
         summary["refused_by_wechat"] = sum(summary["refused"].get(str(code), 0) for code in REFUSALS)
         summary["refusals_scripted"] = faults.refusals_scripted
         summary["hangs_scripted"] = faults.hangs_scripted

@@ -45,8 +45,10 @@ from bench.accounting import (
     forget_messages,
     order_violations,
     read_messages,
+    refused_tally,
     sends_count,
     summarise,
+    tally_since,
     tickets_today,
     unconfirmed_filed,
 )
@@ -167,6 +169,7 @@ async def run_steps(
             for number, rate in enumerate(rates):
                 await forget_messages(client)
                 sends_before = await sends_count(session, api_url)
+                refused_before = await refused_tally(client)
                 tickets_before = await tickets_today(client)
                 loop = OpenLoop(citizens, messages, seed=seed + number)
                 samplers = profile.start(profile_pids or {}, seconds, PROFILES, f"{rate:g}")
@@ -189,6 +192,7 @@ async def run_steps(
                 summary = summarise(
                     rate, step.results, await read_messages(client),
                     await sends_count(session, api_url) - sends_before, drained, filed,
+                    tally_since(refused_before, await refused_tally(client)),
                 )  # fmt: skip
                 summary["cpu_ms_per_push"] = cpu_ms
                 # the part spent while pushes were offered and delivered (the acknowledgements' own cost),

@@ -7,7 +7,16 @@ import json
 import redis.asyncio as aioredis
 
 from bench import catalog
-from bench.accounting import Messages, drain, in_order, order_violations, summarise, work_queued
+from bench.accounting import (
+    Messages,
+    drain,
+    in_order,
+    order_violations,
+    refused_tally,
+    summarise,
+    tally_since,
+    work_queued,
+)
 from bench.frontdoor import sustainable
 from bench.wechat_load import PushResult
 from bot.storage import keys
@@ -134,5 +143,30 @@ async def test_the_drain_waits_for_queued_work_and_for_records_still_unfinished(
         assert await drain(client, None, "", limit=1.2) == 1.2  # type: ignore[arg-type]
         await client.hset(keys.message("msg:1"), "state", "sent")
         assert await drain(client, None, "", limit=5.0) < 1.0  # type: ignore[arg-type]
+    finally:
+        await client.aclose()
+
+
+def test_texts_the_outbox_gave_up_on_are_neither_expected_nor_hidden_by_extra_sends() -> None:
+    """95 texts refused for the quota and 115 sends the contract never queued used to read as 20 twice."""
+    messages = Messages(states={}, outbox_texts=7204)
+    netted = summarise(700, [], messages, sends=7224, drained=0.0)
+    assert (netted["duplicate_answers"], netted["undelivered_outbox_texts"]) == (20, 0)
+    step = summarise(700, [], messages, sends=7224, drained=0.0, refused={"quota": 95})
+    assert (step["duplicate_answers"], step["undelivered_outbox_texts"]) == (115, 0)
+    assert step["outbox_refused"] == {"quota": 95}
+    short = summarise(700, [], messages, sends=7000, drained=0.0, refused={"quota": 95})
+    assert (short["duplicate_answers"], short["undelivered_outbox_texts"]) == (0, 109)
+
+
+async def test_the_refused_tally_is_read_per_step(redis_server: EmbeddedRedis) -> None:
+    client = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/8")
+    try:
+        await client.flushdb()
+        await client.hincrby(keys.outbox_refused(), "quota", 3)
+        before = await refused_tally(client)
+        await client.hincrby(keys.outbox_refused(), "quota", 2)
+        await client.hincrby(keys.outbox_refused(), "45015", 1)
+        assert tally_since(before, await refused_tally(client)) == {"quota": 2, "45015": 1}
     finally:
         await client.aclose()

@@ -42,11 +42,13 @@ import uvloop
 from bench import catalog, profile
 from bench.accounting import (
     drain,
+    filing_notices,
     forget_messages,
     order_violations,
     read_messages,
     refused_tally,
     sends_count,
+    sends_since,
     summarise,
     tally_since,
     tickets_today,
@@ -189,11 +191,15 @@ async def run_steps(
                     for name in pids
                 }
                 filed = await unconfirmed_filed(client, tickets_before, await tickets_today(client))
+                records = await read_messages(client)  # (`messages` is the catalog)
+                sends = await sends_since(session, api_url, sends_before)
+                notices, notices_repeated = filing_notices(sends)
                 summary = summarise(
-                    rate, step.results, await read_messages(client),
-                    await sends_count(session, api_url) - sends_before, drained, filed,
+                    rate, step.results, records, len(sends), drained, notices,
                     tally_since(refused_before, await refused_tally(client)),
                 )  # fmt: skip
+                summary["duplicate_answers"] += notices_repeated
+                summary["tickets_filed_unconfirmed"] = filed
                 summary["cpu_ms_per_push"] = cpu_ms
                 # the part spent while pushes were offered and delivered (the acknowledgements' own cost),
                 # before the drain sends the deferred answers

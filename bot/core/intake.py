@@ -65,9 +65,12 @@ def is_closed(signal: dict[str, Any]) -> bool:
     return bool(signal.get("closed"))
 
 
+FILED_UNCONFIRMED_MARK = "登记为工单（未经您确认），工单号："  # the benchmark tells these notices apart by it
+
+
 def filed_unconfirmed_message(number: str, category: str) -> str:
     return (
-        f"您刚才反映的{category}问题，我们已按您提供的信息登记为工单（未经您确认），工单号：{number}。"
+        f"您刚才反映的{category}问题，我们已按您提供的信息{FILED_UNCONFIRMED_MARK}{number}。"
         "工作人员核实后会与您联系；如需补充或更正，请直接回复。"
     )
 

@@ -10,6 +10,7 @@ from bench import catalog
 from bench.accounting import (
     Messages,
     drain,
+    filing_notices,
     in_order,
     order_violations,
     refused_tally,
@@ -19,6 +20,7 @@ from bench.accounting import (
 )
 from bench.frontdoor import sustainable
 from bench.wechat_load import PushResult
+from bot.core.intake import filed_unconfirmed_message
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
 
@@ -170,3 +172,16 @@ async def test_the_refused_tally_is_read_per_step(redis_server: EmbeddedRedis) -
         assert tally_since(before, await refused_tally(client)) == {"quota": 2, "45015": 1}
     finally:
         await client.aclose()
+
+
+def test_filing_notices_are_counted_from_what_was_sent_and_a_repeated_one_is_a_duplicate() -> None:
+    notice = filed_unconfirmed_message("12315-20261206-0001", "价格")
+    other = filed_unconfirmed_message("12315-20261206-0002", "假冒伪劣")
+    sends = [
+        {"touser": "o1", "content": notice},
+        {"touser": "o1", "content": "口罩预约办理方式……"},
+        {"touser": "o2", "content": other},
+        {"touser": "o1", "content": notice},  # the same ticket's notice again
+    ]
+    assert filing_notices(sends) == (3, 1)
+    assert filing_notices([{"touser": "o1", "content": None}]) == (0, 0)

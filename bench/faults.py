@@ -51,7 +51,6 @@ from bench.frontdoor import SAFE_SHARE, redis_pid, service_pids_of, start_stack
 from bench.soak import level, sample_memory
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, TRACKER_DB, Launcher
-from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.storage.redis import connect
 
 OUT = ROOT / "reports" / "faults"
@@ -133,10 +132,7 @@ class Faults:
 async def run(
     launcher: Launcher, rate: float, seconds: float, every: float, first_after: float
 ) -> dict[str, Any]:
-    account = Account(
-        url=f"{launcher.gateway_url}/wechat", token=DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"],
-        appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"], aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
-    )  # fmt: skip
+    account = Account.development(f"{launcher.gateway_url}/wechat")
     citizens = Citizens(account, 2000, SAFE_SHARE, seed=2215)
     client = connect(launcher.redis_url, decode_responses=False)  # the accounting reads bytes
     tracker = connect(launcher.redis_url.rsplit("/", 1)[0] + f"/{TRACKER_DB}", decode_responses=False)

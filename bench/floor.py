@@ -21,7 +21,6 @@ import aiohttp
 from bench import catalog
 from bench.accounting import percentile
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
-from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.storage.embedded import free_port
 
 CITIZENS = 2000
@@ -46,10 +45,7 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 async def _steps(url: str, rates: list[float], seconds: float, server_pid: int) -> list[dict[str, Any]]:
     from bench.frontdoor import cpu_seconds
 
-    account = Account(
-        url=url, token=DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"], appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"],
-        aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
-    )  # fmt: skip
+    account = Account.development(url)
     citizens = Citizens(account, CITIZENS, SAFE_SHARE, seed=7)
     steps: list[dict[str, Any]] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:

@@ -56,7 +56,6 @@ from bench.accounting import (
 )
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, TRACKER_DB, Launcher, Ports
-from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.storage.embedded import free_port
 
 RESULTS = ROOT / "bench" / "results"
@@ -156,10 +155,7 @@ async def run_steps(
     stop_when_failing: bool = False,
 ) -> list[dict[str, Any]]:
     """One open-loop step per rate; with `profile_pids`, py-spy samples those processes during each step."""
-    account = Account(
-        url=url, token=DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"], appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"],
-        aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
-    )  # fmt: skip
+    account = Account.development(url)
     citizens = Citizens(account, CITIZENS, SAFE_SHARE, seed)
     messages = catalog.messages()
     client = aioredis.Redis.from_url(redis_url)

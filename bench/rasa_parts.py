@@ -35,6 +35,8 @@ RESULTS = ROOT / "bench" / "results"
 ROUNDS = 4
 
 
+# Not bench.frontdoor's machine() and cpu_seconds(): this runs in the Rasa environment, which cannot import
+# bench.frontdoor (it needs wechatpy and the gateway's modules, which that environment does not have).
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),

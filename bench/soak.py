@@ -29,7 +29,6 @@ from bench.accounting import drain, read_messages, sends_count, summarise
 from bench.frontdoor import RESULTS, SAFE_SHARE, redis_pid, rss_mb, service_pids_of, start_stack
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, TRACKER_DB
-from bot.settings import DEVELOPMENT_DEFAULTS
 
 SOAK_CITIZENS = 20000
 
@@ -52,10 +51,7 @@ async def sample_memory(redis_url: str, pids: dict[str, int | None], started: fl
 
 async def soak(url: str, api_url: str, redis_url: str, pids: dict[str, int | None], rate: float,
                seconds: float) -> dict[str, Any]:  # fmt: skip
-    account = Account(
-        url=url, token=DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"], appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"],
-        aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
-    )  # fmt: skip
+    account = Account.development(url)
     citizens = Citizens(account, SOAK_CITIZENS, SAFE_SHARE, seed=600)
     samples: list[dict[str, Any]] = []
     started = time.monotonic()

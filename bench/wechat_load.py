@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from bench.catalog import CONVERSATIONS, Message
+from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.wechat.crypto import MessageCrypto
 from bot.wechat.simulator import Mode, WeChatSimulator, event_push, text_push
 
@@ -48,6 +49,14 @@ class Account:
     appid: str
     aes_key: str
     account: str = "gh_12315demo"
+
+    @classmethod
+    def development(cls, url: str) -> Account:
+        """The account `make run` configures (development defaults), pushing to `url`."""
+        return cls(
+            url=url, token=DEVELOPMENT_DEFAULTS["WECHAT_TOKEN"], appid=DEVELOPMENT_DEFAULTS["WECHAT_APPID"],
+            aes_key=DEVELOPMENT_DEFAULTS["WECHAT_AES_KEY"],
+        )  # fmt: skip
 
 
 class Citizens:

@@ -22,8 +22,8 @@ import rasa.core.run as rasa_run
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 KEEPALIVE_SECONDS = 2.0  # under Sanic's KEEP_ALIVE_TIMEOUT (5 s) on the action server's side
-_Key = tuple[int, str, tuple[tuple[str, str], ...], tuple[str, str] | None]
-# each with the loop it was made on: a new loop can be given a closed one's id
+_Key = tuple[str, tuple[tuple[str, str], ...], tuple[str, str] | None]  # url, headers, basic auth
+# each with the loop it was made on: a session is only good on its own loop
 _sessions: dict[_Key, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
 
 
@@ -43,11 +43,11 @@ class _Kept:
 
 
 def kept_session(endpoint: EndpointConfig) -> Any:
-    """The endpoint's session on the running loop, made on first use; a closed one is made again."""
+    """The endpoint's session on the running loop, made on first use; a closed one, or one made on another
+    loop, is made again."""
     auth = endpoint.basic_auth or None
     loop = asyncio.get_running_loop()
     key: _Key = (
-        id(loop),
         str(endpoint.url),
         tuple(sorted((str(k), str(v)) for k, v in (endpoint.headers or {}).items())),
         (str(auth["username"]), str(auth["password"])) if auth else None,

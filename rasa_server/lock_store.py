@@ -35,43 +35,46 @@ from bot.storage import keys
 
 POLL_SECONDS = 0.02  # how often a waiter asks again (Rasa's own store: once a second)
 
-# KEYS[1] the tickets, KEYS[2] the ticket counter; ARGV[1] now (ms), ARGV[2] lifetime (ms).
-# Returns the new ticket's number and 1 when it is first in line, else 0.
-_ISSUE = """
+# Shared by both scripts: drop the expired tickets of KEYS[1] (members `<number>:<expiry ms>`), and say
+# whether `ticket` is now the lowest number left.
+_TICKETS = """
 local function prune(key, now)
   for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-    local expires = tonumber(string.match(member, ':(%d+)$'))
-    if expires <= now then redis.call('ZREM', key, member) end
+    if tonumber(string.match(member, ':(%d+)$')) <= now then redis.call('ZREM', key, member) end
   end
 end
+local function first_in_line(key, ticket)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return tonumber(first[2]) == ticket
+end
+"""
+
+# KEYS[1] the tickets, KEYS[2] the ticket counter; ARGV[1] now (ms), ARGV[2] lifetime (ms).
+# Returns the new ticket's number and 1 when it is first in line, else 0.
+_ISSUE = (
+    _TICKETS
+    + """
 local now = tonumber(ARGV[1])
 prune(KEYS[1], now)
 local ticket = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[1], ticket, ticket .. ':' .. (now + tonumber(ARGV[2])))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {ticket, tonumber(first[2]) == ticket and 1 or 0}
+return {ticket, first_in_line(KEYS[1], ticket) and 1 or 0}
 """
+)
 
 # KEYS[1] the tickets; ARGV[1] now (ms), ARGV[2] the ticket.
 # Returns 1: first in line; 0: wait; -1: the ticket expired.
-_TRY = """
-local now = tonumber(ARGV[1])
+_TRY = (
+    _TICKETS
+    + """
 local ticket = tonumber(ARGV[2])
-local mine = false
-for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local number, expires = string.match(member, '^(%d+):(%d+)$')
-  if tonumber(expires) <= now then
-    redis.call('ZREM', KEYS[1], member)
-  elseif tonumber(number) == ticket then
-    mine = true
-  end
-end
-if not mine then return -1 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return tonumber(first[2]) == ticket and 1 or 0
+prune(KEYS[1], tonumber(ARGV[1]))
+if redis.call('ZCOUNT', KEYS[1], ticket, ticket) == 0 then return -1 end
+return first_in_line(KEYS[1], ticket) and 1 or 0
 """
+)
 
 
 def _now_ms() -> int:

@@ -46,6 +46,7 @@ def test_actions_share_a_connection_and_idle_ones_are_dropped_before_the_server_
             await asyncio.sleep(kept_connections.KEEPALIVE_SECONDS + 1.0)
             await endpoint.request(json={"next_action": "b"}, method="post")
         finally:
+            await kept_connections.close_all()
             await runner.cleanup()
 
     asyncio.run(main())

@@ -1,4 +1,4 @@
-"""Two parts of a Rasa turn, each against Rasa's own way in the same run (issue 19: where a turn's time goes).
+"""Parts of a Rasa turn, each against Rasa's own way in the same run (issue 19: where a turn's time goes).
 
 Run in the Rasa environment:
 
@@ -11,6 +11,10 @@ Run in the Rasa environment:
    each time) against the kept connections of `rasa_server.kept_connections`, to a small HTTP server in its
    own process (bench/instant_rasa.py, from the gateway environment). Per call: this process's CPU and the
    wall time.
+3. Predicting the next action with the trained model (models/current.tar.gz): Rasa's own way (the
+   `DaskGraphRunner`, every policy replaying the conversation, debug-log arguments deep-copied) against
+   the front door's (`rasa_server.graph_runner`, `dialogue_states`, `log_copies`), on conversations of 1, 5
+   and 20 routine turns, in alternating rounds; both must predict the same. Per prediction: CPU.
 
 Ratios are candidate over Rasa's own, measured in the same run on the same machine.
 """
@@ -123,6 +127,107 @@ async def measure_action_calls(port: int, calls: int) -> dict[str, Any]:
     }
 
 
+ROUTINE = ["greet", "ask_mask_booking", "ask_booking_result", "ask_mask_pickup", "ask_announcement", "thank"]
+
+
+def _predictor(model: Path, fast: bool) -> Any:
+    """A prediction function over the model's graph, loaded with Rasa's runner or the front door's."""
+    import tempfile
+
+    from rasa.engine import loader
+    from rasa.engine.constants import PLACEHOLDER_TRACKER
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    from rasa_server.graph_runner import SequentialGraphRunner
+
+    runner_class = SequentialGraphRunner if fast else DaskGraphRunner
+    metadata, runner = loader.load_predict_graph_runner(
+        Path(tempfile.mkdtemp()), model, LocalModelStorage, runner_class
+    )
+    target = metadata.core_target
+
+    def predict(tracker: Any) -> Any:
+        return runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=[target])[target]
+
+    return predict, metadata.domain
+
+
+def _rasa_own_ways(own: bool) -> None:
+    """Rasa's replay per policy and deep-copied log arguments (own), or the front door's."""
+    import copy as standard_copy
+    import importlib
+
+    from rasa.shared.core.domain import Domain
+
+    from rasa_server import dialogue_states, log_copies
+
+    if own:
+        Domain.states_for_tracker_history = dialogue_states._rasa_states_for_tracker_history  # type: ignore[method-assign]
+        for name in log_copies.MODULES:
+            importlib.import_module(name).copy = standard_copy  # type: ignore[attr-defined]
+    else:
+        dialogue_states.install()
+        log_copies.install()
+
+
+def _conversation(predict: Any, domain: Any, turns: int) -> Any:
+    """A tracker of `turns` routine messages, each answered as the model predicts (without the events its
+    actions would add)."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("o_bench", domain.slots)
+    start = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    tracker.update_with_events(start, domain)
+    for turn in range(turns):
+        intent = {"name": ROUTINE[turn % len(ROUTINE)], "confidence": 0.95}
+        tracker.update(
+            UserUttered("消息", intent, parse_data={"intent": intent, "entities": [], "text": "消息"})
+        )
+        for _ in range(4 if turn < turns - 1 else 0):  # the last message waits for its prediction
+            name = domain.action_names_or_texts[predict(tracker).max_confidence_index]
+            tracker.update(ActionExecuted(name), domain)
+            if name == "action_listen":
+                break
+    return tracker
+
+
+def measure_predictions(model: Path, repeats: int) -> dict[str, Any]:
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))  # as the server
+    ways = {"rasa_own": _predictor(model, fast=False), "front_door": _predictor(model, fast=True)}
+    figures: dict[str, Any] = {}
+    for turns in (1, 5, 20):
+        _rasa_own_ways(own=True)
+        predict, domain = ways["rasa_own"]
+        tracker = _conversation(predict, domain, turns)
+        cpu = {name: 0.0 for name in ways}
+        predicted: dict[str, set[Any]] = {name: set() for name in ways}
+        for _ in range(ROUNDS):
+            for name, (predict, _) in ways.items():
+                _rasa_own_ways(own=name == "rasa_own")
+                started = time.process_time()
+                for _ in range(repeats):
+                    prediction = predict(tracker)
+                cpu[name] += time.process_time() - started
+                predicted[name].add((prediction.max_confidence_index, prediction.policy_name))
+        if predicted["rasa_own"] != predicted["front_door"]:
+            raise SystemExit(f"different predictions after {turns} turns: {predicted}")
+        figures[f"{turns}_turns"] = {
+            "events": len(tracker.events),
+            **{f"{name}_cpu_ms": round(1000 * cpu[name] / (repeats * ROUNDS), 3) for name in ways},
+        }
+        figures[f"{turns}_turns"]["ratio"] = round(
+            figures[f"{turns}_turns"]["front_door_cpu_ms"] / figures[f"{turns}_turns"]["rasa_own_cpu_ms"], 3
+        )
+    _rasa_own_ways(own=False)
+    return figures
+
+
 def _ratios(figures: dict[str, dict[str, float]], baseline: str, candidate: str) -> dict[str, float]:
     return {
         key: round(figures[candidate][key] / figures[baseline][key], 3)
@@ -137,6 +242,8 @@ def main() -> None:
     )
     parser.add_argument("--cycles", type=int, default=8000)
     parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--predictions", type=int, default=200, help="predictions per way, round and length")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "current.tar.gz")
     parser.add_argument("--out", type=Path, default=RESULTS / "rasa_parts.json")
     args = parser.parse_args()
     var = ROOT / "var" / "bench" / "rasa-parts"
@@ -154,6 +261,7 @@ def main() -> None:
         time.sleep(3)  # the stand-in server's start (aiohttp, a second or two)
         locks = asyncio.run(measure_locks(redis, args.cycles))
         calls = asyncio.run(measure_action_calls(port, args.calls))
+        predictions = measure_predictions(args.model, args.predictions)
     finally:
         server.terminate()
         server.wait()
@@ -166,6 +274,8 @@ def main() -> None:
         "action_calls": args.calls,
         "action_calls_per_call": calls,
         "action_calls_ratio": _ratios(calls, "rasa_new_connection_each_call", "kept_connections"),
+        "predictions_per_way_and_length": args.predictions * ROUNDS,
+        "prediction_cpu_by_conversation_length": predictions,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -11,13 +11,25 @@
 - rasa_server/action_outage.py: an action server that cannot answer fails the turn (kept, sent again) instead
   of being skipped.
 - rasa_server/kept_connections.py: connections to the action server are kept open between actions.
+- rasa_server/graph_runner.py: the prediction graph runs in an order computed once, without dask.
+- rasa_server/dialogue_states.py: the policies of one prediction share one replay of the conversation.
+- rasa_server/log_copies.py: no deep copies of debug-log arguments on every turn.
 The tracker store (rasa_server/tracker_store.py), the lock store (rasa_server/lock_store.py) and the turn log
 (rasa_server/turn_log.py) are configured in endpoints.yml.
 """
 
 from __future__ import annotations
 
-from rasa_server import action_outage, action_results, event_types, kept_connections, parse_cache
+from rasa_server import (
+    action_outage,
+    action_results,
+    dialogue_states,
+    event_types,
+    graph_runner,
+    kept_connections,
+    log_copies,
+    parse_cache,
+)
 
 
 def main() -> None:
@@ -26,6 +38,9 @@ def main() -> None:
     event_types.install()
     action_outage.install()
     kept_connections.install()
+    graph_runner.install()
+    dialogue_states.install()
+    log_copies.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

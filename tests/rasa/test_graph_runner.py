@@ -1,0 +1,137 @@
+"""The sequential graph runner gives what Rasa's DaskGraphRunner gives, on graphs of real GraphNodes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("rasa")
+
+from rasa.engine.exceptions import GraphComponentException, GraphRunError
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+
+from rasa_server import graph_runner
+from rasa_server.graph_runner import SequentialGraphRunner, execution_order
+
+CALLS: list[str] = []
+
+
+class Step(GraphComponent):
+    """Records its run and returns its name with what it was given."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Step:
+        return cls(config["name"])
+
+    def run(self, **given: Any) -> Any:
+        CALLS.append(self._name)
+        if self._name == "broken":
+            raise ValueError("broken on purpose")
+        return [self._name, {key: given[key] for key in sorted(given)}]
+
+
+def node(name: str, **needs: str) -> SchemaNode:
+    return SchemaNode(
+        needs=needs, uses=Step, constructor_name="create", fn="run", config={"name": name}, eager=True
+    )
+
+
+# a diamond under two targets, a node needing an input, one needing a name nothing provides, a side branch
+SCHEMA = GraphSchema(
+    {
+        "source": node("source", message="__message__"),
+        "left": node("left", x="source"),
+        "right": node("right", x="source"),
+        "join": node("join", a="left", b="right"),
+        "other": node("other", x="right"),
+        "lonely": node("lonely", x="nowhere"),
+        "unused": node("unused"),
+    }
+)
+
+
+def runners(tmp_path: Path, schema: GraphSchema) -> tuple[DaskGraphRunner, SequentialGraphRunner]:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(schema, "test")
+    return DaskGraphRunner(schema, storage, context), SequentialGraphRunner(schema, storage, context)
+
+
+@pytest.mark.parametrize(
+    "targets,inputs",
+    [
+        (["join"], {"__message__": "hello"}),
+        (["join", "other"], {"__message__": "hello"}),
+        (["other"], {"__message__": "hello", "left": "unused input"}),
+        (["join"], {"__message__": "hello", "source": ["given instead"]}),  # an input replaces a node
+        (["source"], {"__message__": {"nested": [1, 2]}}),
+    ],
+)
+def test_the_same_outputs_and_nodes_run_as_under_dask(
+    tmp_path: Path, targets: list[str], inputs: dict[str, Any]
+) -> None:
+    dask, sequential = runners(tmp_path, SCHEMA)
+    CALLS.clear()
+    expected = dask.run(inputs=dict(inputs), targets=targets)
+    dask_calls = sorted(CALLS)
+    CALLS.clear()
+    assert sequential.run(inputs=dict(inputs), targets=targets) == expected
+    assert sorted(CALLS) == dask_calls
+    CALLS.clear()
+    assert sequential.run(inputs=dict(inputs), targets=targets) == expected  # the cached order, again
+    assert sorted(CALLS) == dask_calls
+
+
+def test_every_node_runs_after_the_nodes_it_needs() -> None:
+    order = [name for name, _ in execution_order(SCHEMA, ["join", "other"], frozenset({"__message__"}))]
+    assert sorted(order) == ["join", "left", "other", "right", "source"]
+    for name, needs in execution_order(SCHEMA, ["join", "other"], frozenset({"__message__"})):
+        assert all(order.index(need) < order.index(name) for need in needs if need in order)
+
+
+def test_a_name_nothing_provides_reaches_the_node_and_fails_it_as_under_dask(tmp_path: Path) -> None:
+    dask, sequential = runners(tmp_path, SCHEMA)
+    with pytest.raises(GraphRunError) as under_dask:
+        dask.run(targets=["lonely"])
+    with pytest.raises(GraphRunError) as sequentially:
+        sequential.run(targets=["lonely"])
+    assert str(sequentially.value) == str(under_dask.value)
+    assert "nowhere" in str(sequentially.value)
+
+
+def test_a_failing_node_fails_the_run_as_under_dask(tmp_path: Path) -> None:
+    schema = GraphSchema({"broken": node("broken"), "after": node("after", x="broken")})
+    dask, sequential = runners(tmp_path, schema)
+    with pytest.raises(GraphComponentException) as under_dask:
+        dask.run(targets=["after"])
+    with pytest.raises(GraphComponentException) as sequentially:
+        sequential.run(targets=["after"])
+    assert str(sequentially.value) == str(under_dask.value)
+
+
+def test_an_input_named_like_a_node_is_refused(tmp_path: Path) -> None:
+    _, sequential = runners(tmp_path, SCHEMA)
+    with pytest.raises(GraphRunError, match="clashes"):
+        sequential.run(inputs={"__message__": "left"}, targets=["join"])
+
+
+def test_install_makes_the_processor_load_models_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.core import processor
+
+    monkeypatch.setattr(processor, "DaskGraphRunner", DaskGraphRunner)
+    graph_runner.install()
+    assert processor.DaskGraphRunner is SequentialGraphRunner

@@ -5,6 +5,8 @@ handshake) for every custom action and closes it after: a turn runs one to three
 at 50 msg/s found the connection set-up alone at 3.7 % of the Rasa server's time. Here each endpoint's
 session is made once per event loop and kept, so its connections are reused.
 
+The tracker each action is sent is written with `rasa_server.fast_json` (aiohttp's default is `json.dumps`).
+
 Idle connections are dropped after `KEEPALIVE_SECONDS`, before the action server (Sanic, 5 s) drops them:
 otherwise a request could go out on a connection the server is closing, and aiohttp does not send it again.
 Rasa has no setting for this; `install` replaces `EndpointConfig.session` (Rasa 3.6), and `rasa_server`
@@ -20,6 +22,8 @@ from typing import Any
 import aiohttp
 import rasa.core.run as rasa_run
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+from rasa_server import fast_json
 
 KEEPALIVE_SECONDS = 2.0  # under Sanic's KEEP_ALIVE_TIMEOUT (5 s) on the action server's side
 _Key = tuple[str, tuple[tuple[str, str], ...], tuple[str, str] | None]  # url, headers, basic auth
@@ -59,6 +63,7 @@ def kept_session(endpoint: EndpointConfig) -> Any:
             headers=endpoint.headers,
             auth=aiohttp.BasicAuth(auth["username"], auth["password"]) if auth else None,
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            json_serialize=fast_json.dumps,  # the tracker sent with every action
         )
         _sessions[key] = (loop, session)
     return _Kept(session)

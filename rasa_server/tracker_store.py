@@ -14,7 +14,6 @@ same settings as Rasa's store (`record_exp` still bounds how long an idle citize
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore
@@ -23,6 +22,7 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rasa_server import fast_json
 from rasa_server.turn_log import turn_body
 
 
@@ -48,7 +48,7 @@ class LatestSessionRedisTrackerStore(RedisTrackerStore):
         await self.stream_events(tracker)
         expiry: Any = timeout or self.record_exp
         events = latest_session(list(tracker.events))
-        serialised = json.dumps(Dialogue(tracker.sender_id, events).as_dict())
+        serialised = fast_json.dumps(Dialogue(tracker.sender_id, events).as_dict())
         self.red.set(self.key_prefix + tracker.sender_id, serialised, ex=expiry)
 
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:

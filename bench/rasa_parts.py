@@ -13,7 +13,8 @@ Run in the Rasa environment:
    wall time.
 3. Predicting the next action with the trained model (models/current.tar.gz): Rasa's own way (the
    `DaskGraphRunner`, every policy replaying the conversation, debug-log arguments deep-copied) against
-   the front door's (`rasa_server.graph_runner`, `dialogue_states`, `log_copies`), on conversations of 1, 5
+   the front door's (`rasa_server.graph_runner`, `dialogue_states`, `log_copies`, `rule_keys`), on
+   conversations of 1, 5
    and 20 routine turns, in alternating rounds; both must predict the same. Per prediction: CPU.
 
 Ratios are candidate over Rasa's own, measured in the same run on the same machine.
@@ -158,17 +159,21 @@ def _rasa_own_ways(own: bool) -> None:
     import copy as standard_copy
     import importlib
 
+    from rasa.core.policies.rule_policy import RulePolicy
     from rasa.shared.core.domain import Domain
 
-    from rasa_server import dialogue_states, log_copies
+    from rasa_server import dialogue_states, log_copies, rule_keys
 
     if own:
         Domain.states_for_tracker_history = dialogue_states._rasa_states_for_tracker_history  # type: ignore[method-assign]
         for name in log_copies.MODULES:
             importlib.import_module(name).copy = standard_copy  # type: ignore[attr-defined]
+        RulePolicy._get_possible_keys = rule_keys._rasa_get_possible_keys  # type: ignore[method-assign]
+        RulePolicy.format_tracker_states = staticmethod(rule_keys._rasa_format_tracker_states)  # type: ignore[method-assign]
     else:
         dialogue_states.install()
         log_copies.install()
+        rule_keys.install()
 
 
 def _conversation(predict: Any, domain: Any, turns: int) -> Any:

@@ -14,6 +14,7 @@
 - rasa_server/graph_runner.py: the prediction graph runs in an order computed once, without dask.
 - rasa_server/dialogue_states.py: the policies of one prediction share one replay of the conversation.
 - rasa_server/log_copies.py: no deep copies of debug-log arguments on every turn.
+- rasa_server/rule_keys.py: rules matched against the end of the conversation only, as far as any reaches.
 The tracker store (rasa_server/tracker_store.py), the lock store (rasa_server/lock_store.py) and the turn log
 (rasa_server/turn_log.py) are configured in endpoints.yml.
 """
@@ -29,6 +30,7 @@ from rasa_server import (
     kept_connections,
     log_copies,
     parse_cache,
+    rule_keys,
 )
 
 
@@ -41,6 +43,7 @@ def main() -> None:
     graph_runner.install()
     dialogue_states.install()
     log_copies.install()
+    rule_keys.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

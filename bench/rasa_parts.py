@@ -11,11 +11,12 @@ Run in the Rasa environment:
    each time) against the kept connections of `rasa_server.kept_connections`, to a small HTTP server in its
    own process (bench/instant_rasa.py, from the gateway environment). Per call: this process's CPU and the
    wall time.
-3. Predicting the next action with the trained model (models/current.tar.gz): Rasa's own way (the
-   `DaskGraphRunner`, every policy replaying the conversation, debug-log arguments deep-copied) against
-   the front door's (`rasa_server.graph_runner`, `dialogue_states`, `log_copies`, `rule_keys`), on
-   conversations of 1, 5
-   and 20 routine turns, in alternating rounds; both must predict the same. Per prediction: CPU.
+3. A turn's predictions with the trained model (models/current.tar.gz): Rasa's own way (the
+   `DaskGraphRunner`, every policy replaying the conversation, debug-log arguments deep-copied, rules
+   walked to the conversation's start) against the front door's (`rasa_server.graph_runner`,
+   `dialogue_states`, `log_copies`, `rule_keys`), after 1, 5 and 20 routine turns, in alternating rounds;
+   both must predict the same. Per turn (the prediction after the message and the one after the chosen
+   action, on a fresh copy of the conversation each time, as each turn reads its tracker anew): CPU.
 
 Ratios are candidate over Rasa's own, measured in the same run on the same machine.
 """
@@ -199,9 +200,13 @@ def _conversation(predict: Any, domain: Any, turns: int) -> Any:
 
 
 def measure_predictions(model: Path, repeats: int) -> dict[str, Any]:
+    """CPU of a turn's predictions: the one after the citizen's message, and the one after the action it
+    chose. Each repeat predicts on its own copy of the conversation, as each turn reads the tracker anew."""
+    import copy
     import logging
 
     import structlog
+    from rasa.shared.core.events import ActionExecuted
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))  # as the server
     ways = {"rasa_own": _predictor(model, fast=False), "front_door": _predictor(model, fast=True)}
@@ -209,26 +214,27 @@ def measure_predictions(model: Path, repeats: int) -> dict[str, Any]:
     for turns in (1, 5, 20):
         _rasa_own_ways(own=True)
         predict, domain = ways["rasa_own"]
-        tracker = _conversation(predict, domain, turns)
+        conversation = _conversation(predict, domain, turns)
         cpu = {name: 0.0 for name in ways}
         predicted: dict[str, set[Any]] = {name: set() for name in ways}
         for _ in range(ROUNDS):
             for name, (predict, _) in ways.items():
                 _rasa_own_ways(own=name == "rasa_own")
-                started = time.process_time()
                 for _ in range(repeats):
-                    prediction = predict(tracker)
-                cpu[name] += time.process_time() - started
-                predicted[name].add((prediction.max_confidence_index, prediction.policy_name))
+                    tracker = copy.deepcopy(conversation)
+                    started = time.process_time()
+                    first = predict(tracker)
+                    tracker.update(ActionExecuted(domain.action_names_or_texts[first.max_confidence_index]))
+                    second = predict(tracker)
+                    cpu[name] += time.process_time() - started
+                predicted[name].add(tuple((p.max_confidence_index, p.policy_name) for p in (first, second)))
         if predicted["rasa_own"] != predicted["front_door"]:
             raise SystemExit(f"different predictions after {turns} turns: {predicted}")
-        figures[f"{turns}_turns"] = {
-            "events": len(tracker.events),
-            **{f"{name}_cpu_ms": round(1000 * cpu[name] / (repeats * ROUNDS), 3) for name in ways},
-        }
-        figures[f"{turns}_turns"]["ratio"] = round(
-            figures[f"{turns}_turns"]["front_door_cpu_ms"] / figures[f"{turns}_turns"]["rasa_own_cpu_ms"], 3
-        )
+        figure: dict[str, Any] = {"events": len(conversation.events)}
+        for name in ways:
+            figure[f"{name}_cpu_ms"] = round(1000 * cpu[name] / (repeats * ROUNDS), 3)
+        figure["ratio"] = round(figure["front_door_cpu_ms"] / figure["rasa_own_cpu_ms"], 3)
+        figures[f"{turns}_turns"] = figure
     _rasa_own_ways(own=False)
     return figures
 
@@ -280,7 +286,7 @@ def main() -> None:
         "action_calls_per_call": calls,
         "action_calls_ratio": _ratios(calls, "rasa_new_connection_each_call", "kept_connections"),
         "predictions_per_way_and_length": args.predictions * ROUNDS,
-        "prediction_cpu_by_conversation_length": predictions,
+        "turn_predictions_cpu_by_conversation_length": predictions,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,24 +1,29 @@
-"""A conversation's dialogue states worked out once per prediction instead of once per policy.
+"""A conversation's dialogue states worked out once per turn instead of once per policy and prediction.
 
 Before each action Rasa asks its policies what to do next, and each works out the conversation's state at
 every past action from scratch (`Domain.states_for_tracker_history`): it replays the tracker's events into
 a fresh tracker and describes the state (the message, the slots, the previous action, the active form) at
 each action. The RulePolicy does it twice right after a message (once reading its text, once its intent),
-the MemoizationPolicy once more. The cost grows with the conversation: with a trained model, one prediction
-took 0.55 ms on a fresh conversation and 4.8 ms after 50 turns, four fifths of it in this replay.
+the MemoizationPolicy once more, and again at each of the turn's two to four predictions. The cost grows
+with the conversation: with a trained model, one prediction took 0.55 ms on a fresh conversation and
+4.8 ms after 50 turns, four fifths of it in this replay.
 
-The three differ only in what they do with the states afterwards (hide turns only rules know, drop slots
-only rules use). So, while one prediction runs (`one_prediction`, entered by
-`rasa_server.graph_runner.SequentialGraphRunner`), the replay is done once per tracker and what each
-policy asks for is built from it by Rasa's own steps, on fresh copies of the states, as Rasa builds them
-(the policies change the last state in place). Outside a prediction, and for any tracker that has changed
-since, Rasa's own code runs. tests/rasa/test_dialogue_states.py compares the two on conversations with
-forms, rule-only turns, rewinds and every combination of the options.
+The policies differ only in what they do with the states afterwards (hide turns only rules know, drop
+slots only rules use). So, while a prediction runs (`one_prediction`, entered by
+`rasa_server.graph_runner.SequentialGraphRunner`), a tracker's replay is kept and shared, and at the
+turn's next prediction it is carried on with the events the tracker has gained since, when those only add
+to what Rasa replays (`applied_events`: the same event objects, then new ones). When events were taken
+back (a rewind, a form's happy path dropping its earlier run, a restart) it is replayed whole. What each
+policy asks for is then built from the kept states by Rasa's own steps, on fresh copies (the policies
+change the last state in place). A replay lives as long as its tracker (a turn). Outside a prediction,
+Rasa's own code runs. tests/rasa/test_dialogue_states.py compares the two under every option on
+conversations with forms, rule-only turns, rewinds, restarts and follow-ups, gaining events step by step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -26,6 +31,7 @@ from typing import Any
 
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
@@ -41,50 +47,97 @@ class _Step:
     hide_rule_turn: bool
 
 
-_Replay = tuple[DialogueStateTracker, int, Any, list[_Step]]  # the tracker, its length and last event, steps
-_replays: ContextVar[dict[tuple[int, int, bool], _Replay] | None] = ContextVar(
-    "dialogue_replays", default=None
-)
+@dataclass
+class _Replay:
+    """A tracker's applied events replayed: the replaying tracker where it stopped, and the steps so far."""
+
+    tracker: weakref.ref[DialogueStateTracker]
+    applied: list[Event]
+    replaying: DialogueStateTracker
+    steps: list[_Step]  # one at each action, and a last one for the state after every event
+
+
+_inside_prediction: ContextVar[bool] = ContextVar("inside_prediction", default=False)
+_replays: dict[tuple[int, int, bool], _Replay] = {}  # by domain, tracker and omit_unset_slots
+MAX_REPLAYS = 64  # trackers of turns in flight; an ended turn's tracker takes its replay with it
 _rasa_states_for_tracker_history = Domain.states_for_tracker_history
 
 
 @contextmanager
 def one_prediction() -> Iterator[None]:
-    """Within, a tracker's replay is shared by every policy that asks."""
-    token = _replays.set({})
+    """Within, a tracker's replay is shared by every policy that asks, and carried on from the last one."""
+    token = _inside_prediction.set(True)
     try:
         yield
     finally:
-        _replays.reset(token)
+        _inside_prediction.reset(token)
 
 
-def _replay(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list[_Step]:
-    return [
-        _Step(
-            state=domain.get_active_state(prior, omit_unset_slots=omit_unset_slots),
-            previous_action=domain._get_prev_action_sub_state(prior),
-            followup_action=prior.followup_action,
-            latest_action_name=prior.latest_action_name,
-            active_loop_name=prior.active_loop_name,
-            hide_rule_turn=hide_rule_turn,
-        )
-        for prior, hide_rule_turn in tracker.generate_all_prior_trackers()
-    ]
+def _step(domain: Domain, prior: DialogueStateTracker, hide_rule_turn: bool, omit_unset_slots: bool) -> _Step:
+    return _Step(
+        state=domain.get_active_state(prior, omit_unset_slots=omit_unset_slots),
+        previous_action=domain._get_prev_action_sub_state(prior),
+        followup_action=prior.followup_action,
+        latest_action_name=prior.latest_action_name,
+        active_loop_name=prior.active_loop_name,
+        hide_rule_turn=hide_rule_turn,
+    )
+
+
+def _play(
+    domain: Domain, replaying: DialogueStateTracker, events: list[Event], steps: list[_Step], omit: bool
+) -> None:
+    """`DialogueStateTracker.generate_all_prior_trackers` from where `replaying` stands, into `steps`."""
+    for event in events:
+        if isinstance(event, ActionExecuted):
+            steps.append(_step(domain, replaying, event.hide_rule_turn, omit))
+        replaying.update(event)
+    steps.append(_step(domain, replaying, False, omit))
+
+
+def _replay(domain: Domain, tracker: DialogueStateTracker, applied: list[Event], omit: bool) -> _Replay:
+    """The whole replay, as Rasa does it."""
+    replaying = tracker.init_copy()
+    steps: list[_Step] = []
+    _play(domain, replaying, applied, steps, omit)
+    return _Replay(weakref.ref(tracker), applied, replaying, steps)
+
+
+def _carried_on(domain: Domain, kept: _Replay, applied: list[Event], omit: bool) -> _Replay | None:
+    """The replay of a tracker that has only gained events since, carried on from where it stopped."""
+    done = len(kept.applied)
+    if len(applied) < done or any(
+        new is not old for new, old in zip(applied[:done], kept.applied, strict=True)
+    ):
+        return None  # events taken back (a rewind, a form's happy path), or another tracker
+    if len(applied) == done:
+        return kept
+    steps = kept.steps[:-1]  # the last state is now followed by more events
+    _play(domain, kept.replaying, applied[done:], steps, omit)
+    return _Replay(kept.tracker, applied, kept.replaying, steps)
+
+
+def _forget(key: tuple[int, int, bool]) -> Callable[[object], None]:
+    return lambda _: _replays.pop(key, None)
 
 
 def _steps(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list[_Step] | None:
-    replays = _replays.get()
-    if replays is None:
+    if not _inside_prediction.get():
         return None
-    events = tracker.events
-    last = events[-1] if events else None
+    applied = tracker.applied_events()
     key = (id(domain), id(tracker), omit_unset_slots)
-    kept = replays.get(key)
-    if kept is not None and kept[0] is tracker and kept[1] == len(events) and kept[2] is last:
-        return kept[3]
-    steps = _replay(domain, tracker, omit_unset_slots)
-    replays[key] = (tracker, len(events), last, steps)
-    return steps
+    kept = _replays.get(key)
+    replay = None
+    if kept is not None and kept.tracker() is tracker:
+        replay = _carried_on(domain, kept, applied, omit_unset_slots)
+    if replay is None:
+        replay = _replay(domain, tracker, applied, omit_unset_slots)
+        replay.tracker = weakref.ref(tracker, _forget(key))
+    _replays.pop(key, None)
+    while len(_replays) >= MAX_REPLAYS:
+        _replays.pop(next(iter(_replays)))
+    _replays[key] = replay
+    return replay.steps
 
 
 def states_for_tracker_history(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from rasa.shared.core.events import (
     BotUttered,
     Event,
     FollowupAction,
+    Restarted,
     SessionStarted,
     SlotSet,
     UserUtteranceReverted,
@@ -190,13 +192,74 @@ def test_every_option_gives_rasas_states_from_one_replay(name: str, monkeypatch:
     assert len(replays) == 2  # once with unset slots, once without
 
 
-def test_a_tracker_that_changed_is_replayed_again() -> None:
+# events a turn adds; True: they only add to what Rasa replays (carried on), False: they take some back
+GAINED: list[tuple[str, list[Event], bool]] = [
+    ("an action", [ActionExecuted("utter_booking")], True),
+    ("its answer and listening", [BotUttered("答"), ActionExecuted("action_listen")], True),
+    ("a message", [said("complain", entities=[{"entity": "shop", "value": "某店"}])], True),
+    (
+        "a form starting",
+        [
+            ActionExecuted("complaint_form"),
+            ActiveLoop("complaint_form"),
+            SlotSet("requested_slot", "shop"),
+            ActionExecuted("action_listen"),
+        ],
+        True,
+    ),
+    ("a form's answer", [said("inform"), SlotSet("shop", "某店"), SlotSet("urgency", "low")], True),
+    ("the form again", [ActionExecuted("complaint_form")], False),  # Rasa drops the form's earlier run
+    ("a message taken back", [ActionExecuted("action_listen"), said("greet"), UserUtteranceReverted()], True),
+    ("an older message taken back", [UserUtteranceReverted()], False),
+    ("nothing new", [], True),
+    ("a follow-up", [FollowupAction("action_answer"), ActionExecuted("action_answer")], True),
+    ("a restart", [Restarted(), ActionExecuted("action_listen"), said("greet")], False),
+]
+
+
+def test_a_tracker_that_gains_events_is_carried_on_and_equals_rasas(monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker = tracker_of(CONVERSATIONS["routine turns"])
+    replays: list[int] = []
+    replay = dialogue_states._replay
+
+    def counted(*args: Any) -> Any:
+        replays.append(1)
+        return replay(*args)
+
+    monkeypatch.setattr(dialogue_states, "_replay", counted)
+    with dialogue_states.one_prediction():
+        shared_states(tracker, omit_unset_slots=False)
+        shared_states(tracker, omit_unset_slots=True)
+    for name, events, carried_on in GAINED:
+        tracker.update_with_events(events, DOMAIN)
+        before = len(replays)
+        for options in OPTIONS:
+            with dialogue_states.one_prediction():  # a turn's next prediction
+                got = shared_states(tracker, **options)
+            assert got == rasa_states(tracker, **options), (name, options)
+        full_replays = len(replays) - before
+        assert full_replays == (0 if carried_on else 2), name  # with and without unset slots
+    assert len(replays) == 2 + 2 * sum(not carried_on for _, _, carried_on in GAINED)
+
+
+def test_a_replay_goes_with_its_tracker() -> None:
     tracker = tracker_of(CONVERSATIONS["routine turns"])
     with dialogue_states.one_prediction():
-        before = shared_states(tracker)
-        tracker.update(ActionExecuted("utter_booking"), DOMAIN)
-        after = shared_states(tracker)
-    assert after == rasa_states(tracker) and after != before
+        shared_states(tracker)
+    key = (id(DOMAIN), id(tracker), False)
+    assert key in dialogue_states._replays
+    del tracker
+    gc.collect()
+    assert key not in dialogue_states._replays
+
+
+def test_another_tracker_of_the_same_conversation_is_replayed_for_itself() -> None:
+    events = CONVERSATIONS["a form with slots"]
+    first, second = tracker_of(events), tracker_of(events)
+    with dialogue_states.one_prediction():
+        shared_states(first)
+        second.update(ActionExecuted("action_answer"), DOMAIN)
+        assert shared_states(second) == rasa_states(second)
 
 
 def test_outside_a_prediction_rasa_replays_as_before(monkeypatch: pytest.MonkeyPatch) -> None:

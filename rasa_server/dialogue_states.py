@@ -13,7 +13,8 @@ slots only rules use). So, while a prediction runs (`one_prediction`, entered by
 `rasa_server.graph_runner.SequentialGraphRunner`), a tracker's replay is kept and shared, and at the
 turn's next prediction it is carried on with the events the tracker has gained since, when those only add
 to what Rasa replays (`applied_events`: the same event objects, then new ones). When events were taken
-back (a rewind, a form's happy path dropping its earlier run, a restart) it is replayed whole. What each
+back (a rewind, a form's happy path dropping its earlier run, a restart), or when an event changes the
+latest message in place after a kept state described it, it is replayed whole. What each
 policy asks for is then built from the kept states by Rasa's own steps, on fresh copies (the policies
 change the last state in place). A replay lives as long as its tracker (a turn). Outside a prediction,
 Rasa's own code runs. tests/rasa/test_dialogue_states.py compares the two under every option on
@@ -31,7 +32,13 @@ from typing import Any
 
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import (
+    ActionExecuted,
+    DefinePrevUserUtteredFeaturization,
+    EntitiesAdded,
+    Event,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
@@ -57,6 +64,9 @@ class _Replay:
     steps: list[_Step]  # one at each action, and a last one for the state after every event
 
 
+# Events whose `apply_to` changes the tracker's latest `UserUttered` object itself, which the real tracker
+# and every replay share: a kept step that described that message before them is out of date.
+_CHANGES_LATEST_MESSAGE = (DefinePrevUserUtteredFeaturization, EntitiesAdded)
 _inside_prediction: ContextVar[bool] = ContextVar("inside_prediction", default=False)
 _replays: dict[tuple[int, int, bool], _Replay] = {}  # by domain, tracker and omit_unset_slots
 MAX_REPLAYS = 64  # trackers of turns in flight; an ended turn's tracker takes its replay with it
@@ -112,9 +122,24 @@ def _carried_on(domain: Domain, kept: _Replay, applied: list[Event], omit: bool)
         return None  # events taken back (a rewind, a form's happy path), or another tracker
     if len(applied) == done:
         return kept
+    if _changes_a_kept_message(kept.applied, applied[done:]):
+        return None
     steps = kept.steps[:-1]  # the last state is now followed by more events
     _play(domain, kept.replaying, applied[done:], steps, omit)
     return _Replay(kept.tracker, applied, kept.replaying, steps)
+
+
+def _changes_a_kept_message(kept: list[Event], gained: list[Event]) -> bool:
+    """Whether a gained event changes the latest message in place (its featurization, its entities) after
+    a kept step already described it: an action logged after the message without a prediction."""
+    if not any(isinstance(event, _CHANGES_LATEST_MESSAGE) for event in gained):
+        return False
+    for event in reversed(kept):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted):
+            return any(isinstance(earlier, UserUttered) for earlier in kept)
+    return False
 
 
 def _forget(key: tuple[int, int, bool]) -> Callable[[object], None]:
@@ -126,14 +151,13 @@ def _steps(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool
         return None
     applied = tracker.applied_events()
     key = (id(domain), id(tracker), omit_unset_slots)
-    kept = _replays.get(key)
+    kept = _replays.pop(key, None)  # out while carried on: a failure part-way must not leave it behind
     replay = None
     if kept is not None and kept.tracker() is tracker:
         replay = _carried_on(domain, kept, applied, omit_unset_slots)
     if replay is None:
         replay = _replay(domain, tracker, applied, omit_unset_slots)
         replay.tracker = weakref.ref(tracker, _forget(key))
-    _replays.pop(key, None)
     while len(_replays) >= MAX_REPLAYS:
         _replays.pop(next(iter(_replays)))
     _replays[key] = replay

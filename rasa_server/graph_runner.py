@@ -66,22 +66,26 @@ class SequentialGraphRunner(DaskGraphRunner):
         hooks: list[GraphNodeHook] | None = None,
     ) -> None:
         super().__init__(graph_schema, model_storage, execution_context, hooks)
-        self._orders: dict[tuple[tuple[str, ...], frozenset[str]], list[_Step]] = {}
+        self._orders: dict[tuple[tuple[str, ...], frozenset[str]], tuple[list[_Step], frozenset[str]]] = {}
 
     def run(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
         run_targets = list(targets) if targets else list(self._graph_schema.target_names)
         given = dict(inputs or {})
         key = (tuple(run_targets), frozenset(given))
-        order = self._orders.get(key)
-        if order is None:
-            order = execution_order(self._graph_schema, run_targets, key[1])
-            self._orders[key] = order
-        for value in given.values():
-            if isinstance(value, str) and value in self._graph_schema.nodes:
+        planned = self._orders.get(key)
+        if planned is None:
+            nodes = frozenset(self._graph_schema.minimal_graph_schema(run_targets).nodes)
+            planned = (execution_order(self._graph_schema, run_targets, key[1]), nodes)
+            self._orders[key] = planned
+        order, names = planned
+        known = set(names)  # as dask's runner checks: the minimal graph, then each input as it is added
+        for input_name, value in given.items():
+            if isinstance(value, str) and value in known:
                 raise GraphRunError(
                     f"Input value '{value}' clashes with a node name. Make sure that none of the input "
                     f"names passed to the `run` method are the same as node names in the graph schema."
                 )
+            known.add(input_name)
         results: dict[str, Any] = {name: (name, value) for name, value in given.items()}
         try:
             with dialogue_states.one_prediction():

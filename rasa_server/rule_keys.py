@@ -48,6 +48,9 @@ class FormattedStates:
 
     __repr__ = __str__
 
+    def __deepcopy__(self, memo: Any) -> FormattedStates:
+        return self  # Rasa deep-copies the log argument; its text is all that is ever read
+
 
 def format_tracker_states(states: list[Any]) -> Any:
     return FormattedStates(states)

@@ -15,6 +15,7 @@ from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
     BotUttered,
+    DefinePrevUserUtteredFeaturization,
     Event,
     FollowupAction,
     Restarted,
@@ -240,6 +241,35 @@ def test_a_tracker_that_gains_events_is_carried_on_and_equals_rasas(monkeypatch:
         full_replays = len(replays) - before
         assert full_replays == (0 if carried_on else 2), name  # with and without unset slots
     assert len(replays) == 2 + 2 * sum(not carried_on for _, _, carried_on in GAINED)
+
+
+def test_the_latest_message_changed_in_place_after_a_kept_state_is_replayed_whole() -> None:
+    # an action logged after a message without a prediction, then the message's featurization decided
+    tracker = tracker_of([*start(), said("greet"), ActionExecuted("action_listen")])
+    with dialogue_states.one_prediction():
+        shared_states(tracker)
+    tracker.update(DefinePrevUserUtteredFeaturization(False))
+    with dialogue_states.one_prediction():
+        assert shared_states(tracker) == rasa_states(tracker)
+
+
+def test_a_turns_second_prediction_is_carried_on_past_the_message_featurization(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tracker = tracker_of([*start(), *answered("greet", "utter_greet"), said("ask_booking")])
+    replays: list[int] = []
+    replay = dialogue_states._replay
+    monkeypatch.setattr(dialogue_states, "_replay", lambda *args: replays.append(1) or replay(*args))
+    with dialogue_states.one_prediction():
+        shared_states(tracker)
+    # what the first prediction logs: how the message was read, then the action it chose
+    tracker.update_with_events(
+        [DefinePrevUserUtteredFeaturization(True), ActionExecuted("action_answer")], DOMAIN
+    )
+    with dialogue_states.one_prediction():
+        for options in OPTIONS[:6]:
+            assert shared_states(tracker, **options) == rasa_states(tracker, **options)
+    assert len(replays) == 1
 
 
 def test_a_replay_goes_with_its_tracker() -> None:

@@ -123,10 +123,27 @@ def test_a_failing_node_fails_the_run_as_under_dask(tmp_path: Path) -> None:
     assert str(sequentially.value) == str(under_dask.value)
 
 
-def test_an_input_named_like_a_node_is_refused(tmp_path: Path) -> None:
-    _, sequential = runners(tmp_path, SCHEMA)
-    with pytest.raises(GraphRunError, match="clashes"):
-        sequential.run(inputs={"__message__": "left"}, targets=["join"])
+@pytest.mark.parametrize(
+    "inputs,targets",
+    [
+        ({"__message__": "left"}, ["join"]),  # a node of the run
+        ({"__message__": "unused"}, ["source"]),  # a node outside the run: dask takes it
+        ({"__message__": "hello", "other": "__message__"}, ["source"]),  # an input given before
+    ],
+)
+def test_an_input_value_naming_a_node_is_refused_as_under_dask(
+    tmp_path: Path, inputs: dict[str, Any], targets: list[str]
+) -> None:
+    dask, sequential = runners(tmp_path, SCHEMA)
+    try:
+        expected: Any = dask.run(inputs=dict(inputs), targets=targets)
+    except GraphRunError as refused:
+        expected = str(refused)
+    try:
+        got: Any = sequential.run(inputs=dict(inputs), targets=targets)
+    except GraphRunError as refused:
+        got = str(refused)
+    assert got == expected
 
 
 def test_install_makes_the_processor_load_models_with_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from typing import Any
@@ -66,6 +67,7 @@ def test_the_debug_text_is_rasas_when_written() -> None:
     lazy = rule_keys.format_tracker_states(states)
     expected = rule_keys._rasa_format_tracker_states(states)
     assert str(lazy) == expected and repr(lazy) == expected and expected.strip()
+    assert copy.deepcopy(lazy) is lazy  # Rasa deep-copies it for the log line, with or without log_copies
 
 
 def test_install_replaces_both(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,8 @@
   of being skipped.
 - rasa_server/kept_connections.py: connections to the action server are kept open between actions.
 - rasa_server/graph_runner.py: the prediction graph runs in an order computed once, without dask.
-- rasa_server/dialogue_states.py: the policies of one prediction share one replay of the conversation.
+- rasa_server/dialogue_states.py: the policies of a prediction share one replay of the conversation,
+  carried on at the turn's next prediction.
 - rasa_server/log_copies.py: no deep copies of debug-log arguments on every turn.
 - rasa_server/rule_keys.py: rules matched against the end of the conversation only, as far as any reaches.
 The tracker store (rasa_server/tracker_store.py), the lock store (rasa_server/lock_store.py) and the turn log

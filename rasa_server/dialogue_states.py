@@ -46,8 +46,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 class _Step:
     """What Rasa's loop reads from the replayed tracker at one past action."""
 
-    state: State  # `get_active_state`
-    previous_action: Any  # `_get_prev_action_sub_state`
+    state: State  # `get_active_state` (its previous action is `_get_prev_action_sub_state`'s, when set)
     followup_action: str | None
     latest_action_name: str | None
     active_loop_name: str | None
@@ -59,6 +58,7 @@ class _Replay:
     """A tracker's applied events replayed: the replaying tracker where it stopped, and the steps so far."""
 
     tracker: weakref.ref[DialogueStateTracker]
+    seen: tuple[int, Event | None]  # the tracker's length and last event when replayed: unchanged since?
     applied: list[Event]
     replaying: DialogueStateTracker
     steps: list[_Step]  # one at each action, and a last one for the state after every event
@@ -86,7 +86,6 @@ def one_prediction() -> Iterator[None]:
 def _step(domain: Domain, prior: DialogueStateTracker, hide_rule_turn: bool, omit_unset_slots: bool) -> _Step:
     return _Step(
         state=domain.get_active_state(prior, omit_unset_slots=omit_unset_slots),
-        previous_action=domain._get_prev_action_sub_state(prior),
         followup_action=prior.followup_action,
         latest_action_name=prior.latest_action_name,
         active_loop_name=prior.active_loop_name,
@@ -110,23 +109,31 @@ def _replay(domain: Domain, tracker: DialogueStateTracker, applied: list[Event],
     replaying = tracker.init_copy()
     steps: list[_Step] = []
     _play(domain, replaying, applied, steps, omit)
-    return _Replay(weakref.ref(tracker), applied, replaying, steps)
+    return _Replay(weakref.ref(tracker), _seen(tracker), applied, replaying, steps)
 
 
-def _carried_on(domain: Domain, kept: _Replay, applied: list[Event], omit: bool) -> _Replay | None:
+def _seen(tracker: DialogueStateTracker) -> tuple[int, Event | None]:
+    return len(tracker.events), tracker.events[-1] if tracker.events else None
+
+
+def _carried_on(domain: Domain, kept: _Replay, tracker: DialogueStateTracker, omit: bool) -> _Replay | None:
     """The replay of a tracker that has only gained events since, carried on from where it stopped."""
+    seen = _seen(tracker)
+    if seen[0] == kept.seen[0] and seen[1] is kept.seen[1]:
+        return kept  # the other policies of the same prediction: not even `applied_events` again
+    applied = tracker.applied_events()
     done = len(kept.applied)
     if len(applied) < done or any(
         new is not old for new, old in zip(applied[:done], kept.applied, strict=True)
     ):
         return None  # events taken back (a rewind, a form's happy path), or another tracker
     if len(applied) == done:
-        return kept
+        return _Replay(kept.tracker, seen, applied, kept.replaying, kept.steps)
     if _changes_a_kept_message(kept.applied, applied[done:]):
         return None
     steps = kept.steps[:-1]  # the last state is now followed by more events
     _play(domain, kept.replaying, applied[done:], steps, omit)
-    return _Replay(kept.tracker, applied, kept.replaying, steps)
+    return _Replay(kept.tracker, seen, applied, kept.replaying, steps)
 
 
 def _changes_a_kept_message(kept: list[Event], gained: list[Event]) -> bool:
@@ -149,14 +156,13 @@ def _forget(key: tuple[int, int, bool]) -> Callable[[object], None]:
 def _steps(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list[_Step] | None:
     if not _inside_prediction.get():
         return None
-    applied = tracker.applied_events()
     key = (id(domain), id(tracker), omit_unset_slots)
     kept = _replays.pop(key, None)  # out while carried on: a failure part-way must not leave it behind
     replay = None
     if kept is not None and kept.tracker() is tracker:
-        replay = _carried_on(domain, kept, applied, omit_unset_slots)
+        replay = _carried_on(domain, kept, tracker, omit_unset_slots)
     if replay is None:
-        replay = _replay(domain, tracker, applied, omit_unset_slots)
+        replay = _replay(domain, tracker, tracker.applied_events(), omit_unset_slots)
         replay.tracker = weakref.ref(tracker, _forget(key))
     while len(_replays) >= MAX_REPLAYS:
         _replays.pop(next(iter(_replays)))
@@ -171,7 +177,8 @@ def states_for_tracker_history(
     ignore_rule_only_turns: bool = False,
     rule_only_data: dict[str, Any] | None = None,
 ) -> list[State]:
-    """Rasa 3.6's `Domain.states_for_tracker_history`, its replay shared within a prediction."""
+    """Rasa 3.6's `Domain.states_for_tracker_history`, its replay shared by a prediction's policies and
+    carried on at the turn's next prediction."""
     steps = _steps(self, tracker, omit_unset_slots)
     if steps is None:
         return _rasa_states_for_tracker_history(
@@ -184,7 +191,7 @@ def states_for_tracker_history(
     for step in steps:
         if ignore_rule_only_turns:
             if not turn_was_hidden:
-                last_ml_action_sub_state = step.previous_action
+                last_ml_action_sub_state = step.state.get(constants.PREVIOUS_ACTION)
             if not step.followup_action and step.latest_action_name != step.active_loop_name:
                 turn_was_hidden = step.hide_rule_turn
             if turn_was_hidden:

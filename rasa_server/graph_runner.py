@@ -25,7 +25,7 @@ from typing import Any
 
 import rasa.core.processor as rasa_processor
 from rasa.engine.exceptions import GraphRunError
-from rasa.engine.graph import ExecutionContext, GraphNodeHook, GraphSchema
+from rasa.engine.graph import ExecutionContext, GraphNodeHook, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.storage import ModelStorage
 
@@ -34,9 +34,8 @@ from rasa_server import dialogue_states
 _Step = tuple[str, tuple[str, ...]]  # a node and the names it needs, in its parameters' order
 
 
-def execution_order(schema: GraphSchema, targets: list[str], inputs: frozenset[str]) -> list[_Step]:
-    """The nodes of the targets' minimal schema that no input replaces, each after every node it needs."""
-    nodes = schema.minimal_graph_schema(targets).nodes
+def execution_order(nodes: dict[str, SchemaNode], inputs: frozenset[str]) -> list[_Step]:
+    """The nodes of a minimal schema that no input replaces, each after every node it needs."""
     order: list[_Step] = []
     placed: set[str] = set(inputs)
 
@@ -74,8 +73,8 @@ class SequentialGraphRunner(DaskGraphRunner):
         key = (tuple(run_targets), frozenset(given))
         planned = self._orders.get(key)
         if planned is None:
-            nodes = frozenset(self._graph_schema.minimal_graph_schema(run_targets).nodes)
-            planned = (execution_order(self._graph_schema, run_targets, key[1]), nodes)
+            nodes = self._graph_schema.minimal_graph_schema(run_targets).nodes
+            planned = (execution_order(nodes, key[1]), frozenset(nodes))
             self._orders[key] = planned
         order, names = planned
         known = set(names)  # as dask's runner checks: the minimal graph, then each input as it is added

@@ -172,10 +172,8 @@ OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("name", sorted(CONVERSATIONS))
-def test_every_option_gives_rasas_states_from_one_replay(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    tracker = tracker_of(CONVERSATIONS[name])
-    expected = [rasa_states(tracker, **options) for options in OPTIONS]
+def counted_replays(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gains an item at each whole replay."""
     replays: list[int] = []
     replay = dialogue_states._replay
 
@@ -184,6 +182,14 @@ def test_every_option_gives_rasas_states_from_one_replay(name: str, monkeypatch:
         return replay(*args)
 
     monkeypatch.setattr(dialogue_states, "_replay", counted)
+    return replays
+
+
+@pytest.mark.parametrize("name", sorted(CONVERSATIONS))
+def test_every_option_gives_rasas_states_from_one_replay(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker = tracker_of(CONVERSATIONS[name])
+    expected = [rasa_states(tracker, **options) for options in OPTIONS]
+    replays = counted_replays(monkeypatch)
     with dialogue_states.one_prediction():
         for options, wanted in zip(OPTIONS, expected, strict=True):
             got = shared_states(tracker, **options)
@@ -220,14 +226,7 @@ GAINED: list[tuple[str, list[Event], bool]] = [
 
 def test_a_tracker_that_gains_events_is_carried_on_and_equals_rasas(monkeypatch: pytest.MonkeyPatch) -> None:
     tracker = tracker_of(CONVERSATIONS["routine turns"])
-    replays: list[int] = []
-    replay = dialogue_states._replay
-
-    def counted(*args: Any) -> Any:
-        replays.append(1)
-        return replay(*args)
-
-    monkeypatch.setattr(dialogue_states, "_replay", counted)
+    replays = counted_replays(monkeypatch)
     with dialogue_states.one_prediction():
         shared_states(tracker, omit_unset_slots=False)
         shared_states(tracker, omit_unset_slots=True)
@@ -257,9 +256,7 @@ def test_a_turns_second_prediction_is_carried_on_past_the_message_featurization(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tracker = tracker_of([*start(), *answered("greet", "utter_greet"), said("ask_booking")])
-    replays: list[int] = []
-    replay = dialogue_states._replay
-    monkeypatch.setattr(dialogue_states, "_replay", lambda *args: replays.append(1) or replay(*args))
+    replays = counted_replays(monkeypatch)
     with dialogue_states.one_prediction():
         shared_states(tracker)
     # what the first prediction logs: how the message was read, then the action it chose

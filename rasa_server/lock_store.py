@@ -30,8 +30,10 @@ import redis
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
+from redis import asyncio as aioredis
 
 from bot.storage import keys
+from rasa_server import loop_redis
 
 POLL_SECONDS = 0.02  # how often a waiter asks again (Rasa's own store: once a second)
 
@@ -81,6 +83,15 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+class _Scripts:
+    """One event loop's client with the two scripts registered on it."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.client = client
+        self.issue = client.register_script(_ISSUE)
+        self.try_again = client.register_script(_TRY)
+
+
 class AtomicRedisLockStore(LockStore):
     """Rasa's lock store interface, with each step one atomic script instead of a read-modify-write."""
 
@@ -96,8 +107,17 @@ class AtomicRedisLockStore(LockStore):
             socket_timeout=float(settings.get("socket_timeout", 10)),
         )
         self.poll = float(settings.get("poll_seconds", POLL_SECONDS))
-        self._issue = self.red.register_script(_ISSUE)
-        self._try = self.red.register_script(_TRY)
+        # A turn's steps go through an asyncio client (rasa_server/loop_redis.py); the synchronous one
+        # above serves Rasa's synchronous lookups (`get_lock`, `delete_lock`).
+        self._scripts = loop_redis.PerLoop(lambda: _Scripts(loop_redis.client(
+            host=endpoint_config.url or "localhost",
+            port=int(settings.get("port", 6379)),
+            db=int(settings.get("db", 1)),
+            username=settings.get("username"),
+            password=settings.get("password"),
+            ssl=bool(settings.get("use_ssl", False)),
+            socket_timeout=float(settings.get("socket_timeout", 10)),
+        )))  # fmt: skip
         super().__init__()
 
     def _keys(self, conversation_id: str) -> tuple[str, str]:
@@ -115,25 +135,37 @@ class AtomicRedisLockStore(LockStore):
         within 20 ms of it ending rather than up to a second later."""
         tickets, counter = self._keys(conversation_id)
         lifetime_ms = max(1, int(lock_lifetime * 1000))
+        scripts = self._scripts.get()
+        issuing = asyncio.ensure_future(scripts.issue(keys=[tickets, counter], args=[_now_ms(), lifetime_ms]))
         try:
-            ticket, first = self._issue(keys=[tickets, counter], args=[_now_ms(), lifetime_ms])
+            ticket, first = await asyncio.shield(issuing)
+        except asyncio.CancelledError:
+            # The turn was called off while the ticket was being issued: give the ticket back once it is,
+            # or it would hold the citizen's next turn for the lock's lifetime.
+            loop_redis.keep_until_done(self._give_back_when_issued(scripts, tickets, issuing))
+            raise
         except redis.RedisError as exc:
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
         try:
             while not first:
                 await asyncio.sleep(self.poll)
-                state = self._try(keys=[tickets], args=[_now_ms(), ticket])
+                state = await scripts.try_again(keys=[tickets], args=[_now_ms(), ticket])
                 if state < 0:
                     raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
                 first = state == 1
             yield TicketLock(conversation_id, deque([Ticket(int(ticket), time.time() + lock_lifetime)]))
         finally:
-            self._release(tickets, int(ticket))
+            # On failure the ticket expires with the lock's lifetime: the next turn waits at most that long.
+            with contextlib.suppress(redis.RedisError):
+                await loop_redis.finish_even_if_cancelled(
+                    scripts.client.zremrangebyscore(tickets, int(ticket), int(ticket))
+                )
 
-    def _release(self, tickets: str, ticket: int) -> None:
-        # On failure the ticket expires with the lock's lifetime: the next turn waits at most that long.
-        with contextlib.suppress(redis.RedisError):
-            self.red.zremrangebyscore(tickets, ticket, ticket)
+    @staticmethod
+    async def _give_back_when_issued(scripts: _Scripts, tickets: str, issuing: asyncio.Future[Any]) -> None:
+        with contextlib.suppress(redis.RedisError, asyncio.CancelledError):
+            ticket, _ = await issuing
+            await scripts.client.zremrangebyscore(tickets, int(ticket), int(ticket))
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """The conversation's unexpired tickets as Rasa's `TicketLock` (for Rasa's helpers that look)."""

@@ -14,16 +14,19 @@ same settings as Rasa's store (`record_exp` still bounds how long an idle citize
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_server import fast_json
-from rasa_server.turn_log import turn_body
+from rasa_server import fast_json, loop_redis
+from rasa_server.turn_log import TurnLogBroker, turn_body
 
 
 def latest_session(events: list[Event]) -> list[Event]:
@@ -36,23 +39,55 @@ def latest_session(events: list[Event]) -> list[Event]:
 
 
 class LatestSessionRedisTrackerStore(RedisTrackerStore):
+    def __init__(
+        self,
+        domain: Domain,
+        host: str = "localhost",
+        port: int = 6379,
+        db: int = 0,
+        username: str | None = None,
+        password: str | None = None,
+        event_broker: EventBroker | None = None,
+        record_exp: float | None = None,
+        key_prefix: str | None = None,
+        use_ssl: bool = False,
+        ssl_keyfile: str | None = None,
+        ssl_certfile: str | None = None,
+        ssl_ca_certs: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            domain, host, port, db, username, password, event_broker, record_exp, key_prefix,
+            use_ssl, ssl_keyfile, ssl_certfile, ssl_ca_certs, **kwargs,
+        )  # fmt: skip
+        # A turn's read and write go through an asyncio client (rasa_server/loop_redis.py); Rasa's
+        # synchronous one (`self.red`) still serves its other calls (`keys`, a tracker Rasa's store wrote).
+        self._clients = loop_redis.PerLoop(lambda: loop_redis.client(
+            host=host, port=int(port), db=int(db), username=username, password=password, ssl=bool(use_ssl),
+            ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, ssl_ca_certs=ssl_ca_certs,
+        ))  # fmt: skip
+
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the turn's message with its actions; Rasa's own diff would read the stored tracker back."""
-        if self.event_broker is None:
-            return
         body = turn_body(tracker.sender_id, list(tracker.events))
-        if body is not None:
+        if body is None or self.event_broker is None:
+            return
+        if isinstance(self.event_broker, TurnLogBroker):
+            await self.event_broker.publish_turn(body)
+        else:
             self.event_broker.publish(body)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
-        await self.stream_events(tracker)
         expiry: Any = timeout or self.record_exp
         events = latest_session(list(tracker.events))
         serialised = fast_json.dumps(Dialogue(tracker.sender_id, events).as_dict())
-        self.red.set(self.key_prefix + tracker.sender_id, serialised, ex=expiry)
+        write = self._clients.get().set(self.key_prefix + tracker.sender_id, serialised, ex=expiry)
+        # Both at once, and both to their end even if the turn is called off meanwhile: a synchronous
+        # save could not be cut off half-way either.
+        await loop_redis.finish_even_if_cancelled(asyncio.gather(self.stream_events(tracker), write))
 
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
-        stored = self.red.get(self.key_prefix + sender_id)
+        stored = await self._clients.get().get(self.key_prefix + sender_id)
         if stored is None:
             return None
         tracker = self.deserialise_tracker(sender_id, stored)

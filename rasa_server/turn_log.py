@@ -26,6 +26,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.storage import keys
 from bot.storage.turnlog import LOG_ONCE, LOGGED_MARKER_SECONDS
+from rasa_server import loop_redis
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,14 @@ class TurnLogBroker(EventBroker):
         self._client = client
         self._retention_ms = int(retention_days * 86400 * 1000)
         self._log_once = client.register_script(LOG_ONCE)
+        # The tracker store publishes a turn through an asyncio client on the same server and database
+        # (rasa_server/loop_redis.py), so the event loop does not wait on Redis.
+        connection = client.connection_pool.connection_kwargs
+        self._loop_scripts = loop_redis.PerLoop(lambda: loop_redis.client(
+            host=connection.get("host", "localhost"), port=int(connection.get("port", 6379)),
+            db=int(connection.get("db", 0)), username=connection.get("username"),
+            password=connection.get("password"), socket_timeout=connection.get("socket_timeout"),
+        ).register_script(LOG_ONCE))  # fmt: skip
 
     @classmethod
     async def from_endpoint_config(
@@ -88,16 +97,33 @@ class TurnLogBroker(EventBroker):
         retention = float(broker_config.kwargs.get("retention_days") or DEFAULT_RETENTION_DAYS)
         return cls(redis.Redis.from_url(url, socket_timeout=2.0), retention)
 
-    def publish(self, event: dict[str, Any]) -> None:
+    def _script_call(self, event: dict[str, Any]) -> tuple[list[str], list[Any]] | None:
+        """The keys and arguments of LOG_ONCE for a citizen's message (None: any other event)."""
         if event.get("event") != "user":
-            return
+            return None
         fields = turn_fields(event)
+        marker = keys.turn_logged(fields["sender"], fields["message_id"] or fields["at"])
+        oldest = int(time.time() * 1000) - self._retention_ms
+        pairs = [item for field in fields.items() for item in field]
+        return [marker, keys.turn_log()], [LOGGED_MARKER_SECONDS, oldest, *pairs]
+
+    def publish(self, event: dict[str, Any]) -> None:
+        call = self._script_call(event)
+        if call is None:
+            return
         try:
-            marker = keys.turn_logged(fields["sender"], fields["message_id"] or fields["at"])
-            oldest = int(time.time() * 1000) - self._retention_ms
-            pairs = [item for field in fields.items() for item in field]
-            self._log_once(keys=[marker, keys.turn_log()], args=[LOGGED_MARKER_SECONDS, oldest, *pairs])
+            self._log_once(keys=call[0], args=call[1])
         except redis.RedisError as exc:  # the report loses a line; the citizen's answer must not
+            log.warning("turn log not written: %s", exc)
+
+    async def publish_turn(self, event: dict[str, Any]) -> None:
+        """`publish` without holding the event loop while Redis answers."""
+        call = self._script_call(event)
+        if call is None:
+            return
+        try:
+            await self._loop_scripts.get()(keys=call[0], args=call[1])
+        except redis.RedisError as exc:
             log.warning("turn log not written: %s", exc)
 
     async def close(self) -> None:

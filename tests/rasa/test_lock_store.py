@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis, free_port
-from rasa_server.lock_store import AtomicRedisLockStore
+from rasa_server.lock_store import _ISSUE, AtomicRedisLockStore
 
 _db = itertools.count(8)
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +91,7 @@ def test_a_holder_that_died_is_passed_over_when_its_ticket_expires(redis_server:
     locks = store(redis_server, db)
     raw = redis.Redis(port=redis_server.port, db=db)
     # A worker took ticket 1 and died: its ticket stays until its lifetime runs out.
-    locks._issue(
+    raw.register_script(_ISSUE)(
         keys=[keys.conversation_lock("o_2"), keys.conversation_lock_counter("o_2")], args=[_now(), 300]
     )
     assert raw.zcard(keys.conversation_lock("o_2")) == 1
@@ -154,8 +155,6 @@ def test_two_processes_worth_of_workers_never_hold_one_conversation_together(
 ) -> None:
     """Threads, each with its own loop and store, stand in for Rasa workers in separate processes: their
     store calls really interleave (Rasa's read-modify-write store lets two of them hold ticket 0)."""
-    import threading
-
     db = next(_db)
     shared = redis.Redis(port=redis_server.port, db=db)
 
@@ -177,3 +176,63 @@ def test_two_processes_worth_of_workers_never_hold_one_conversation_together(
     for thread in threads:
         thread.join()
     assert int(shared.get("counter") or 0) == 45
+
+
+def _hold_redis(port: int, seconds: float) -> threading.Thread:
+    """Keep the Redis server busy (one long script) so that a command sent meanwhile waits for its reply."""
+    script = "local s = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - s[1]) * 1e6 + t[2] - s[2] > tonumber(ARGV[1])"
+    thread = threading.Thread(target=redis.Redis(port=port).eval, args=(script, 0, int(seconds * 1e6)))
+    thread.start()
+    time.sleep(0.05)  # the script is running
+    return thread
+
+
+def test_a_turn_called_off_while_its_ticket_is_issued_gives_the_ticket_back(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """A citizen's request that times out cancels its turn; a ticket issued meanwhile must not hold the
+    citizen's next turn for the lock's lifetime."""
+    db = next(_db)
+    locks = store(redis_server, db)
+    raw = redis.Redis(port=redis_server.port, db=db)
+
+    async def main() -> float:
+        await asyncio.sleep(0)  # the store's client for this loop exists before Redis is held
+        busy = _hold_redis(redis_server.port, 0.3)
+        turn = asyncio.ensure_future(_hold(locks, "o_7"))
+        await asyncio.sleep(0.05)  # the ticket's script is sent and waits behind the long one
+        turn.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+        await asyncio.to_thread(busy.join)
+        await asyncio.sleep(0.05)
+        began = time.monotonic()
+        async with locks.lock("o_7", lock_lifetime=10):
+            return time.monotonic() - began
+
+    assert asyncio.run(main()) < 0.5  # not the 10 s lifetime of a ticket left behind
+    assert raw.zcard(keys.conversation_lock("o_7")) == 0
+
+
+def test_a_turn_called_off_while_holding_the_lock_gives_it_back(redis_server: EmbeddedRedis) -> None:
+    db = next(_db)
+    locks = store(redis_server, db)
+    raw = redis.Redis(port=redis_server.port, db=db)
+
+    async def main() -> None:
+        turn = asyncio.ensure_future(_hold(locks, "o_8", seconds=5))
+        await asyncio.sleep(0.1)
+        assert raw.zcard(keys.conversation_lock("o_8")) == 1
+        busy = _hold_redis(redis_server.port, 0.3)  # the release waits for Redis as the turn is called off
+        turn.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+        await asyncio.to_thread(busy.join)
+
+    asyncio.run(main())
+    assert raw.zcard(keys.conversation_lock("o_8")) == 0
+
+
+async def _hold(locks: AtomicRedisLockStore, conversation: str, seconds: float = 0.0) -> None:
+    async with locks.lock(conversation, lock_lifetime=10):
+        await asyncio.sleep(seconds)

@@ -19,8 +19,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
 from rasa_server.tracker_store import LatestSessionRedisTrackerStore, latest_session
+from rasa_server.turn_log import TurnLogBroker
 
 _db = itertools.count(2)
 DOMAIN = Domain.from_dict({"slots": {"district": {"type": "text", "mappings": [{"type": "custom"}]}}})
@@ -82,3 +84,30 @@ def test_a_tracker_rasas_own_store_wrote_is_read_as_its_latest_session(redis_ser
 
 def test_a_missing_tracker_is_none(redis_server: EmbeddedRedis) -> None:
     assert asyncio.run(store(redis_server, db=next(_db)).retrieve("o_nobody")) is None
+
+
+def test_a_save_called_off_at_once_still_writes_the_tracker_and_the_turn_log(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """A citizen's request that times out cancels its turn wherever it waits; a save already begun must end
+    as a synchronous one would have (the tracker and the turn's log line both written)."""
+    db = next(_db)
+    raw = redis.Redis(port=redis_server.port, db=db, decode_responses=True)
+    broker = TurnLogBroker(redis.Redis(port=redis_server.port, db=db))
+    lighter = LatestSessionRedisTrackerStore(
+        DOMAIN, host="127.0.0.1", port=redis_server.port, db=db, record_exp="3600", key_prefix="rasa",
+        event_broker=broker,
+    )  # fmt: skip
+    tracker = DialogueStateTracker.from_events("o_3", session(time.time(), "在吗"))
+
+    async def main() -> None:
+        saving = asyncio.ensure_future(lighter.save(tracker))
+        await asyncio.sleep(0)  # the save has begun: its writes are scheduled, none sent yet
+        saving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await saving
+        await asyncio.sleep(0.2)
+
+    asyncio.run(main())
+    assert raw.exists("rasa:tracker:o_3")
+    assert [fields["text"] for _, fields in raw.xrange(keys.turn_log())] == ["在吗"]

@@ -16,8 +16,10 @@
   carried on at the turn's next prediction.
 - rasa_server/log_copies.py: no deep copies of debug-log arguments on every turn.
 - rasa_server/rule_keys.py: rules matched against the end of the conversation only, as far as any reaches.
+- rasa_server/empty_domain.py: whether the domain is empty, answered without building an empty domain.
 The tracker store (rasa_server/tracker_store.py), the lock store (rasa_server/lock_store.py) and the turn log
-(rasa_server/turn_log.py) are configured in endpoints.yml.
+(rasa_server/turn_log.py) are configured in endpoints.yml; a turn's Redis calls go through asyncio clients
+(rasa_server/loop_redis.py), so the event loop runs other turns while Redis answers.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from rasa_server import (
     action_outage,
     action_results,
     dialogue_states,
+    empty_domain,
     event_types,
     graph_runner,
     kept_connections,
@@ -45,6 +48,7 @@ def main() -> None:
     dialogue_states.install()
     log_copies.install()
     rule_keys.install()
+    empty_domain.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -39,10 +39,10 @@ def test_the_empty_domain_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None
         built.append(real_empty())
         return built[-1]
 
+    project, empty = Domain.load(str(ROOT / "domain.yml")), real_empty()
     empty_domain._empty_domain_dict.cache_clear()
     monkeypatch.setattr(Domain, "empty", counted)
-    project = Domain.load(str(ROOT / "domain.yml"))
     for _ in range(5):
         assert not empty_domain.is_empty(project)
-    assert empty_domain.is_empty(real_empty())
+        assert empty_domain.is_empty(empty)
     assert len(built) == 1

@@ -108,7 +108,8 @@ class AtomicRedisLockStore(LockStore):
         )
         self.poll = float(settings.get("poll_seconds", POLL_SECONDS))
         # A turn's steps go through an asyncio client (rasa_server/loop_redis.py); the synchronous one
-        # above serves Rasa's synchronous lookups (`get_lock`, `delete_lock`).
+        # above serves the interface's synchronous lookups (`get_lock`, `delete_lock`), which Rasa 3.6's
+        # server never calls.
         self._scripts = loop_redis.PerLoop(lambda: _Scripts(loop_redis.client(
             host=endpoint_config.url or "localhost",
             port=int(settings.get("port", 6379)),

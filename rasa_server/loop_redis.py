@@ -23,7 +23,7 @@ Made = TypeVar("Made")
 
 
 class PerLoop(Generic[Made]):
-    """What `make` builds, once for each running event loop (dropped with its loop)."""
+    """What `make` builds, once for each running event loop (dropped once its loop is closed)."""
 
     def __init__(self, make: Callable[[], Made]) -> None:
         self._make = make
@@ -33,6 +33,9 @@ class PerLoop(Generic[Made]):
         loop = asyncio.get_running_loop()
         made = self._made.get(loop)
         if made is None:
+            # A client's connections refer to their loop, so a closed loop is never collected on its own.
+            for closed in [known for known in self._made if known.is_closed()]:
+                del self._made[closed]
             made = self._made[loop] = self._make()
         return made
 
@@ -55,10 +58,20 @@ def keep_until_done(step: Awaitable[Any]) -> asyncio.Future[Any]:
 
 
 async def finish_even_if_cancelled(step: Awaitable[Any]) -> Any:
-    """Run `step` to its end even when the awaiting turn is cancelled (a citizen's request timed out):
-    a lock's release cut off half-way would hold the citizen's next turn for the lock's lifetime. A Redis
-    error is raised to the awaiter; once the awaiter is gone, it is dropped."""
-    return await asyncio.shield(keep_until_done(step))
+    """Run `step` to its end even when the awaiting turn is cancelled (a citizen's request timed out), and
+    pass the cancellation on only after it: a synchronous save could not be cut off half-way, nor overtaken
+    by the next turn, which may start as soon as this turn's lock is given back. A Redis error is raised to
+    the awaiter."""
+    task = keep_until_done(step)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.wait({task})  # a cancellation ends this wait, not the task
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return task.result()
 
 
 def client(

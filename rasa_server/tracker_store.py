@@ -23,7 +23,7 @@ from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
 from rasa_server import fast_json, loop_redis
 from rasa_server.turn_log import TurnLogBroker, turn_body
@@ -61,10 +61,12 @@ class LatestSessionRedisTrackerStore(RedisTrackerStore):
             use_ssl, ssl_keyfile, ssl_certfile, ssl_ca_certs, **kwargs,
         )  # fmt: skip
         # A turn's read and write go through an asyncio client (rasa_server/loop_redis.py); Rasa's
-        # synchronous one (`self.red`) still serves its other calls (`keys`, a tracker Rasa's store wrote).
+        # synchronous one (`self.red`) still serves `keys`, which only `rasa export` uses.
+        timeout = float(kwargs.get("socket_timeout", 10))  # a Redis that stops answering fails the turn
         self._clients = loop_redis.PerLoop(lambda: loop_redis.client(
             host=host, port=int(port), db=int(db), username=username, password=password, ssl=bool(use_ssl),
             ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, ssl_ca_certs=ssl_ca_certs,
+            socket_timeout=timeout,
         ))  # fmt: skip
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
@@ -82,8 +84,7 @@ class LatestSessionRedisTrackerStore(RedisTrackerStore):
         events = latest_session(list(tracker.events))
         serialised = fast_json.dumps(Dialogue(tracker.sender_id, events).as_dict())
         write = self._clients.get().set(self.key_prefix + tracker.sender_id, serialised, ex=expiry)
-        # Both at once, and both to their end even if the turn is called off meanwhile: a synchronous
-        # save could not be cut off half-way either.
+        # Both at once, and both to their end before a cancellation of the turn goes on (loop_redis).
         await loop_redis.finish_even_if_cancelled(asyncio.gather(self.stream_events(tracker), write))
 
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
@@ -95,4 +96,4 @@ class LatestSessionRedisTrackerStore(RedisTrackerStore):
             return tracker
         if len(latest_session(list(tracker.events))) == len(tracker.events):
             return tracker  # one session stored, as this store writes them: no second replay
-        return await super()._retrieve(sender_id, fetch_all_sessions)  # written by Rasa's own store
+        return get_trackers_for_conversation_sessions(tracker)[-1]  # written by Rasa's own store

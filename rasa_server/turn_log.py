@@ -23,6 +23,7 @@ import redis
 from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.utils.endpoints import EndpointConfig
+from redis import asyncio as aioredis
 
 from bot.storage import keys
 from bot.storage.turnlog import LOG_ONCE, LOGGED_MARKER_SECONDS
@@ -30,6 +31,7 @@ from rasa_server import loop_redis
 
 log = logging.getLogger(__name__)
 
+SOCKET_TIMEOUT = 2.0  # seconds; a line lost to a slow Redis is better than a held turn
 DEFAULT_RETENTION_DAYS = 35  # a month of not-understood messages, and the 7 days a report compares with
 
 
@@ -76,18 +78,15 @@ def turn_fields(body: dict[str, Any]) -> dict[str, str]:
 
 
 class TurnLogBroker(EventBroker):
-    def __init__(self, client: redis.Redis, retention_days: float = DEFAULT_RETENTION_DAYS) -> None:
-        self._client = client
+    def __init__(self, url: str, retention_days: float = DEFAULT_RETENTION_DAYS) -> None:
+        self._client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT)
         self._retention_ms = int(retention_days * 86400 * 1000)
-        self._log_once = client.register_script(LOG_ONCE)
-        # The tracker store publishes a turn through an asyncio client on the same server and database
+        self._log_once = self._client.register_script(LOG_ONCE)
+        # The tracker store publishes a turn through an asyncio client for the same URL
         # (rasa_server/loop_redis.py), so the event loop does not wait on Redis.
-        connection = client.connection_pool.connection_kwargs
-        self._loop_scripts = loop_redis.PerLoop(lambda: loop_redis.client(
-            host=connection.get("host", "localhost"), port=int(connection.get("port", 6379)),
-            db=int(connection.get("db", 0)), username=connection.get("username"),
-            password=connection.get("password"), socket_timeout=connection.get("socket_timeout"),
-        ).register_script(LOG_ONCE))  # fmt: skip
+        self._loop_scripts = loop_redis.PerLoop(
+            lambda: aioredis.from_url(url, socket_timeout=SOCKET_TIMEOUT).register_script(LOG_ONCE)
+        )
 
     @classmethod
     async def from_endpoint_config(
@@ -95,7 +94,7 @@ class TurnLogBroker(EventBroker):
     ) -> TurnLogBroker:
         url = broker_config.url or "redis://127.0.0.1:6379/0"
         retention = float(broker_config.kwargs.get("retention_days") or DEFAULT_RETENTION_DAYS)
-        return cls(redis.Redis.from_url(url, socket_timeout=2.0), retention)
+        return cls(url, retention)
 
     def _script_call(self, event: dict[str, Any]) -> tuple[list[str], list[Any]] | None:
         """The keys and arguments of LOG_ONCE for a citizen's message (None: any other event)."""

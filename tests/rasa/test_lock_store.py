@@ -20,6 +20,7 @@ from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis, free_port
 from rasa_server.lock_store import _ISSUE, AtomicRedisLockStore
+from tests.rasa.conftest import hold_redis
 
 _db = itertools.count(8)
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,15 +179,6 @@ def test_two_processes_worth_of_workers_never_hold_one_conversation_together(
     assert int(shared.get("counter") or 0) == 45
 
 
-def _hold_redis(port: int, seconds: float) -> threading.Thread:
-    """Keep the Redis server busy (one long script) so that a command sent meanwhile waits for its reply."""
-    script = "local s = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - s[1]) * 1e6 + t[2] - s[2] > tonumber(ARGV[1])"
-    thread = threading.Thread(target=redis.Redis(port=port).eval, args=(script, 0, int(seconds * 1e6)))
-    thread.start()
-    time.sleep(0.05)  # the script is running
-    return thread
-
-
 def test_a_turn_called_off_while_its_ticket_is_issued_gives_the_ticket_back(
     redis_server: EmbeddedRedis,
 ) -> None:
@@ -197,8 +189,7 @@ def test_a_turn_called_off_while_its_ticket_is_issued_gives_the_ticket_back(
     raw = redis.Redis(port=redis_server.port, db=db)
 
     async def main() -> float:
-        await asyncio.sleep(0)  # the store's client for this loop exists before Redis is held
-        busy = _hold_redis(redis_server.port, 0.3)
+        busy = hold_redis(redis_server.port, 0.3)
         turn = asyncio.ensure_future(_hold(locks, "o_7"))
         await asyncio.sleep(0.05)  # the ticket's script is sent and waits behind the long one
         turn.cancel()
@@ -223,7 +214,7 @@ def test_a_turn_called_off_while_holding_the_lock_gives_it_back(redis_server: Em
         turn = asyncio.ensure_future(_hold(locks, "o_8", seconds=5))
         await asyncio.sleep(0.1)
         assert raw.zcard(keys.conversation_lock("o_8")) == 1
-        busy = _hold_redis(redis_server.port, 0.3)  # the release waits for Redis as the turn is called off
+        busy = hold_redis(redis_server.port, 0.3)  # the release waits for Redis as the turn is called off
         turn.cancel()
         with pytest.raises(asyncio.CancelledError):
             await turn

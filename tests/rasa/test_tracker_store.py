@@ -23,6 +23,7 @@ from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
 from rasa_server.tracker_store import LatestSessionRedisTrackerStore, latest_session
 from rasa_server.turn_log import TurnLogBroker
+from tests.rasa.conftest import hold_redis
 
 _db = itertools.count(2)
 DOMAIN = Domain.from_dict({"slots": {"district": {"type": "text", "mappings": [{"type": "custom"}]}}})
@@ -93,11 +94,7 @@ def test_a_save_called_off_at_once_still_writes_the_tracker_and_the_turn_log(
     as a synchronous one would have (the tracker and the turn's log line both written)."""
     db = next(_db)
     raw = redis.Redis(port=redis_server.port, db=db, decode_responses=True)
-    broker = TurnLogBroker(redis.Redis(port=redis_server.port, db=db))
-    lighter = LatestSessionRedisTrackerStore(
-        DOMAIN, host="127.0.0.1", port=redis_server.port, db=db, record_exp="3600", key_prefix="rasa",
-        event_broker=broker,
-    )  # fmt: skip
+    lighter = store_with_turn_log(redis_server, db)
     tracker = DialogueStateTracker.from_events("o_3", session(time.time(), "在吗"))
 
     async def main() -> None:
@@ -111,3 +108,36 @@ def test_a_save_called_off_at_once_still_writes_the_tracker_and_the_turn_log(
     asyncio.run(main())
     assert raw.exists("rasa:tracker:o_3")
     assert [fields["text"] for _, fields in raw.xrange(keys.turn_log())] == ["在吗"]
+
+
+def test_a_cancelled_save_is_written_before_the_cancellation_goes_on(redis_server: EmbeddedRedis) -> None:
+    """The turn gives its lock back as the cancellation passes; the citizen's next turn must then read this
+    turn's tracker, not the one before."""
+    db = next(_db)
+    raw = redis.Redis(port=redis_server.port, db=db, decode_responses=True)
+    lighter = store_with_turn_log(redis_server, db)
+    tracker = DialogueStateTracker.from_events("o_4", session(time.time(), "在吗"))
+
+    async def main() -> float:
+        busy = hold_redis(redis_server.port, 0.4)
+        saving = asyncio.ensure_future(lighter.save(tracker))
+        await asyncio.sleep(0.05)  # the writes wait behind the long script
+        saving.cancel()
+        called_off = time.monotonic()
+        with pytest.raises(asyncio.CancelledError):
+            await saving
+        passed_on = time.monotonic() - called_off
+        await asyncio.to_thread(busy.join)
+        return passed_on
+
+    # Redis answers the writes only when the long script ends, some 0.3 s after the cancellation: the
+    # cancellation must wait for them (Redis being single-threaded, no reader could tell the order apart).
+    assert asyncio.run(main()) > 0.15
+    assert raw.exists("rasa:tracker:o_4")
+
+
+def store_with_turn_log(server: EmbeddedRedis, db: int) -> LatestSessionRedisTrackerStore:
+    return LatestSessionRedisTrackerStore(
+        DOMAIN, host="127.0.0.1", port=server.port, db=db, record_exp="3600", key_prefix="rasa",
+        event_broker=TurnLogBroker(f"redis://127.0.0.1:{server.port}/{db}"),
+    )  # fmt: skip

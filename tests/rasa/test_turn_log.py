@@ -24,7 +24,7 @@ MESSAGE = {
 def test_each_message_is_logged_once_with_what_rasa_understood(redis_server: EmbeddedRedis) -> None:
     client = redis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/11", decode_responses=True)
     client.flushdb()
-    broker = TurnLogBroker(redis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/11"))
+    broker = TurnLogBroker(redis_server.url.rsplit("/", 1)[0] + "/11")
     broker.publish(MESSAGE)
     broker.publish(MESSAGE)  # published again (a retried turn): not a second line
     broker.publish(MESSAGE | {"message_id": "m-2", "text": "在哪领"})
@@ -42,7 +42,7 @@ def test_entries_past_the_retention_are_trimmed(redis_server: EmbeddedRedis) -> 
     client.flushdb()
     for number in range(200):  # long before any retention; MINID ~ trims whole nodes (100 entries each)
         client.xadd(keys.turn_log(), {"text": "去年的"}, id=f"1000-{number}")
-    broker = TurnLogBroker(redis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/12"), retention_days=1)
+    broker = TurnLogBroker(redis_server.url.rsplit("/", 1)[0] + "/12", retention_days=1)
     broker.publish(MESSAGE)
     assert [fields["text"] for _, fields in client.xrange(keys.turn_log())] == ["口罩怎么预约"]
     client.close()

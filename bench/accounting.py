@@ -154,13 +154,16 @@ def summarise(
     drained: float,
     filing_notices: int = 0,
     refused: dict[str, int] | None = None,
+    repeated_notices: int = 0,
 ) -> dict[str, Any]:
     """One step's figures. `lost`: a text push whose answer never reached the citizen, neither passively nor
     through the outbox. `duplicate_answers`: sends beyond the texts the contract put on the outbox and the
     `filing_notices` (a complaint form left idle is filed unconfirmed and its number sent: a send no message
     record accounts for). `refused`: outbox texts the outbox gave up on during the step, by reason (WeChat's
     5 sends after a citizen's message used up, ...): never sent, so neither expected sends nor duplicates.
-    Netting them against extra sends hid both: a 10x burst read "20 twice" with 95 texts refused."""
+    Netting them against extra sends hid both: a 10x burst read "20 twice" with 95 texts refused.
+    `repeated_notices`: how many of the `filing_notices` repeat one already sent (a form's number sent twice),
+    each a duplicate answer whatever else the step sent or refused."""
     refused = refused or {}
     expected = messages.outbox_texts + filing_notices
     deliverable = expected - sum(refused.values())
@@ -192,7 +195,7 @@ def summarise(
         "filing_notices": filing_notices,
         "outbox_sends": sends,
         "outbox_refused": dict(refused),
-        "duplicate_answers": max(0, sends - deliverable),
+        "duplicate_answers": max(0, sends - deliverable) + repeated_notices,
         "undelivered_outbox_texts": max(0, deliverable - sends),
         "drain_seconds": round(drained, 1),
         # what each unacknowledged push met, delivery by delivery (null: cut off at 5 s; -1: the connection

@@ -192,9 +192,8 @@ async def run_steps(
                 notices, notices_repeated = filing_notices(sends)
                 summary = summarise(
                     rate, step.results, records, len(sends), drained, notices,
-                    tally_since(refused_before, await refused_tally(client)),
+                    tally_since(refused_before, await refused_tally(client)), notices_repeated,
                 )  # fmt: skip
-                summary["duplicate_answers"] += notices_repeated
                 summary["tickets_filed_unconfirmed"] = filed
                 summary["cpu_ms_per_push"] = cpu_ms
                 # the part spent while pushes were offered and delivered (the acknowledgements' own cost),

@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 import uvloop
 
 from bench import catalog
-from bench.accounting import drain, read_messages, sends_count, summarise
+from bench.accounting import drain, read_messages, refused_tally, sends_count, summarise, tally_since
 from bench.frontdoor import RESULTS, SAFE_SHARE, redis_pid, rss_mb, service_pids_of, start_stack
 from bench.wechat_load import Account, Citizens, OpenLoop, Step
 from bot.launcher import ROOT, TRACKER_DB
@@ -64,13 +64,15 @@ async def soak(url: str, api_url: str, redis_url: str, pids: dict[str, int | Non
     client = aioredis.Redis.from_url(redis_url)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         sends_before = await sends_count(session, api_url)
+        refused_before = await refused_tally(client)
         watcher = asyncio.create_task(sampler())
         step = await OpenLoop(citizens, catalog.messages(), seed=601).run(session, Step(rate, seconds))
         drained = await drain(client, session, api_url, limit=120.0)
         watcher.cancel()
         samples.append(await sample_memory(redis_url, pids, started))
         summary = summarise(rate, step.results, await read_messages(client),
-                            await sends_count(session, api_url) - sends_before, drained)  # fmt: skip
+                            await sends_count(session, api_url) - sends_before, drained,
+                            refused=tally_since(refused_before, await refused_tally(client)))  # fmt: skip
     await client.aclose()
     # A message's record expires with the retention this run shortens, so whether an early message was
     # answered is no longer in Redis: count only what the deliveries themselves saw.

@@ -127,6 +127,14 @@ def test_a_filing_notice_is_no_duplicate_answer() -> None:
     assert summary["duplicate_answers"] == 0 and summary["undelivered_outbox_texts"] == 0
 
 
+def test_a_filing_notice_sent_twice_is_one_duplicate_even_when_other_texts_went_unsent() -> None:
+    """Two notices sent, one of them a repeat of the other; one outbox text never sent: the repeat must not
+    be netted against the text that is missing."""
+    messages = Messages(states={"msg:1": "sent"}, outbox_texts=2)
+    summary = summarise(10, [], messages, sends=3, drained=0.0, filing_notices=2, repeated_notices=1)
+    assert (summary["duplicate_answers"], summary["undelivered_outbox_texts"]) == (1, 1)
+
+
 async def test_the_drain_waits_for_queued_work_and_for_records_still_unfinished(
     redis_server: EmbeddedRedis,
 ) -> None:

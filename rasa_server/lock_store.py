@@ -92,33 +92,30 @@ class _Scripts:
         self.try_again = client.register_script(_TRY)
 
 
+async def _give_back(scripts: _Scripts, tickets: str, ticket: int) -> None:
+    await scripts.client.zremrangebyscore(tickets, ticket, ticket)
+
+
 class AtomicRedisLockStore(LockStore):
     """Rasa's lock store interface, with each step one atomic script instead of a read-modify-write."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         settings: dict[str, Any] = dict(endpoint_config.kwargs)
-        self.red = redis.StrictRedis(
-            host=endpoint_config.url or "localhost",
-            port=int(settings.get("port", 6379)),
-            db=int(settings.get("db", 1)),
-            username=settings.get("username"),
-            password=settings.get("password"),
-            ssl=bool(settings.get("use_ssl", False)),
-            socket_timeout=float(settings.get("socket_timeout", 10)),
-        )
+        connection: dict[str, Any] = {
+            "host": endpoint_config.url or "localhost",
+            "port": int(settings.get("port", 6379)),
+            "db": int(settings.get("db", 1)),
+            "username": settings.get("username"),
+            "password": settings.get("password"),
+            "ssl": bool(settings.get("use_ssl", False)),
+            "socket_timeout": float(settings.get("socket_timeout", 10)),
+        }
+        self.red = redis.StrictRedis(**connection)
         self.poll = float(settings.get("poll_seconds", POLL_SECONDS))
         # A turn's steps go through an asyncio client (rasa_server/loop_redis.py); the synchronous one
         # above serves the interface's synchronous lookups (`get_lock`, `delete_lock`), which Rasa 3.6's
         # server never calls.
-        self._scripts = loop_redis.PerLoop(lambda: _Scripts(loop_redis.client(
-            host=endpoint_config.url or "localhost",
-            port=int(settings.get("port", 6379)),
-            db=int(settings.get("db", 1)),
-            username=settings.get("username"),
-            password=settings.get("password"),
-            ssl=bool(settings.get("use_ssl", False)),
-            socket_timeout=float(settings.get("socket_timeout", 10)),
-        )))  # fmt: skip
+        self._scripts = loop_redis.PerLoop(lambda: _Scripts(loop_redis.client(**connection)))
         super().__init__()
 
     def _keys(self, conversation_id: str) -> tuple[str, str]:
@@ -158,15 +155,13 @@ class AtomicRedisLockStore(LockStore):
         finally:
             # On failure the ticket expires with the lock's lifetime: the next turn waits at most that long.
             with contextlib.suppress(redis.RedisError):
-                await loop_redis.finish_even_if_cancelled(
-                    scripts.client.zremrangebyscore(tickets, int(ticket), int(ticket))
-                )
+                await loop_redis.finish_even_if_cancelled(_give_back(scripts, tickets, int(ticket)))
 
     @staticmethod
     async def _give_back_when_issued(scripts: _Scripts, tickets: str, issuing: asyncio.Future[Any]) -> None:
         with contextlib.suppress(redis.RedisError, asyncio.CancelledError):
             ticket, _ = await issuing
-            await scripts.client.zremrangebyscore(tickets, int(ticket), int(ticket))
+            await _give_back(scripts, tickets, int(ticket))
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """The conversation's unexpired tickets as Rasa's `TicketLock` (for Rasa's helpers that look)."""

@@ -27,7 +27,8 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # unannotated upstre
 NAMESPACE = "frontdoor"
 PUSH_TYPES = ("text", "voice", "image", "video", "shortvideo", "location", "link", "file", "event")
 OTHER = "other"  # a MsgType WeChat added after us
-DEFERRALS = ("arrival", "last_delivery", "sweep")  # contract.py: why a message's answer went to the outbox
+# contract.py: why a message's answer went to the outbox
+DEFERRALS = ("arrival", "behind", "last_delivery", "sweep")
 RASA_CALLS = ("message", "tracker", "events")
 RASA_ERRORS = ("timeout", "unreachable", "http_status", "bad_response")
 # WeChat gives up on a passive reply at 5 s: the buckets are fine around it.
@@ -96,7 +97,8 @@ class Metrics:
         self._deferred = self._counter(
             "replies_deferred",
             "Answers sent through the outbox after a `success` reply, by when the contract gave up on a "
-            "passive reply (arrival: the inbox was behind; last_delivery; sweep: WeChat stopped retrying)",
+            "passive reply (arrival: the inbox was behind; behind: it was when a delivery's budget ran out; "
+            "last_delivery; sweep: WeChat stopped retrying)",
             "when",
         )
         self._answered_on_arrival = self._counter(

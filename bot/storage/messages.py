@@ -34,8 +34,8 @@ from bot.storage import keys
 # inbox holds only unfinished work (workers delete what they finish), and an entry's id is its arrival time.
 # KEYS[2]: inbox stream. ARGV[2]: now (s), ARGV[7]: the workers' consumer group
 _QUEUE_WAIT = """
-local function queue_wait_ms()
-  local groups = redis.pcall('XINFO', 'GROUPS', KEYS[2])
+local function queue_wait_ms(inbox, group_name, now)
+  local groups = redis.pcall('XINFO', 'GROUPS', inbox)
   if type(groups) ~= 'table' or groups.err then return 0 end
   for _, group in ipairs(groups) do
     local name, last = nil, nil
@@ -43,11 +43,11 @@ local function queue_wait_ms()
       if group[i] == 'name' then name = group[i + 1] end
       if group[i] == 'last-delivered-id' then last = group[i + 1] end
     end
-    if name == ARGV[7] and last then
-      local first = redis.call('XRANGE', KEYS[2], '(' .. last, '+', 'COUNT', 1)
+    if name == group_name and last then
+      local first = redis.call('XRANGE', inbox, '(' .. last, '+', 'COUNT', 1)
       if #first == 0 then return 0 end
       local arrived = tonumber(string.match(first[1][1], '^(%d+)'))
-      return math.max(0, math.floor(tonumber(ARGV[2]) * 1000) - arrived)
+      return math.max(0, math.floor(tonumber(now) * 1000) - arrived)
     end
   end
   return 0
@@ -85,7 +85,7 @@ _ACCEPT = (
 local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
 local waited = 0
 if deliveries == 1 then
-  waited = queue_wait_ms()
+  waited = queue_wait_ms(KEYS[2], ARGV[7], ARGV[2])
   local caught_up = tonumber(redis.call('HGET', KEYS[4], 'issued') or '0')
     <= tonumber(redis.call('HGET', KEYS[4], 'done') or '0')
   local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
@@ -247,17 +247,32 @@ return false
 
 # The last delivery gives up, or the retry window closed: the answer goes through the outbox.
 # KEYS: message hash, outbox stream. ARGV: dedupe key
-_DEFER = (
-    _ENQUEUE
-    + """
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'pending' or state == 'holding' then
-  redis.call('HSET', KEYS[1], 'state', 'deferred')
-elseif state == 'answered' then
-  redis.call('HSET', KEYS[1], 'state', 'sent')
-  enqueue(KEYS[1], KEYS[2], cjson.decode(redis.call('HGET', KEYS[1], 'answer')), ARGV[1], 1)
+_DEFER_STEP = """
+local function defer(message, outbox, origin)
+  local state = redis.call('HGET', message, 'state')
+  if state == 'pending' or state == 'holding' then
+    redis.call('HSET', message, 'state', 'deferred')
+  elseif state == 'answered' then
+    redis.call('HSET', message, 'state', 'sent')
+    enqueue(message, outbox, cjson.decode(redis.call('HGET', message, 'answer')), origin, 1)
+  end
+  return state or 'missing'
 end
-return state or 'missing'
+"""
+
+_DEFER = _ENQUEUE + _DEFER_STEP + "return defer(KEYS[1], KEYS[2], ARGV[1])\n"
+
+# The same, only when the inbox is at least ARGV[4] ms behind (else 'ahead'): in a rush a delivery whose
+# answer did not come in its budget gets `success`, instead of being held for WeChat's next delivery, which
+# would wait as long in vain. KEYS: message hash, outbox, inbox. ARGV: dedupe key, the workers' group, now,
+# the wait (ms).
+_DEFER_IF_BEHIND = (
+    _QUEUE_WAIT
+    + _ENQUEUE
+    + _DEFER_STEP
+    + """
+if queue_wait_ms(KEYS[3], ARGV[2], ARGV[3]) < tonumber(ARGV[4]) then return 'ahead' end
+return defer(KEYS[1], KEYS[2], ARGV[1])
 """
 )
 
@@ -337,6 +352,7 @@ class MessageStore:
         self._finish = client.register_script(_FINISH)
         self._collect = client.register_script(_COLLECT)
         self._defer = client.register_script(_DEFER)
+        self._defer_if_behind = client.register_script(_DEFER_IF_BEHIND)
         self._hold = client.register_script(_HOLD)
 
     async def accept(
@@ -465,6 +481,16 @@ class MessageStore:
     async def defer(self, dedupe_key: str) -> str:
         """No delivery will reply passively: the answer goes to the outbox now or when it is ready."""
         return str(await self._defer(keys=[keys.message(dedupe_key), keys.outbox()], args=[dedupe_key]))
+
+    async def defer_if_behind(self, dedupe_key: str, behind: float) -> str:
+        """`defer`, when the oldest message no worker has taken has waited at least `behind` seconds;
+        otherwise nothing changes and the answer is 'ahead'."""
+        return str(
+            await self._defer_if_behind(
+                keys=[keys.message(dedupe_key), keys.outbox(), keys.inbox()],
+                args=[dedupe_key, keys.inbox_group(), time.time(), int(behind * 1000)],
+            )
+        )
 
     async def due_for_sweep(self, now: float, limit: int = 100) -> list[str]:
         found = await self._client.zrangebyscore(keys.message_expiry(), 0, now, start=0, num=limit)

@@ -60,3 +60,31 @@ async def test_a_retry_of_a_deferred_message_is_acknowledged_at_once(redis_serve
             assert time.monotonic() - started < 0.5, state
     finally:
         await client.aclose()
+
+
+async def test_an_answer_stored_while_the_listener_was_away_still_wakes_the_delivery(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """The look in Redis without a notice comes only at the end of the budget: a listener that (re)subscribes
+    must wake the waiting deliveries itself, since the notices sent while it was away are lost."""
+    here = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/7")
+    await here.flushdb()
+    contract = Contract(MessageStore(here), Waiters(), ContractTiming(budget=4.5))
+    listener: asyncio.Task[None] | None = None
+    try:
+        waiting = asyncio.create_task(contract.reply("msg:away1", "o_away", "你好", False))
+        await asyncio.sleep(0.2)
+        await MessageStore(here).finish("msg:away1", "o_away", ["您好！"])  # no gateway was listening
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        started = time.monotonic()
+        listener = asyncio.create_task(listen_for_answers(here, contract.waiters))  # back after a reconnect
+        texts = await asyncio.wait_for(waiting, 2.0)
+        assert texts == ["您好！"]
+        assert time.monotonic() - started < 1.0
+    finally:
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        await here.aclose()

@@ -70,9 +70,10 @@ async def soak(url: str, api_url: str, redis_url: str, pids: dict[str, int | Non
         drained = await drain(client, session, api_url, limit=120.0)
         watcher.cancel()
         samples.append(await sample_memory(redis_url, pids, started))
-        summary = summarise(rate, step.results, await read_messages(client),
-                            await sends_count(session, api_url) - sends_before, drained,
-                            refused=tally_since(refused_before, await refused_tally(client)))  # fmt: skip
+        # sends and refusals before the records (see bench/frontdoor.py: a step not drained yet)
+        sends = await sends_count(session, api_url) - sends_before
+        refused = tally_since(refused_before, await refused_tally(client))
+        summary = summarise(rate, step.results, await read_messages(client), sends, drained, refused=refused)
     await client.aclose()
     # A message's record expires with the retention this run shortens, so whether an early message was
     # answered is no longer in Redis: count only what the deliveries themselves saw.

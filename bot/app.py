@@ -103,7 +103,9 @@ async def domain_context(app: web.Application) -> AsyncIterator[None]:
     app[CONTRACT] = Contract(
         MessageStore(app[REDIS], ttl=settings.message_retention),
         Waiters(),
-        ContractTiming(budget=settings.reply_budget, admit_wait=settings.admit_wait),
+        ContractTiming(
+            budget=settings.reply_budget, poll=settings.reply_budget, admit_wait=settings.admit_wait
+        ),
         app[METRICS],
         TurnLog(app[REDIS]),
     )

@@ -4,9 +4,10 @@
    Redis step (so it is durable before any reply is sent).
 2. Each delivery waits up to `budget` seconds for the answer, then replies with it passively.
 3. A delivery that gets no answer in time, and is not the last one WeChat will make, holds the connection
-   past WeChat's 5 s so that WeChat delivers again; the answer is still stored for that retry. When the
-   inbox is as far behind as admission's mark (6.), the next delivery could not be answered in time either:
-   the message is deferred and the delivery replies `success` instead (two deliveries saved in a rush).
+   past WeChat's 5 s so that WeChat delivers again; the answer is still stored for that retry. When no
+   worker has taken the message yet and the inbox is as far behind as admission's mark (6.), the next
+   delivery could not be answered in time either: the message is deferred and the delivery replies
+   `success` instead (two deliveries saved in a rush).
 4. The last delivery that would still miss makes the message `deferred` and replies `success`: the answer
    goes through the outbox when it is ready.
 5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
@@ -37,6 +38,9 @@ import time
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+from redis.asyncio.connection import Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.logs import message_ref
 from bot.metrics import Metrics
@@ -59,11 +63,11 @@ class ContractTiming:
     budget: float = 4.5  # a delivery waits this long for the answer (WeChat gives up at 5 s)
     hold: float = 5.5  # a non-final delivery without an answer is held this long so WeChat retries
     deliveries: int = 3  # WeChat delivers a message at most this many times
-    # How often a waiting delivery looks in Redis for its answer without being woken. Every gateway hears
-    # each stored answer at once (`listen_for_answers`), and a listener that (re)subscribes wakes every
-    # waiting delivery to look, since notices sent while it was away are lost; so this look is only a last
-    # safety net, taken once at the end of the budget. At 0.1 s it was a tenth of the gateway's time under
-    # load; at 1 s, in a rush (the deliveries held before admission starts deferring), a sixth.
+    # How often a waiting delivery looks in Redis for its answer without being woken (the app sets it to the
+    # budget: one look, at its end). Every gateway hears each stored answer at once (`listen_for_answers`);
+    # notices are lost only while the listener's connection is down, and every (re)connection wakes every
+    # waiting delivery to look. At 0.1 s this look was a tenth of the gateway's time under load; at 1 s, in a
+    # rush (the deliveries held before admission starts deferring), a sixth.
     poll: float = 4.5
     sweep_after: float = 30.0  # WeChat's retry window (about 15 s) has surely closed by then
     admit_wait: float = 3.0  # a queue this far behind defers a new message at once (step 6)
@@ -194,17 +198,18 @@ class Contract:
             return None
         # In a rush (the inbox as far behind as admission's mark), WeChat's next delivery would wait as long
         # in vain: defer now and reply `success` rather than hold the connection for WeChat's next delivery.
+        # Only a message no worker has taken yet: one with Rasa now may well be answered for that delivery.
         state = await self._store.defer_if_behind(dedupe_key, self.timing.admit_wait)
-        if state != "ahead":
-            if state in DEFERRABLE:
-                self._metrics.deferred("behind")
-            log.info(
-                "message %s deferred to the outbox on delivery %d, the inbox behind (%s)",
+        if state == "pending":
+            self._metrics.deferred("behind")
+            log.debug(
+                "message %s deferred on delivery %d: not taken yet, the inbox behind",
                 message_ref(dedupe_key),
                 accepted.delivery,
-                state,
             )
             return None
+        if state in OUTBOUND:
+            return None  # another delivery (or the sweeper) sent it out meanwhile: nothing to hold for
         # Let WeChat's 5 s run out so it delivers again; the answer waits in Redis for that delivery.
         await asyncio.sleep(max(0.0, arrived + self.timing.hold - time.monotonic()))
         return None
@@ -248,14 +253,45 @@ class Contract:
         return len(due)
 
 
-async def listen_for_answers(client: aioredis.Redis, waiters: Waiters) -> None:
-    """Wake local deliveries for every answer stored by any gateway (published by the finish script)."""
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
+# Seconds of silence on the answered channel after which its listener asks Redis for a PONG; none within as
+# long again means the connection is dead though no error came (half-open).
+LISTENER_PING_AFTER = 15.0
+
+
+class _AnswerSubscription(PubSub):
+    """The answered channel's subscription. redis-py connects again and resubscribes by itself after a dropped
+    connection, and notices published meanwhile are lost: every such reconnection wakes every waiting
+    delivery to look in Redis."""
+
+    def __init__(self, client: aioredis.Redis, waiters: Waiters) -> None:
+        super().__init__(client.connection_pool, ignore_subscribe_messages=True)
+        self._waiters = waiters
+
+    async def on_connect(self, connection: Connection) -> None:
+        await super().on_connect(connection)
+        self._waiters.notify_all()
+
+
+async def listen_for_answers(
+    client: aioredis.Redis, waiters: Waiters, ping_after: float = LISTENER_PING_AFTER
+) -> None:
+    """Wake local deliveries for every answer stored by any gateway (published by the finish script). Fails
+    (for `_forever` to start it again, on a new connection) when the connection no longer answers a PING."""
+    pubsub = _AnswerSubscription(client, waiters)
     try:
         await pubsub.subscribe(keys.answered_channel())
         waiters.notify_all()  # answers stored before the subscription, while this listener was away
-        async for message in pubsub.listen():
-            data = message.get("data")
+        pinged = False
+        while True:
+            message = await pubsub.get_message(timeout=ping_after)
+            if message is None:
+                if pinged:
+                    raise RedisConnectionError("the answered channel's connection gave no PONG")
+                await pubsub.ping()
+                pinged = True
+                continue
+            pinged = False
+            data = message.get("data") if message.get("type") == "message" else None
             if data is not None:
                 waiters.notify(data.decode() if isinstance(data, bytes) else str(data))
     finally:

@@ -13,6 +13,7 @@ default) or `text` (the development default).
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -113,6 +114,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number of seconds: finite and not negative (a negative ADMIT_WAIT read as "never" in one step of the
+    contract and "always" in another)."""
+    value = _float(env, name, default)
+    if not math.isfinite(value) or value < 0:
+        raise SettingsError(f"{name} must be a number of seconds, 0 or more, got {env.get(name)!r}")
+    return value
+
+
 def _networks(env: Mapping[str, str], name: str) -> Networks:
     """Comma-separated addresses or networks (10.0.0.5, 172.30.0.0/24)."""
     found = []
@@ -174,8 +184,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         var_dir=Path(source.get("BOT_VAR_DIR") or "var"),
         environment=environment,
         rasa_timeout=_float(source, "RASA_TIMEOUT", 30.0),
-        reply_budget=_float(source, "REPLY_BUDGET", 4.5),
-        admit_wait=_float(source, "ADMIT_WAIT", 3.0),
+        reply_budget=_seconds(source, "REPLY_BUDGET", 4.5),
+        admit_wait=_seconds(source, "ADMIT_WAIT", 3.0),
         message_retention=_int(source, "MESSAGE_RETENTION_SECONDS", 3600),
         timestamp_tolerance=_float(source, "WECHAT_TIMESTAMP_TOLERANCE", 300.0),
         wechat_stable_token=source.get("WECHAT_STABLE_TOKEN", "").lower() in ("1", "true", "yes"),

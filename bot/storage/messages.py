@@ -30,27 +30,43 @@ import redis.asyncio as aioredis
 from bot.core.text import MAX_TEXT_BYTES
 from bot.storage import keys
 
-# How long the oldest message no inbox worker has taken yet has been waiting, in ms (0: none waits). The
-# inbox holds only unfinished work (workers delete what they finish), and an entry's id is its arrival time.
-# KEYS[2]: inbox stream. ARGV[2]: now (s), ARGV[7]: the workers' consumer group
+# How far behind the inbox is: how long the oldest message no worker has taken yet has waited (0 when none
+# waits). The inbox holds only unfinished work (workers delete what they finish), and an entry's id is its
+# arrival time by Redis's clock, so the wait is measured by Redis's clock too (a gateway's own clock may be
+# off). `untaken(inbox, group, entry)`: no worker of the group has taken the entry yet.
 _QUEUE_WAIT = """
-local function queue_wait_ms(inbox, group_name, now)
+local function last_delivered(inbox, group_name)
   local groups = redis.pcall('XINFO', 'GROUPS', inbox)
-  if type(groups) ~= 'table' or groups.err then return 0 end
+  if type(groups) ~= 'table' or groups.err then return nil end
   for _, group in ipairs(groups) do
     local name, last = nil, nil
     for i = 1, #group, 2 do
       if group[i] == 'name' then name = group[i + 1] end
       if group[i] == 'last-delivered-id' then last = group[i + 1] end
     end
-    if name == group_name and last then
-      local first = redis.call('XRANGE', inbox, '(' .. last, '+', 'COUNT', 1)
-      if #first == 0 then return 0 end
-      local arrived = tonumber(string.match(first[1][1], '^(%d+)'))
-      return math.max(0, math.floor(tonumber(now) * 1000) - arrived)
-    end
+    if name == group_name then return last end
   end
-  return 0
+  return nil
+end
+
+local function queue_wait_ms(inbox, group_name)
+  local last = last_delivered(inbox, group_name)
+  if not last then return 0 end
+  local first = redis.call('XRANGE', inbox, '(' .. last, '+', 'COUNT', 1)
+  if #first == 0 then return 0 end
+  local arrived = tonumber(string.match(first[1][1], '^(%d+)'))
+  local now = redis.call('TIME')
+  return math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - arrived)
+end
+
+local function untaken(inbox, group_name, entry)
+  local last = last_delivered(inbox, group_name)
+  if not last or not entry then return false end
+  local em, es = string.match(entry, '^(%d+)-(%d+)$')
+  local lm, ls = string.match(last, '^(%d+)-(%d+)$')
+  if not em or not lm then return false end
+  em, es, lm, ls = tonumber(em), tonumber(es), tonumber(lm), tonumber(ls)
+  return em > lm or (em == lm and es > ls)
 end
 """
 
@@ -85,7 +101,7 @@ _ACCEPT = (
 local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
 local waited = 0
 if deliveries == 1 then
-  waited = queue_wait_ms(KEYS[2], ARGV[7], ARGV[2])
+  waited = queue_wait_ms(KEYS[2], ARGV[7])
   local caught_up = tonumber(redis.call('HGET', KEYS[4], 'issued') or '0')
     <= tonumber(redis.call('HGET', KEYS[4], 'done') or '0')
   local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
@@ -101,9 +117,10 @@ if deliveries == 1 then
   else
     local defer_after = tonumber(ARGV[10])
     local state = (defer_after >= 0 and waited >= defer_after) and 'deferred' or 'pending'
-    redis.call('HSET', KEYS[1], 'state', state, 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn)
+    local entry = redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1], 'turn', turn)
+    redis.call('HSET', KEYS[1], 'state', state, 'created', ARGV[2], 'openid', ARGV[6], 'turn', turn,
+               'entry', entry)
     redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-    redis.call('XADD', KEYS[2], '*', 'key', ARGV[4], 'payload', ARGV[1], 'turn', turn)
     redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[4])
   end
 end
@@ -247,32 +264,37 @@ return false
 
 # The last delivery gives up, or the retry window closed: the answer goes through the outbox.
 # KEYS: message hash, outbox stream. ARGV: dedupe key
-_DEFER_STEP = """
-local function defer(message, outbox, origin)
-  local state = redis.call('HGET', message, 'state')
-  if state == 'pending' or state == 'holding' then
-    redis.call('HSET', message, 'state', 'deferred')
-  elseif state == 'answered' then
-    redis.call('HSET', message, 'state', 'sent')
-    enqueue(message, outbox, cjson.decode(redis.call('HGET', message, 'answer')), origin, 1)
-  end
-  return state or 'missing'
+_DEFER = (
+    _ENQUEUE
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'pending' or state == 'holding' then
+  redis.call('HSET', KEYS[1], 'state', 'deferred')
+elseif state == 'answered' then
+  redis.call('HSET', KEYS[1], 'state', 'sent')
+  enqueue(KEYS[1], KEYS[2], cjson.decode(redis.call('HGET', KEYS[1], 'answer')), ARGV[1], 1)
 end
+return state or 'missing'
 """
+)
 
-_DEFER = _ENQUEUE + _DEFER_STEP + "return defer(KEYS[1], KEYS[2], ARGV[1])\n"
-
-# The same, only when the inbox is at least ARGV[4] ms behind (else 'ahead'): in a rush a delivery whose
-# answer did not come in its budget gets `success`, instead of being held for WeChat's next delivery, which
-# would wait as long in vain. KEYS: message hash, outbox, inbox. ARGV: dedupe key, the workers' group, now,
-# the wait (ms).
+# A delivery's budget ran out without an answer, and WeChat will deliver again. In a rush that next delivery
+# would wait as long in vain: a message still `pending` whose inbox entry no worker has taken yet, with the
+# inbox at least ARGV[2] ms behind, is deferred now ('pending' returned) and the delivery replies `success`.
+# A message already going out (deferred, sent, carried: another delivery or the sweeper did it) returns its
+# state: nothing to hold for. Anything else ('ahead': the message is with a worker, answered just now, or the
+# inbox is on time) is held as before, for WeChat's next delivery.
+# KEYS: message hash, inbox. ARGV: the workers' group, the wait (ms)
 _DEFER_IF_BEHIND = (
     _QUEUE_WAIT
-    + _ENQUEUE
-    + _DEFER_STEP
     + """
-if queue_wait_ms(KEYS[3], ARGV[2], ARGV[3]) < tonumber(ARGV[4]) then return 'ahead' end
-return defer(KEYS[1], KEYS[2], ARGV[1])
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'deferred' or state == 'sent' or state == 'carried' then return state end
+if state ~= 'pending' then return 'ahead' end
+if not untaken(KEYS[2], ARGV[1], redis.call('HGET', KEYS[1], 'entry')) then return 'ahead' end
+if queue_wait_ms(KEYS[2], ARGV[1]) < tonumber(ARGV[2]) then return 'ahead' end
+redis.call('HSET', KEYS[1], 'state', 'deferred')
+return 'pending'
 """
 )
 
@@ -483,12 +505,13 @@ class MessageStore:
         return str(await self._defer(keys=[keys.message(dedupe_key), keys.outbox()], args=[dedupe_key]))
 
     async def defer_if_behind(self, dedupe_key: str, behind: float) -> str:
-        """`defer`, when the oldest message no worker has taken has waited at least `behind` seconds;
-        otherwise nothing changes and the answer is 'ahead'."""
+        """After a delivery's budget ran out: defer the message when it is still `pending`, no worker has
+        taken it yet and the inbox is at least `behind` seconds behind ('pending'); 'deferred', 'sent' or
+        'carried' when it is going out already; otherwise 'ahead', and nothing changes."""
         return str(
             await self._defer_if_behind(
-                keys=[keys.message(dedupe_key), keys.outbox(), keys.inbox()],
-                args=[dedupe_key, keys.inbox_group(), time.time(), int(behind * 1000)],
+                keys=[keys.message(dedupe_key), keys.inbox()],
+                args=[keys.inbox_group(), int(behind * 1000)],
             )
         )
 

@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import time
 
+import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.contract import Contract, ContractTiming, Waiters, listen_for_answers
 from bot.storage import keys
 from bot.storage.embedded import EmbeddedRedis
 from bot.storage.messages import MessageStore
+from bot.storage.redis import connect
 
 
 async def test_an_answer_stored_elsewhere_wakes_the_waiting_delivery_without_polling(
@@ -69,7 +72,7 @@ async def test_an_answer_stored_while_the_listener_was_away_still_wakes_the_deli
     must wake the waiting deliveries itself, since the notices sent while it was away are lost."""
     here = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/7")
     await here.flushdb()
-    contract = Contract(MessageStore(here), Waiters(), ContractTiming(budget=4.5))
+    contract = Contract(MessageStore(here), Waiters(), ContractTiming(budget=4.5, poll=30.0))
     listener: asyncio.Task[None] | None = None
     try:
         waiting = asyncio.create_task(contract.reply("msg:away1", "o_away", "你好", False))
@@ -88,3 +91,53 @@ async def test_an_answer_stored_while_the_listener_was_away_still_wakes_the_deli
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
         await here.aclose()
+
+
+async def test_a_reconnection_of_the_listener_wakes_the_waiting_deliveries(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """With the gateway's client (`connect`: connection errors retried), redis-py connects again and
+    resubscribes by itself when the listener's connection drops; an answer whose notice was published
+    meanwhile is found because the reconnection wakes every waiting delivery."""
+    here = connect(redis_server.url.rsplit("/", 1)[0] + "/8", decode_responses=False)
+    await here.flushdb()
+    contract = Contract(MessageStore(here), Waiters(), ContractTiming(budget=4.5, poll=30.0))
+    listener = asyncio.create_task(listen_for_answers(here, contract.waiters))
+    try:
+        await asyncio.sleep(0.2)  # subscribed
+        waiting = asyncio.create_task(contract.reply("msg:rc1", "o_rc", "你好", False))
+        await asyncio.sleep(0.2)
+        # The answer is stored and its notice lost (published while the listener's connection was down)...
+        await here.hset(keys.message("msg:rc1"), mapping={"state": "answered", "answer": '["您好！"]'})
+        # ...and the connection drops: the listener carries on, on a new one.
+        await here.client_kill_filter(_type="pubsub")
+        assert await asyncio.wait_for(waiting, 2.0) == ["您好！"]
+        assert not listener.done()
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        await here.aclose()
+
+
+async def test_a_listener_whose_connection_stops_answering_fails_to_be_started_again(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """A connection that no longer answers (half-open; here Redis paused) raises no error by itself: the
+    listener asks for a PONG after a silence and fails without one, so that `_forever` starts it anew."""
+    here = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/9")
+    admin = aioredis.Redis.from_url(redis_server.url.rsplit("/", 1)[0] + "/9")
+    listener = asyncio.create_task(listen_for_answers(here, Waiters(), ping_after=0.3))
+    try:
+        await asyncio.sleep(1.0)  # subscribed, and answering PINGs
+        assert not listener.done()
+        await admin.execute_command("CLIENT", "PAUSE", 1500, "ALL")
+        with pytest.raises(RedisConnectionError):
+            await asyncio.wait_for(listener, 1.4)
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError, RedisConnectionError):
+            await listener
+        await asyncio.sleep(1.0)  # the pause is over for the other tests
+        await here.aclose()
+        await admin.aclose()

@@ -16,7 +16,7 @@ DOC = ROOT / "docs" / "configuration.md"
 CODE = ("bot", "rasa_server", "actions", "nlu_components", "lexicon")
 # What reads the environment: os.environ.get / getenv / a mapping's .get or [] / the settings helpers / ${VAR}.
 READS = re.compile(
-    r"""(?:environ\.get\(|getenv\(|(?:env|source)\.get\(|source\[|_(?:int|float|networks)\(source,\s*|port\()"""
+    r"""(?:environ\.get\(|getenv\(|(?:env|source)\.get\(|source\[|_(?:int|float|seconds|networks)\(source,\s*|port\()"""
     r"""["']([A-Z][A-Z0-9_]+)["']"""
 )
 CONSTANT = re.compile(r"""^[A-Z_]+ENV\s*=\s*["']([A-Z][A-Z0-9_]+)["']""", re.MULTILINE)

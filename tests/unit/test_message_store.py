@@ -65,21 +65,22 @@ async def test_replied_messages_are_not_sent_again_by_the_sweeper(client: aiored
 
 
 async def test_queue_wait_is_the_age_of_the_oldest_message_no_worker_has_taken(
-    client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+    client: aioredis.Redis,
 ) -> None:
     store = MessageStore(client)
     assert (await store.accept("msg:w0", "o", {}, sweep_at=time.time() + 30)).queue_wait == 0.0  # no group
+    # msg:w1 arrived four seconds ago (an entry's id is its arrival time, by Redis's clock), not taken yet
+    await client.delete(keys.inbox())
+    await client.xadd(keys.inbox(), {"key": "msg:w1"}, id=f"{int((time.time() - 4.0) * 1000)}-0")
     await client.xgroup_create(keys.inbox(), keys.inbox_group(), id="0")
-    await client.xreadgroup(keys.inbox_group(), "worker", {keys.inbox(): ">"}, count=1)  # taken: not waiting
-    await store.accept("msg:w1", "o", {}, sweep_at=time.time() + 30)
-    later = await store.accept("msg:w2", "o", {}, sweep_at=time.time() + 30)
-    assert 0.0 <= later.queue_wait < 1.0  # msg:w1 waits, but only just
-    now = time.time()
-    monkeypatch.setattr(time, "time", lambda: now + 4.0)  # four seconds on, msg:w1 is still not taken
-    ahead = await store.accept("msg:w3", "o", {}, sweep_at=now + 30)
+    ahead = await store.accept("msg:w3", "o", {}, sweep_at=time.time() + 30)
     assert 3.5 < ahead.queue_wait < 5.0
-    second_delivery = await store.accept("msg:w3", "o", {}, sweep_at=now + 30)
+    second_delivery = await store.accept("msg:w3", "o", {}, sweep_at=time.time() + 30)
     assert second_delivery.queue_wait == 0.0  # only a first delivery asks
+    await client.xreadgroup(keys.inbox_group(), "worker", {keys.inbox(): ">"}, count=2)  # taken: not waiting
+    assert (await store.accept("msg:w4", "o", {}, sweep_at=time.time() + 30)).queue_wait == 0.0
+    later = await store.accept("msg:w5", "o", {}, sweep_at=time.time() + 30)
+    assert 0.0 <= later.queue_wait < 1.0  # msg:w4 waits, but only just
 
 
 async def test_a_citizens_messages_take_turns_whoever_works_them(client: aioredis.Redis) -> None:

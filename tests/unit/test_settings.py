@@ -121,3 +121,12 @@ def test_the_client_address_is_taken_from_a_trusted_proxy_only(
     from bot.console.security import forwarded_client
 
     assert forwarded_client(remote, real_ip, (ipaddress.ip_network("172.30.12.10/32"),)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"), [("ADMIT_WAIT", "-1"), ("ADMIT_WAIT", "inf"), ("REPLY_BUDGET", "nan")]
+)
+def test_contract_seconds_must_be_finite_and_not_negative(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings(PRODUCTION | {name: raw})
+    assert load_settings(PRODUCTION | {name: "0"}) is not None

@@ -33,7 +33,8 @@ from bot.storage import keys
 # How far behind the inbox is: how long the oldest message no worker has taken yet has waited (0 when none
 # waits). The inbox holds only unfinished work (workers delete what they finish), and an entry's id is its
 # arrival time by Redis's clock, so the wait is measured by Redis's clock too (a gateway's own clock may be
-# off). `untaken(inbox, group, entry)`: no worker of the group has taken the entry yet.
+# off). `last` is the group's last-delivered id (`last_delivered`, looked up once a script); `untaken(entry,
+# last)`: no worker of the group has taken the entry yet.
 _QUEUE_WAIT = """
 local function last_delivered(inbox, group_name)
   local groups = redis.pcall('XINFO', 'GROUPS', inbox)
@@ -49,8 +50,7 @@ local function last_delivered(inbox, group_name)
   return nil
 end
 
-local function queue_wait_ms(inbox, group_name)
-  local last = last_delivered(inbox, group_name)
+local function queue_wait_ms(inbox, last)
   if not last then return 0 end
   local first = redis.call('XRANGE', inbox, '(' .. last, '+', 'COUNT', 1)
   if #first == 0 then return 0 end
@@ -59,8 +59,7 @@ local function queue_wait_ms(inbox, group_name)
   return math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - arrived)
 end
 
-local function untaken(inbox, group_name, entry)
-  local last = last_delivered(inbox, group_name)
+local function untaken(entry, last)
   if not last or not entry then return false end
   local em, es = string.match(entry, '^(%d+)-(%d+)$')
   local lm, ls = string.match(last, '^(%d+)-(%d+)$')
@@ -101,7 +100,7 @@ _ACCEPT = (
 local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
 local waited = 0
 if deliveries == 1 then
-  waited = queue_wait_ms(KEYS[2], ARGV[7])
+  waited = queue_wait_ms(KEYS[2], last_delivered(KEYS[2], ARGV[7]))
   local caught_up = tonumber(redis.call('HGET', KEYS[4], 'issued') or '0')
     <= tonumber(redis.call('HGET', KEYS[4], 'done') or '0')
   local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
@@ -291,8 +290,9 @@ _DEFER_IF_BEHIND = (
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'deferred' or state == 'sent' or state == 'carried' then return state end
 if state ~= 'pending' then return 'ahead' end
-if not untaken(KEYS[2], ARGV[1], redis.call('HGET', KEYS[1], 'entry')) then return 'ahead' end
-if queue_wait_ms(KEYS[2], ARGV[1]) < tonumber(ARGV[2]) then return 'ahead' end
+local last = last_delivered(KEYS[2], ARGV[1])
+if not untaken(redis.call('HGET', KEYS[1], 'entry'), last) then return 'ahead' end
+if queue_wait_ms(KEYS[2], last) < tonumber(ARGV[2]) then return 'ahead' end
 redis.call('HSET', KEYS[1], 'state', 'deferred')
 return 'pending'
 """

@@ -36,9 +36,7 @@ async def test_an_answer_stored_elsewhere_wakes_the_waiting_delivery_without_pol
         assert texts == ["您好！"]
         assert time.monotonic() - started < 1.0
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
+        await _stop(listener)
         await here.aclose()
         await elsewhere.aclose()
 
@@ -87,9 +85,7 @@ async def test_an_answer_stored_while_the_listener_was_away_still_wakes_the_deli
         assert time.monotonic() - started < 1.0
     finally:
         if listener is not None:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await _stop(listener)
         await here.aclose()
 
 
@@ -114,9 +110,7 @@ async def test_a_reconnection_of_the_listener_wakes_the_waiting_deliveries(
         assert await asyncio.wait_for(waiting, 2.0) == ["您好！"]
         assert not listener.done()
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
+        await _stop(listener)
         await here.aclose()
 
 
@@ -135,9 +129,14 @@ async def test_a_listener_whose_connection_stops_answering_fails_to_be_started_a
         with pytest.raises(RedisConnectionError):
             await asyncio.wait_for(listener, 1.4)
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError, RedisConnectionError):
-            await listener
+        await _stop(listener)
         await asyncio.sleep(1.0)  # the pause is over for the other tests
         await here.aclose()
         await admin.aclose()
+
+
+async def _stop(listener: asyncio.Task[None]) -> None:
+    """Cancel a listener and wait for it (one that failed on purpose raises its error here: ignored)."""
+    listener.cancel()
+    with contextlib.suppress(asyncio.CancelledError, RedisConnectionError):
+        await listener

@@ -78,6 +78,7 @@ eval: envs
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/dev_messages_2026-12-06.jsonl --out reports/nlu/dev
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/dev_realstyle_2026-12-06.jsonl --out reports/nlu/realstyle
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/holdout_realstyle_2026-12-06.jsonl --out reports/nlu/holdout-realstyle
+	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/holdout_messages_2026-12-06c.jsonl --out reports/nlu/holdout2
 	@# Only a full earlier run is kept for the comparison (git holds just its confusion matrix).
 	@if [ -f reports/nlu/cv/cv_predictions.json ]; then rm -rf reports/nlu/previous && mkdir -p reports/nlu/previous && \
 		mv reports/nlu/cv reports/nlu/previous/cv; fi
@@ -96,6 +97,7 @@ eval-conversations: envs
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout2.yml --out reports/conversations/holdout2.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout3.yml --out reports/conversations/holdout3.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout4.yml --out reports/conversations/holdout4.json
+	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout5.yml --out reports/conversations/holdout5.json
 
 # One training run swings by several points; compare configurations on several seeds, e.g.
 #   make eval-seeds SEEDS_OUT=reports/nlu/seeds-before   (change the data or config.yml)

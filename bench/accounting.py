@@ -12,6 +12,7 @@ import asyncio
 import json
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -172,7 +173,12 @@ def summarise(
     texts = [r for r in results if r.msg_id]
     answered_states = ("replied", "sent")
     # The gateway keys a text message by its MsgId (bot/wechat/inbound.py, Inbound.dedupe_key).
-    lost = sum(1 for r in texts if messages.states.get(f"msg:{r.msg_id}") not in answered_states)
+    lost_states = Counter(
+        messages.states.get(f"msg:{r.msg_id}", "never_accepted")
+        for r in texts
+        if messages.states.get(f"msg:{r.msg_id}") not in answered_states
+    )
+    lost = sum(lost_states.values())
     latencies = [r.latency * 1000 for r in passive]
     return {
         "offered_per_s": rate,
@@ -191,6 +197,8 @@ def summarise(
             100 * sum(r.latency <= CUT_OFF for r in passive) / max(1, len(results)), 2
         ),
         "lost": lost,
+        # where each lost text stopped: its message's state, or `never_accepted` (no delivery got in)
+        "lost_by_state": dict(lost_states),
         "outbox_texts_expected": expected,
         "filing_notices": filing_notices,
         "outbox_sends": sends,

@@ -20,8 +20,10 @@ from actions import complaint, intake
 from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
+    ANGER_UNSURE,
     GIVEN_UP,
     PERSON_FOR_CASE,
+    Conversation,
     Outcome,
     conversation_before_latest,
     decide,
@@ -232,7 +234,7 @@ class ActionHandleFallback(Action):
         )
         if reading is not None:
             return await respond(dispatcher, tracker, latest=reading)
-        if any(found("individual_case", turn.text) for turn in (*conversation.earlier[-1:], latest)):
+        if continues_personal_case(latest, conversation):
             # more of the personal case just raised, which content cannot answer: a person, not "say it again"
             dispatcher.utter_message(text=PERSON_FOR_CASE)
             return signal_handoff(
@@ -243,13 +245,43 @@ class ActionHandleFallback(Action):
             return []
         if conversation.offered_last:
             dispatcher.utter_message(text="抱歉，我还是没能理解，我请工作人员来帮您。")
-            return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_again")
+            # an agent should know that the citizen we kept failing was angry already
+            reason = HANDOFF_REASON_ANGRY if anger >= ANGER_UNSURE else HANDOFF_REASON_UNRESOLVED
+            return signal_handoff(dispatcher, tracker, reason, anger, "fallback_again")
         intents = understood_intents(tracker.events)
         if intents and intents[-1] == "nlu_fallback" and trailing_repeats(intents) >= 1:
             return [FollowupAction("utter_offer_human")]
         if sounds_angry(latest.text, guesses_behind_fallback(ranking)):
             return [FollowupAction("utter_offer_human")]
         dispatcher.utter_message(response="utter_default")
+        return []
+
+
+def continues_personal_case(latest: ConversationTurn, conversation: Conversation) -> bool:
+    """The message is, or follows right after, a personal case (a wrong ID in the booking, a lost code), and
+    the model found nothing we can answer in it: "怎么改啊" after "身份证号输错了一位"."""
+    return any(found("individual_case", turn.text) for turn in (*conversation.earlier[-1:], latest))
+
+
+class ActionAnswerOutOfScope(Action):
+    """Outside what this service answers: where to turn instead. Right after a personal case it is more of
+    that case, which only a person can look up ("怎么改啊" after "预约时身份证号输错了"): a person."""
+
+    def name(self) -> str:
+        return "action_answer_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        latest = latest_turn(tracker)
+        conversation = conversation_before_latest(tracker.events)
+        if conversation.earlier and continues_personal_case(latest, conversation):
+            dispatcher.utter_message(text=PERSON_FOR_CASE)
+            anger = conversation.anger_with(latest)
+            return signal_handoff(
+                dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "out_of_scope_individual"
+            )
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []
 
 
@@ -293,6 +325,10 @@ def read_message(tracker: Tracker) -> dict[str, Any]:
     return intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
 
 
+# How the confirmation slot ends the form: filed, cancelled, or not needed (the citizen was only asking).
+FORM_ENDS = ("yes", "cancel", "only_asking")
+
+
 class ValidateComplaintForm(FormValidationAction):
     """Reads each message of the intake for every detail it gives (actions/intake.py), lets other requests
     through, handles skips, cancellation and corrections, and sends the gateway the draft so far."""
@@ -333,9 +369,10 @@ class ValidateComplaintForm(FormValidationAction):
         if value is None:  # a reset (the intake starting), not an answer
             return {slot: None}
         text = str(value)
-        if complaint.is_cancel(text):
+        ended = complaint.ends_form(text)
+        if ended is not None:
             # fill every question so the form ends; the submit action sees the cancellation
-            return {s: complaint.SKIPPED for s in intake.REQUIRED} | {"complaint_confirm": "cancel"}
+            return {s: complaint.SKIPPED for s in intake.REQUIRED} | {"complaint_confirm": ended}
         return {slot: complaint.answer_value(text)}
 
     async def validate_complaint_what(self, value: Any, *_: Any) -> dict[str, Any]:
@@ -354,10 +391,10 @@ class ValidateComplaintForm(FormValidationAction):
         return self._answer("complaint_time", value)
 
     async def validate_complaint_confirm(self, value: Any, *_: Any) -> dict[str, Any]:
-        if value in ("cancel", "yes"):  # already decided this turn (a cancellation read from any question)
+        if value in FORM_ENDS:  # already decided this turn (a cancellation read from any question)
             return {"complaint_confirm": value}
         decision = complaint.confirmation(str(value or ""))
-        if decision in ("yes", "cancel"):
+        if decision in FORM_ENDS:
             return {"complaint_confirm": decision}
         if decision is None:
             return {"complaint_confirm": None}  # unclear: the form asks again
@@ -376,6 +413,10 @@ class ActionSubmitComplaint(Action):
         reset = [SlotSet(slot, None) for slot in (*intake.REQUIRED, "complaint_confirm", "complaint_product")]
         if tracker.get_slot("complaint_confirm") == HANDED_OVER:
             return reset  # a person has it; the citizen was told so
+        if tracker.get_slot("complaint_confirm") == "only_asking":
+            dispatcher.utter_message(response="utter_complaint_not_needed")
+            dispatcher.utter_message(json_message={"intake": {"closed": "only_asking"}})
+            return reset
         if tracker.get_slot("complaint_confirm") != "yes":
             dispatcher.utter_message(response="utter_complaint_cancelled")
             dispatcher.utter_message(json_message={"intake": {"closed": "cancelled"}})

@@ -31,10 +31,25 @@ def clean(text: str) -> str:
 # A cancellation said as the last clause of a sentence ("想了想还是算了，取消吧", "钱不多，我不想投诉了"),
 # by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
-_CANCEL_CLAUSE = re.compile(r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想)?(投诉|举报|登记)了)(吧)?$")
+_CANCEL_CLAUSE = re.compile(
+    r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想)?(投诉|举报|登记|提交)了)(吧)?$"
+)
 _CLAUSES = re.compile(r"[，,。.!！?？;；\s]+")
 # "算了" or "取消" opening a message, as a word ("算了算了…", "取消吧"), not inside a name ("算了么便利店").
 _CANCEL_OPENING = re.compile(r"^(取消|算了)($|[，,。.!！~ 吧啊算不了投举登])")
+
+
+# "就先问问哈，暂时还没碰到": the citizen asked how to report, and has nothing to report yet. As the last
+# clause only: "我还没碰到过这么黑的店" reports.
+_ONLY_ASKING_CLAUSE = re.compile(
+    r"^(我)?(就|只是|只|先|就先|随便|顺便)?(问问|问一下|了解一下|打听一下)(而已|看|哈|啊|呀|吧)?$"
+    r"|^(我)?(暂时|目前|现在)?(还)?没(有)?(碰到|遇到|遇上|发生)(过)?(呢|哈|啊|呀)?$"
+)
+
+
+def only_asking(text: str) -> bool:
+    clauses = [c for c in _CLAUSES.split(clean(text)) if c]
+    return bool(clauses) and bool(_ONLY_ASKING_CLAUSE.match(clauses[-1]))
 
 
 def is_cancel(text: str) -> bool:
@@ -45,14 +60,32 @@ def is_cancel(text: str) -> bool:
     return bool(clauses) and bool(_CANCEL_CLAUSE.match(clauses[-1]))
 
 
+def ends_form(text: str) -> str | None:
+    """How a message ends the form from any question: "cancel", "only_asking" (nothing to report yet), or
+    None."""
+    if is_cancel(text):
+        return "cancel"
+    return "only_asking" if only_asking(text) else None
+
+
 def is_skip(text: str) -> bool:
     return clean(text).lower() in SKIP_WORDS
 
 
+# A short yes that names filing ("对的没问题，提交吧", "没问题，就按这个报上去") is "确认" in other words.
+FILING_VERBS = ("提交", "报上去", "上报", "确认")
+FILE_NOW_MAX_CHARS = 14
+
+
 def files_now(text: str) -> bool:
-    """The whole message is "确认" or "提交" while the form still asks for a detail: file it with what it has
-    ("确认是在他们店买的" answers the question instead)."""
-    return clean(text).lower() in FILE_NOW_WORDS
+    """The message is "确认" or "提交", or a short yes that names filing, while the form still asks for a
+    detail: file it with what it has ("确认是在他们店买的" answers the question instead)."""
+    value = clean(text).lower()
+    if value in FILE_NOW_WORDS:
+        return True
+    named = any(verb in value for verb in FILING_VERBS) and not value.startswith("确认是")
+    hesitant = any(word in value for word in ("不", "别", "等"))  # "确认一下，先别提交"
+    return named and not hesitant and len(value) <= FILE_NOW_MAX_CHARS and confirmation(value) == "yes"
 
 
 def mentions_evidence(text: str) -> bool:
@@ -79,9 +112,10 @@ def correction_target(text: str) -> str | None:
 
 
 def confirmation(text: str) -> str | None:
-    """'yes', 'cancel', a slot to correct, or None when the answer is unclear (ask again)."""
-    if is_cancel(text):
-        return "cancel"
+    """'yes', 'cancel', 'only_asking', a slot to correct, or None when the answer is unclear (ask again)."""
+    ended = ends_form(text)
+    if ended is not None:
+        return ended
     target = correction_target(text)
     if target is not None:
         return target

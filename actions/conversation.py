@@ -39,7 +39,8 @@ SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pickup", ("领取", "去领", "领不到", "网点", "取口罩", "提货", "有货", "有没有口罩", "还有口罩", "到货",
                 "代领", "原件", "复印件")),
     ("announcements", ("公告", "通知", "通告")),
-    ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩")),
+    ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩", "口罩都没有", "没有口罩",
+                 "没口罩", "一个口罩都没", "找不到口罩", "弄不到口罩", "弄到口罩")),
 )
 # fmt: on
 
@@ -251,6 +252,18 @@ def _given_up(t: Turn, c: Conversation) -> bool:
     return t.intent == "express_anger" and gives_up(t.text)
 
 
+def _distress_first(t: Turn, c: Conversation) -> bool:
+    """A first sigh of despair aimed at no one ("唉 这疫情啥时候是个头😔"), however sure the model is."""
+    return (
+        t.intent == "express_anger"
+        and c.anger_before < ANGER_BEFORE_CALM
+        and found("distress", t.text)
+        and not found("addressed", t.text)
+        and not (CURSE.search(t.text) or INSULT.search(t.text) or ACCUSATION.search(t.text))
+        and not found("escalation", t.text)
+    )
+
+
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
     return (
         _angry_without_need(t, c)
@@ -317,6 +330,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "second_time", "The same need a second time: answer again and offer a person.",
         _second_time, Decision(Outcome.OFFER, "second_time"),
+    ),
+    Rule(
+        "distress_first", "A first sigh of despair aimed at no one: heard, answered when it names a need or "
+        "asked what it is, a person one word away; not queued for one. Again, or aimed at us, it is anger.",
+        _distress_first,
+        Decision(Outcome.OFFER, "distress_first", acknowledge=True, answer=False, note=ASK_FOR_NEED),
     ),
     Rule(
         "unsure_anger_first", "A first message the model only half believes is anger, with no cue of it: "

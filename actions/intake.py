@@ -76,8 +76,9 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
     """What the message gives the form: details from its entities, and the requested question's answer in
     the citizen's own words (unless the details already answered it, or the message is about something
     else). Empty: the form lets the message go to the rest of the assistant."""
-    if complaint.is_cancel(message.text):
-        return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "cancel"}
+    ended = complaint.ends_form(message.text)
+    if ended is not None:
+        return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": ended}
     values: dict[str, Any] = details_in(message)
     if requested is None or requested in values:
         return values

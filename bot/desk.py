@@ -20,6 +20,8 @@ from bot.core import answers
 from bot.core.content import INTENT_SECTIONS, format_section
 from bot.core.intake import (
     ATTACHED_MESSAGE,
+    KEPT_MESSAGE,
+    LOOSE_TYPES,
     Draft,
     filed_unconfirmed_message,
     form_reset_events,
@@ -51,7 +53,7 @@ from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.rasa.transcript import details_from_events, transcript_from_events
 from bot.storage.agents import AgentStore, Role
 from bot.storage.content import ContentStore
-from bot.storage.intake import IntakeStore
+from bot.storage.intake import Attached, IntakeStore
 from bot.storage.tickets import Claim, TicketStore
 from bot.storage.turnlog import TurnLog
 from bot.workers.inbox import AnswerLater
@@ -222,9 +224,14 @@ class HelpDesk:
             await self.intake.save(openid, Draft.from_signal(signal))
 
     async def attach_media(self, openid: str, msg_type: str, media_id: str, at: int) -> str | None:
-        """An image or file sent during an intake is evidence for it; None when no intake is in progress."""
-        attached = await self.intake.attach(openid, {"type": msg_type, "media_id": media_id, "at": at})
-        return ATTACHED_MESSAGE if attached else None
+        """An image or file sent during an intake is evidence for it. Sent before one, it is kept for a
+        complaint that may follow, and the citizen is told so; None for anything else (a voice message)."""
+        attached = await self.intake.attach(
+            openid, {"type": msg_type, "media_id": media_id, "at": at}, keep_loose=msg_type in LOOSE_TYPES
+        )
+        if attached is Attached.TO_INTAKE:
+            return ATTACHED_MESSAGE
+        return KEPT_MESSAGE if attached is Attached.KEPT else None
 
     async def file_abandoned(self, now: float | None = None) -> list[str]:
         """File every intake left idle past its time as an unconfirmed ticket, tell the citizen its number

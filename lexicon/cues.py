@@ -17,6 +17,7 @@ REPROACH = CUES["reproach"].pattern
 RHETORICAL = CUES["rhetorical"].pattern
 ESCALATION = CUES["escalation_threat"].pattern
 ANGRY_FACE = CUES["angry_face"].pattern
+SARCASTIC_THANKS = CUES["sarcastic_thanks"].pattern
 INTENSIFIER = CUES["swear_word"].pattern
 JOY = CUES["joy"].pattern
 QUESTION = CUES["question"].pattern

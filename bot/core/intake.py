@@ -3,6 +3,7 @@ the citizen is told when it is filed without their confirmation. Pure, no I/O.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +18,10 @@ FORM_SLOTS = (
 MEDIA_TYPES = frozenset({"image", "video", "shortvideo", "file", "voice"})
 # A description this long says what happened by itself, without a shop or a price.
 CONCRETE_SUMMARY_CHARS = 10
+# A description that opens with a supposition asks about reporting; it reports nothing.
+SUPPOSES = re.compile(r"^\W*(?:请问)?\W*(?:万一|如果|假如|假设|要是|倘若|如若)")
+# Evidence sent outside a complaint: kept for one that may follow.
+LOOSE_TYPES = frozenset({"image", "video", "shortvideo", "file"})
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,14 @@ class Draft:
 
 def is_concrete(draft: Draft) -> bool:
     """Worth a ticket without the citizen's confirmation: something was said, and it names a shop, place,
-    product or price, or describes what happened at length, or came with evidence."""
+    product or price, or describes what happened at length, or came with evidence. A description that only
+    supposes ("万一碰到药店乱涨价可以找谁") reports nothing, however long."""
     if not draft.summary and not draft.details:
         return False
     named = any(draft.details.get(k) for k in ("shop", "address", "product", "price"))
-    return named or len(draft.summary) >= CONCRETE_SUMMARY_CHARS or bool(draft.attachments)
+    if named or draft.attachments:
+        return True
+    return len(draft.summary) >= CONCRETE_SUMMARY_CHARS and not SUPPOSES.match(draft.summary)
 
 
 def is_closed(signal: dict[str, Any]) -> bool:
@@ -76,6 +84,10 @@ def filed_unconfirmed_message(number: str, category: str) -> str:
 
 
 ATTACHED_MESSAGE = "已收到，这份材料已作为证据附在您正在登记的投诉举报中。请继续回答上面的问题。"
+KEPT_MESSAGE = (
+    "已收到您发来的材料。我目前看不懂图片和文件的内容：如果您要投诉举报，请用文字告诉我商家和发生了什么，"
+    "这份材料会作为证据附在工单里；其他问题也请用文字描述，需要人工服务请回复“人工”。"
+)
 
 
 def form_reset_events() -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from enum import Enum
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -13,28 +14,53 @@ from bot.core.intake import Draft
 from bot.storage import keys
 
 DRAFT_TTL = 7 * 24 * 3600  # a draft outlives any idle time; the timer files or drops it long before
+# How long an image or file sent outside an intake waits for the complaint it belongs to, and how many.
+LOOSE_EVIDENCE_SECONDS = 600
+LOOSE_EVIDENCE_KEPT = 5
 
-# KEYS: draft, due. ARGV: openid, record (json, attachments filled in here), due time, ttl
-# The attachments already on the draft are kept: the actions do not know about them.
+# KEYS: draft, due, loose evidence. ARGV: openid, record (json, attachments filled in here), due time, ttl
+# The attachments already on the draft are kept: the actions do not know about them. A new intake takes the
+# images and files the citizen sent just before it (`_ATTACH` kept them).
 _SAVE = """
 local old = redis.call('GET', KEYS[1])
 local record = cjson.decode(ARGV[2])
+local same = false
 if old then
   local previous = cjson.decode(old)
   -- cjson keeps 14 significant digits: the same start time can come back a little different
-  if math.abs((previous['started'] or 0) - (record['started'] or 0)) < 0.01 and previous['attachments'] then
+  same = math.abs((previous['started'] or 0) - (record['started'] or 0)) < 0.01
+  if same and previous['attachments'] then
     record['attachments'] = previous['attachments']
   end
+end
+if not same then
+  local loose = redis.call('LRANGE', KEYS[3], 0, -1)
+  if #loose > 0 then
+    if type(record['attachments']) ~= 'table' then record['attachments'] = {} end
+    for _, raw in ipairs(loose) do table.insert(record['attachments'], cjson.decode(raw)) end
+  end
+  redis.call('DEL', KEYS[3])
 end
 redis.call('SET', KEYS[1], cjson.encode(record), 'EX', tonumber(ARGV[4]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
 return 1
 """
 
-# KEYS: draft, due. ARGV: openid, attachment (json), due time, ttl. 0 when there is no draft.
+# KEYS: draft, due, loose evidence. ARGV: openid, attachment (json), due time, ttl, keep loose (1/0), loose
+# seconds, loose count. 1: attached to the draft; 2: no draft, kept for an intake that may follow; 0: neither.
 _ATTACH = """
 local old = redis.call('GET', KEYS[1])
-if not old then return 0 end
+if not old then
+  if ARGV[5] ~= '1' then return 0 end
+  local attachment = cjson.decode(ARGV[2])
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+    if cjson.decode(raw)['media_id'] == attachment['media_id'] then return 2 end  -- delivered again
+  end
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[7]), -1)
+  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[6]))
+  return 2
+end
 local record = cjson.decode(old)
 if type(record['attachments']) ~= 'table' then record['attachments'] = {} end
 local attachment = cjson.decode(ARGV[2])
@@ -79,6 +105,12 @@ return record
 """
 
 
+class Attached(Enum):
+    TO_INTAKE = "to_intake"  # evidence for the complaint being taken in
+    KEPT = "kept"  # no intake yet: kept for one that may follow
+    NOT = "not"
+
+
 class IntakeStore:
     def __init__(self, client: aioredis.Redis, idle_seconds: float) -> None:
         self._client = client
@@ -90,19 +122,29 @@ class IntakeStore:
         self._forget = client.register_script(_FORGET)
 
     async def save(self, openid: str, draft: Draft, now: float | None = None) -> None:
-        """The form moved on: keep its draft and restart the idle timer."""
+        """The form moved on: keep its draft and restart the idle timer. A new intake takes the evidence the
+        citizen sent in the minutes before it."""
         due = (time.time() if now is None else now) + self.idle_seconds
         record = json.dumps(draft.as_record(), ensure_ascii=False)
-        await self._save(keys=[keys.intake(openid), keys.intake_due()], args=[openid, record, due, DRAFT_TTL])
+        await self._save(
+            keys=[keys.intake(openid), keys.intake_due(), keys.loose_evidence(openid)],
+            args=[openid, record, due, DRAFT_TTL],
+        )
 
-    async def attach(self, openid: str, attachment: dict[str, Any], now: float | None = None) -> bool:
-        """Evidence sent during the form; False when no intake is in progress."""
+    async def attach(
+        self, openid: str, attachment: dict[str, Any], now: float | None = None, keep_loose: bool = False
+    ) -> Attached:
+        """Evidence sent during the form is attached to it. Outside one, with `keep_loose`, it is kept for
+        `LOOSE_EVIDENCE_SECONDS` in case a complaint follows (the photo first, then the words)."""
         due = (time.time() if now is None else now) + self.idle_seconds
         found = await self._attach(
-            keys=[keys.intake(openid), keys.intake_due()],
-            args=[openid, json.dumps(attachment, ensure_ascii=False), due, DRAFT_TTL],
-        )
-        return bool(int(found or 0))
+            keys=[keys.intake(openid), keys.intake_due(), keys.loose_evidence(openid)],
+            args=[
+                openid, json.dumps(attachment, ensure_ascii=False), due, DRAFT_TTL, int(keep_loose),
+                LOOSE_EVIDENCE_SECONDS, LOOSE_EVIDENCE_KEPT,
+            ],
+        )  # fmt: skip
+        return {1: Attached.TO_INTAKE, 2: Attached.KEPT}.get(int(found or 0), Attached.NOT)
 
     async def take(self, openid: str) -> Draft | None:
         """Remove and return the draft (a ticket was opened from it, or the form ended): one caller gets it,

@@ -224,6 +224,12 @@ def intake_due() -> str:
     return f"{PREFIX}:intake:due"
 
 
+def loose_evidence(openid: str) -> str:
+    """List of the images and files a citizen sent outside a complaint intake, for a minute or ten: the first
+    thing many citizens send is the photo, and the complaint that it belongs to comes after it."""
+    return f"{PREFIX}:intake:loose:{openid}"
+
+
 def turn_log() -> str:
     """Stream of citizens' messages as Rasa understood them (intent, confidence, the actions that answered),
     one entry per message, trimmed to the retention. Written by Rasa's event broker (rasa_server/turn_log.py),

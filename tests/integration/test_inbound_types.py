@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from bot.core import answers
+from bot.core.intake import KEPT_MESSAGE
 from bot.storage import keys
 from bot.wechat.simulator import event_push, push_xml, text_push
 from tests.integration.conftest import World
@@ -35,9 +36,10 @@ async def test_voice_with_recognition_is_understood(world: World, http: aiohttp.
     [
         ("voice", {"MediaId": "m", "Format": "amr"}, answers.VOICE_UNRECOGNISED),
         ("voice", {"MediaId": "m", "Format": "amr", "Recognition": ""}, answers.VOICE_UNRECOGNISED),
-        ("image", {"PicUrl": "http://x/1.jpg", "MediaId": "m"}, answers.NOT_TEXT),
-        ("video", {"MediaId": "m", "ThumbMediaId": "t"}, answers.NOT_TEXT),
-        ("shortvideo", {"MediaId": "m", "ThumbMediaId": "t"}, answers.NOT_TEXT),
+        # kept for a complaint that may follow (the photo first, then the words), and the citizen is told so
+        ("image", {"PicUrl": "http://x/1.jpg", "MediaId": "m"}, KEPT_MESSAGE),
+        ("video", {"MediaId": "m", "ThumbMediaId": "t"}, KEPT_MESSAGE),
+        ("shortvideo", {"MediaId": "m", "ThumbMediaId": "t"}, KEPT_MESSAGE),
         (
             "location",
             {"Location_X": "23.1", "Location_Y": "113.3", "Scale": 20, "Label": "天河区"},

@@ -155,3 +155,45 @@ def test_venting_about_an_answer_that_did_not_help_is_not_a_report() -> None:
 )
 def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> None:
     assert complaint.is_cancel(text) is cancels
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("就先问问哈，暂时还没碰到", "only_asking"),
+        ("只是问问", "only_asking"),
+        ("我还没遇到过", "only_asking"),
+        ("算了不投诉了", "cancel"),
+        # a report that says it never met anything like it is a report
+        ("我还没碰到过这么黑的店", None),
+        ("我想问问哪里可以举报", None),
+        ("药店说没货", None),
+    ],
+)
+def test_a_citizen_who_was_only_asking_ends_the_form(text: str, ends: str | None) -> None:
+    assert complaint.ends_form(text) == ends
+
+
+def test_only_asking_files_nothing_and_says_how_to_report() -> None:
+    _, messages = run(ActionSubmitComplaint(), tracker({"complaint_confirm": "only_asking"}))
+    assert messages[0]["response"] == "utter_complaint_not_needed"
+    assert [m["custom"] for m in messages[1:]] == [{"intake": {"closed": "only_asking"}}]
+
+
+@pytest.mark.parametrize(
+    ("text", "files"),
+    [
+        ("确认", True),
+        ("对的没问题，提交吧", True),
+        ("没问题，就按这个报上去", True),
+        ("好的，提交吧", True),
+        # a hesitation, a long sentence or a detail is no confirmation
+        ("确认一下，先别提交", False),
+        ("等我想想再提交", False),
+        ("确认是在他们店买的", False),
+        ("没问题的话你们什么时候能处理完提交的材料", False),
+        ("好的", False),
+    ],
+)
+def test_a_short_yes_that_names_filing_files_the_form(text: str, files: bool) -> None:
+    assert complaint.files_now(text) is files

@@ -183,3 +183,19 @@ def test_giving_up_in_calm_words_is_let_go_however_resigned_the_model_reads_it()
     insulted = decision_for([*earlier, said("算了，你们就是一群废物，不投诉了", "express_anger")])
     threatened = decision_for([*earlier, said("不投诉了，我直接打市长热线", "express_anger")])
     assert (insulted.outcome, threatened.outcome) == (Outcome.HANDOFF, Outcome.HANDOFF)
+
+
+def test_a_first_sigh_aimed_at_no_one_is_heard_and_offered_a_person_not_queued() -> None:
+    sigh = decision_for([said("唉 这疫情什么时候是个头啊😔", "express_anger", confidence=0.95)])
+    assert (sigh.outcome, sigh.rule, sigh.acknowledge) == (Outcome.OFFER, "distress_first", True)
+    # despair that names a need is answered as well
+    need = decision_for([said("真的要崩溃了，跑了好几家药店一个口罩都没有😭", "express_anger")])
+    assert (need.outcome, need.rule, need.answer) == (Outcome.OFFER, "venting_with_need", True)
+
+
+def test_a_sigh_aimed_at_us_or_said_again_still_goes_to_a_person() -> None:
+    aimed = decision_for([said("唉，你们到底管不管", "express_anger")])
+    again = decision_for(
+        [said("唉 太难了😔", "express_anger"), said("心累，真的撑不住了😭", "express_anger")]
+    )
+    assert [d.outcome for d in (aimed, again)] == [Outcome.HANDOFF, Outcome.HANDOFF]

@@ -7,9 +7,9 @@ from pathlib import Path
 import redis.asyncio as aioredis
 import yaml
 
-from bot.core.intake import FORM_SLOTS, Draft
+from bot.core.intake import FORM_SLOTS, Draft, is_concrete
 from bot.storage import keys
-from bot.storage.intake import IntakeStore
+from bot.storage.intake import LOOSE_EVIDENCE_KEPT, LOOSE_EVIDENCE_SECONDS, Attached, IntakeStore
 
 DRAFT = Draft(category="举报", summary="口罩一只卖40元", details={"shop": "好又多超市"}, started=1000.0)
 
@@ -45,3 +45,37 @@ def test_the_slots_emptied_after_an_abandoned_intake_are_the_forms_slots_in_the_
     domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
     intake_slots = {name for name in domain["slots"] if name.startswith("complaint_")}
     assert set(FORM_SLOTS) == intake_slots | {"requested_slot"}
+
+
+async def test_evidence_sent_before_a_complaint_goes_with_it(client: aioredis.Redis) -> None:
+    store = IntakeStore(client, idle_seconds=600)
+    photo = {"type": "image", "media_id": "m_before", "at": 100}
+    assert await store.attach("o_3", photo, now=100.0) is Attached.NOT  # a voice note: nothing kept
+    assert await store.attach("o_3", photo, now=100.0, keep_loose=True) is Attached.KEPT
+    assert await store.attach("o_3", photo, now=101.0, keep_loose=True) is Attached.KEPT  # delivered again
+    await store.save("o_3", DRAFT, now=160.0)  # the complaint begins after the photo
+    during = {"type": "image", "media_id": "m_during", "at": 170}
+    assert await store.attach("o_3", during, now=170.0, keep_loose=True) is Attached.TO_INTAKE
+    await store.save("o_3", DRAFT, now=180.0)  # the form moves on: nothing is taken twice
+    taken = await store.take("o_3")
+    assert taken is not None
+    assert [a["media_id"] for a in taken.attachments] == ["m_before", "m_during"]
+    assert not await client.exists(keys.loose_evidence("o_3"))
+
+
+async def test_loose_evidence_expires_and_keeps_the_latest_few(client: aioredis.Redis) -> None:
+    store = IntakeStore(client, idle_seconds=600)
+    for number in range(LOOSE_EVIDENCE_KEPT + 2):
+        photo = {"type": "image", "media_id": f"m{number}", "at": number}
+        await store.attach("o_4", photo, keep_loose=True)
+    assert await client.llen(keys.loose_evidence("o_4")) == LOOSE_EVIDENCE_KEPT
+    assert 0 < await client.ttl(keys.loose_evidence("o_4")) <= LOOSE_EVIDENCE_SECONDS
+
+
+def test_a_supposition_reports_nothing_however_long_it_is() -> None:
+    supposed = Draft(category="举报", summary="万一碰到药店乱涨价可以找谁", details={}, started=1.0)
+    reported = Draft(category="举报", summary="药店把口罩价格涨到一包八十块", details={}, started=1.0)
+    named = Draft(
+        category="举报", summary="如果这也不算哄抬物价", details={"shop": "好又多超市"}, started=1.0
+    )
+    assert [is_concrete(d) for d in (supposed, reported, named)] == [False, True, True]

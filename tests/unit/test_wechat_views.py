@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.core import answers
+from bot.core.intake import KEPT_MESSAGE
 from bot.settings import load_settings
 from bot.storage.embedded import EmbeddedRedis, free_port
 from bot.storage.redis import connect
@@ -83,13 +84,13 @@ async def test_rasa_down_tells_the_citizen_the_message_is_recorded(client: TestC
     assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.RECORDED
 
 
-async def test_image_gets_a_text_only_hint(client: TestClient) -> None:
+async def test_an_image_outside_a_complaint_is_kept_for_one_and_the_citizen_told(client: TestClient) -> None:
     body = (
         b"<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>"
         b"<MsgType>image</MsgType><PicUrl>http://x</PicUrl><MediaId>m</MediaId><MsgId>77</MsgId></xml>"
     )
     response = await client.post("/wechat", params=signed_query(TOKEN, "o1"), data=body)
-    assert xmltodict.parse(await response.text())["xml"]["Content"] == answers.NOT_TEXT
+    assert xmltodict.parse(await response.text())["xml"]["Content"] == KEPT_MESSAGE
 
 
 async def test_healthz_reports_rasa_down(client: TestClient) -> None:

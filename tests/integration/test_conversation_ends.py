@@ -40,6 +40,20 @@ SCRIPTS = [
            "person", reason="angry"),
     Script("e2e-cancelled", "complaint_cancelled", ("我要举报一家店", "算了不举报了"), "answered"),
     Script("e2e-person", "asks_for_person", ("口罩怎么预约", "别回答了，给我接人工"), "person", reason="request_human"),
+    # the photo first, then the complaint it belongs to
+    Script("e2e-photo-first", "complaint_evidence_first",
+           ({"image": "MEDIA_E2E_FIRST"}, "举报这家药店卖假口罩，包装上连厂名都没有", "仁心药房，在新华路12号"), "ticket",
+           confirmed=False, attachments=1),
+    # asking how one would report, with nothing to report yet: no ticket, then or later
+    Script("e2e-only-asking", "only_asking", ("万一碰到药店乱涨价可以找谁", "就先问问哈，暂时还没碰到"), "answered"),
+    # a short yes that names filing, before the form asked for it
+    Script("e2e-file-now", "complaint_confirmed_early",
+           ("举报济生堂药店口罩一只卖30元", "对的没问题，提交吧"), "ticket", confirmed=True),
+    # a sigh aimed at no one is heard and offered a person, not queued for one
+    Script("e2e-sigh", "distress", ("唉 这日子什么时候是个头啊😔", "儿童口罩能约吗"), "answered"),
+    # more of a personal case, read as out of scope: a person
+    Script("e2e-personal-then-lost", "unresolved", ("预约时身份证号填错了一位", "怎么改啊"), "person",
+           reason="unresolved"),
 ]  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as actions_module
-from actions.actions import ActionAnswerContent, ActionHandleFallback, ActionHandoff
+from actions.actions import ActionAnswerContent, ActionAnswerOutOfScope, ActionHandleFallback, ActionHandoff
 from actions.signals import anger_score, trailing_repeats, user_intents
 from bot.core.content import format_section
 from bot.storage import keys
@@ -352,3 +352,14 @@ def test_giving_up_with_an_insult_is_not_let_go_as_a_give_up() -> None:
     )
     assert not any("请直接告诉我" in (m.get("text") or "") for m in messages)
     assert events or any(m.get("custom") for m in messages)  # a person offered or on the way
+
+
+def test_out_of_scope_right_after_a_personal_case_goes_to_a_person() -> None:
+    events = [user("ask_booking_result", "预约的时候身份证号输错了一位"), user("out_of_scope", "怎么改啊")]
+    _, messages = run(ActionAnswerOutOfScope(), tracker("out_of_scope", "怎么改啊", events=events))
+    handoff = next(m["custom"]["handoff"] for m in messages if m.get("custom"))
+    assert (handoff["reason"], handoff["rule"]) == ("unresolved", "out_of_scope_individual")
+    # anywhere else it is out of scope, with where to turn instead
+    events = [user("ask_mask_booking", "口罩怎么预约"), user("out_of_scope", "今天天气怎么样")]
+    _, messages = run(ActionAnswerOutOfScope(), tracker("out_of_scope", "今天天气怎么样", events=events))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]

@@ -37,6 +37,7 @@ def test_a_text_whose_answer_never_reached_the_citizen_is_lost() -> None:
     messages = Messages(states={"msg:1": "replied", "msg:2": "sent", "msg:3": "deferred"}, outbox_texts=1)
     step = summarise(10, results, messages, sends=1, drained=0.0)
     assert step["lost"] == 2  # msg:3 never left the outbox's queue; msg:4 was never even accepted
+    assert step["lost_by_state"] == {"deferred": 1, "never_accepted": 1}
     assert step["failed"] == 1 and step["acked_within_5s_pct"] == 75.0
     assert step["duplicate_answers"] == 0
 

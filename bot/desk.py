@@ -23,6 +23,7 @@ from bot.core.intake import (
     KEPT_MESSAGE,
     LOOSE_TYPES,
     Draft,
+    attached_to_ticket_message,
     filed_unconfirmed_message,
     form_reset_events,
     is_closed,
@@ -224,11 +225,15 @@ class HelpDesk:
             await self.intake.save(openid, Draft.from_signal(signal))
 
     async def attach_media(self, openid: str, msg_type: str, media_id: str, at: int) -> str | None:
-        """An image or file sent during an intake is evidence for it. Sent before one, it is kept for a
-        complaint that may follow, and the citizen is told so; None for anything else (a voice message)."""
-        attached = await self.intake.attach(
-            openid, {"type": msg_type, "media_id": media_id, "at": at}, keep_loose=msg_type in LOOSE_TYPES
-        )
+        """An image or file sent while queued or with an agent goes onto that ticket, for the agent; sent
+        during an intake it is evidence for it; sent before one, it is kept for a complaint that may follow,
+        and the citizen is told so. None for anything else (a voice message)."""
+        attachment = {"type": msg_type, "media_id": media_id, "at": at}
+        current = await self.tickets.mode_of(openid)
+        if current.mode is not Mode.BOT and current.ticket and msg_type in LOOSE_TYPES:
+            await self.tickets.add_attachment(current.ticket, attachment)
+            return attached_to_ticket_message(current.ticket)
+        attached = await self.intake.attach(openid, attachment, keep_loose=msg_type in LOOSE_TYPES)
         if attached is Attached.TO_INTAKE:
             return ATTACHED_MESSAGE
         return KEPT_MESSAGE if attached is Attached.KEPT else None

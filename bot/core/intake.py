@@ -84,6 +84,12 @@ def filed_unconfirmed_message(number: str, category: str) -> str:
 
 
 ATTACHED_MESSAGE = "已收到，这份材料已作为证据附在您正在登记的投诉举报中。请继续回答上面的问题。"
+
+
+def attached_to_ticket_message(number: str) -> str:
+    return f"已收到，这份材料已附在您的工单 {number} 中，工作人员会看到。"
+
+
 KEPT_MESSAGE = (
     "已收到您发来的材料。我目前看不懂图片和文件的内容：如果您要投诉举报，请用文字告诉我商家和发生了什么，"
     "这份材料会作为证据附在工单里；其他问题也请用文字描述，需要人工服务请回复“人工”。"

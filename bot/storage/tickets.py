@@ -23,6 +23,13 @@ from bot.storage.decode import as_text
 
 TICKET_TTL = 400 * 24 * 3600  # the default retention (TICKET_RETENTION_DAYS): a year and a month
 SOURCE_TTL = 7 * 24 * 3600
+# What the live conversation shows for an image or file the citizen sent (the file is under 证据材料).
+MEDIA_LINE = {
+    "image": "［发来一张图片，已附在证据材料中］",
+    "video": "［发来一段视频，已附在证据材料中］",
+    "shortvideo": "［发来一段视频，已附在证据材料中］",
+    "file": "［发来一份文件，已附在证据材料中］",
+}
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # ticket numbers carry the centre's date, not the server's
 
 # KEYS: source, ticket, history, queue, mode, deadlines
@@ -52,6 +59,22 @@ if ARGV[4] == '1' then
   redis.call('HDEL', KEYS[5], 'rating_ticket')
 end
 return {ARGV[1], 1}
+"""
+
+# KEYS: ticket. ARGV: attachment (json). 1 when added; 0 when the ticket is gone or has it already (WeChat
+# delivered the same image again).
+_ATTACH = """
+local raw = redis.call('HGET', KEYS[1], 'attachments')
+if not raw then return 0 end
+local attachments = cjson.decode(raw)
+if type(attachments) ~= 'table' then attachments = {} end
+local attachment = cjson.decode(ARGV[1])
+for _, earlier in ipairs(attachments) do
+  if earlier['media_id'] == attachment['media_id'] then return 0 end
+end
+table.insert(attachments, attachment)
+redis.call('HSET', KEYS[1], 'attachments', cjson.encode(attachments))
+return 1
 """
 
 # KEYS: ticket, queue, claimed, agent's set, mode, history, deadlines. ARGV: number, agent, now
@@ -174,6 +197,7 @@ class TicketStore:
         self._transfer = client.register_script(_TRANSFER)
         self._close = client.register_script(_CLOSE)
         self._escalate = client.register_script(_ESCALATE)
+        self._attach = client.register_script(_ATTACH)
 
     # ---- opening -------------------------------------------------------------------------------
 
@@ -308,6 +332,19 @@ class TicketStore:
         worked again after a crash."""
         if await self._client.set(keys.ticket_source(source), number, nx=True, ex=SOURCE_TTL):
             await self.add_message(number, "citizen", text)
+
+    async def add_attachment(self, number: str, attachment: dict[str, Any]) -> bool:
+        """An image or file the citizen sent while queued or with an agent: evidence on the ticket, and a line
+        in the live conversation so that the agent sees it came. False when it is there already."""
+        added = await self._attach(
+            keys=[keys.ticket(number)], args=[json.dumps(attachment, ensure_ascii=False)]
+        )
+        if not int(added or 0):
+            return False
+        await self.add_message(
+            number, "citizen", MEDIA_LINE.get(str(attachment.get("type")), MEDIA_LINE["file"])
+        )
+        return True
 
     async def mark_first_reply(self, number: str, agent_id: str) -> None:
         now = time.time()

@@ -164,6 +164,23 @@ async def test_not_needed_any_more_cancels_the_queue(world: World, http: aiohttp
         assert reply and "每人每次可预约" in reply
 
 
+async def test_a_photo_sent_while_queued_goes_onto_the_ticket_for_the_agent(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    async with world.gateway() as url:
+        citizen = world.citizen(url)
+        reply = await citizen.send_text(http, "转人工")
+        assert reply and "工单号" in reply
+        number = str(await world.redis.hget(keys.mode(citizen.openid), "ticket"))
+        for _ in range(2):  # WeChat may deliver the same image again: it is kept once
+            reply = await citizen.send_media(http, "image", "MEDIA_QUEUED_1")
+            assert reply and number in reply and "已附在您的工单" in reply
+        ticket = await TicketStore(world.redis).get(number)
+        assert ticket and [a["media_id"] for a in ticket["attachments"]] == ["MEDIA_QUEUED_1"]
+        lines = await TicketStore(world.redis).messages(number)
+        assert sum("图片" in line["text"] for line in lines) == 1
+
+
 async def test_a_menu_click_while_queued_is_answered_not_lost(
     world: World, http: aiohttp.ClientSession
 ) -> None:

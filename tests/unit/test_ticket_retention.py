@@ -6,7 +6,7 @@ import redis.asyncio as aioredis
 
 from bot.core.tickets import Reason
 from bot.storage import keys
-from bot.storage.tickets import TicketStore
+from bot.storage.tickets import MEDIA_LINE, TicketStore
 
 
 async def test_a_closed_ticket_is_kept_for_the_retention_and_then_forgotten(client: aioredis.Redis) -> None:
@@ -24,3 +24,16 @@ async def test_a_closed_ticket_is_kept_for_the_retention_and_then_forgotten(clie
     ):
         assert 990 <= await client.ttl(key) <= 1000
     assert await client.zrange(keys.tickets_closed(), 0, -1) == [opened.number]
+
+
+async def test_an_image_sent_to_a_person_is_kept_on_the_ticket_once(client: aioredis.Redis) -> None:
+    store = TicketStore(client, retention_seconds=1000)
+    opened = await store.open("o_a", "msg:a1", Reason.REQUEST_HUMAN, priority=3, category="咨询", summary="s",
+                              live=True)  # fmt: skip
+    photo = {"type": "image", "media_id": "m_live", "at": 1}
+    assert await store.add_attachment(opened.number, photo)
+    assert not await store.add_attachment(opened.number, photo)  # delivered again
+    ticket = await store.get(opened.number)
+    assert ticket is not None and ticket["attachments"] == [photo]
+    assert [m["text"] for m in await store.messages(opened.number)] == [MEDIA_LINE["image"]]
+    assert not await store.add_attachment("12315-20200101-9999", photo)  # no such ticket

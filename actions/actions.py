@@ -20,7 +20,6 @@ from actions import complaint, intake
 from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
-    ANGER_UNSURE,
     GIVEN_UP,
     PERSON_FOR_CASE,
     Conversation,
@@ -245,9 +244,7 @@ class ActionHandleFallback(Action):
             return []
         if conversation.offered_last:
             dispatcher.utter_message(text="抱歉，我还是没能理解，我请工作人员来帮您。")
-            # an agent should know that the citizen we kept failing was angry already
-            reason = HANDOFF_REASON_ANGRY if anger >= ANGER_UNSURE else HANDOFF_REASON_UNRESOLVED
-            return signal_handoff(dispatcher, tracker, reason, anger, "fallback_again")
+            return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_again")
         intents = understood_intents(tracker.events)
         if intents and intents[-1] == "nlu_fallback" and trailing_repeats(intents) >= 1:
             return [FollowupAction("utter_offer_human")]
@@ -275,7 +272,7 @@ class ActionAnswerOutOfScope(Action):
     ) -> list[EventType]:
         latest = latest_turn(tracker)
         conversation = conversation_before_latest(tracker.events)
-        if conversation.earlier and continues_personal_case(latest, conversation):
+        if conversation.earlier and found("individual_case", conversation.earlier[-1].text):
             dispatcher.utter_message(text=PERSON_FOR_CASE)
             anger = conversation.anger_with(latest)
             return signal_handoff(
@@ -369,10 +366,9 @@ class ValidateComplaintForm(FormValidationAction):
         if value is None:  # a reset (the intake starting), not an answer
             return {slot: None}
         text = str(value)
-        ended = complaint.ends_form(text)
-        if ended is not None:
+        if complaint.is_cancel(text):
             # fill every question so the form ends; the submit action sees the cancellation
-            return {s: complaint.SKIPPED for s in intake.REQUIRED} | {"complaint_confirm": ended}
+            return {s: complaint.SKIPPED for s in intake.REQUIRED} | {"complaint_confirm": "cancel"}
         return {slot: complaint.answer_value(text)}
 
     async def validate_complaint_what(self, value: Any, *_: Any) -> dict[str, Any]:

@@ -48,6 +48,8 @@ _ONLY_ASKING_CLAUSE = re.compile(
 
 
 def only_asking(text: str) -> bool:
+    """The message ends by saying there is nothing to report yet. Whether that ends the form depends on what
+    the form holds (actions/intake.py): a report given already stays a report."""
     clauses = [c for c in _CLAUSES.split(clean(text)) if c]
     return bool(clauses) and bool(_ONLY_ASKING_CLAUSE.match(clauses[-1]))
 
@@ -60,21 +62,15 @@ def is_cancel(text: str) -> bool:
     return bool(clauses) and bool(_CANCEL_CLAUSE.match(clauses[-1]))
 
 
-def ends_form(text: str) -> str | None:
-    """How a message ends the form from any question: "cancel", "only_asking" (nothing to report yet), or
-    None."""
-    if is_cancel(text):
-        return "cancel"
-    return "only_asking" if only_asking(text) else None
-
-
 def is_skip(text: str) -> bool:
     return clean(text).lower() in SKIP_WORDS
 
 
-# A short yes that names filing ("对的没问题，提交吧", "没问题，就按这个报上去") is "确认" in other words.
-FILING_VERBS = ("提交", "报上去", "上报", "确认")
-FILE_NOW_MAX_CHARS = 14
+# A short yes that names filing ("对的没问题，提交吧", "没问题，就按这个报上去", "报上去吧") is "确认" in
+# other words: the last clause is the filing verb alone, and any clause before it a plain yes. "店家确认了"
+# and "提交过一次了" answer the question instead.
+_FILE_CLAUSE = re.compile(r"^(就|那就)?(按这个)?(提交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$")
+_YES_CLAUSE = re.compile(r"^(对的?|是的?|好的?|没问题|可以|嗯+|行|ok)+$")
 
 
 def files_now(text: str) -> bool:
@@ -83,9 +79,12 @@ def files_now(text: str) -> bool:
     value = clean(text).lower()
     if value in FILE_NOW_WORDS:
         return True
-    named = any(verb in value for verb in FILING_VERBS) and not value.startswith("确认是")
-    hesitant = any(word in value for word in ("不", "别", "等"))  # "确认一下，先别提交"
-    return named and not hesitant and len(value) <= FILE_NOW_MAX_CHARS and confirmation(value) == "yes"
+    clauses = [c for c in _CLAUSES.split(value) if c]
+    return (
+        bool(clauses)
+        and bool(_FILE_CLAUSE.match(clauses[-1]))
+        and all(_YES_CLAUSE.match(c) for c in clauses[:-1])
+    )
 
 
 def mentions_evidence(text: str) -> bool:
@@ -112,10 +111,9 @@ def correction_target(text: str) -> str | None:
 
 
 def confirmation(text: str) -> str | None:
-    """'yes', 'cancel', 'only_asking', a slot to correct, or None when the answer is unclear (ask again)."""
-    ended = ends_form(text)
-    if ended is not None:
-        return ended
+    """'yes', 'cancel', a slot to correct, or None when the answer is unclear (ask again)."""
+    if is_cancel(text):
+        return "cancel"
     target = correction_target(text)
     if target is not None:
         return target

@@ -259,6 +259,7 @@ def _distress_first(t: Turn, c: Conversation) -> bool:
         and c.anger_before < ANGER_BEFORE_CALM
         and found("distress", t.text)
         and not found("addressed", t.text)
+        and not found("venting", t.text)
         and not (CURSE.search(t.text) or INSULT.search(t.text) or ACCUSATION.search(t.text))
         and not found("escalation", t.text)
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions import complaint
+from lexicon.cues import SUPPOSES
 from lexicon.intents import QUESTIONS
 
 # entity -> slot: details found in any message of the form fill their slot, whatever was asked (the entity's
@@ -21,6 +22,7 @@ ENTITY_SLOTS = {
     "product": "complaint_product",
 }
 REQUIRED = ("complaint_what", "complaint_shop", "complaint_address", "complaint_price", "complaint_time")
+NAMED_SLOTS = ("complaint_shop", "complaint_address", "complaint_price", "complaint_product")
 # A message with one of these intents, confident and carrying no detail, is not an answer to the form's
 # question: the form lets it through (a question is answered, a person is fetched) and asks again after.
 INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodbye", "bot_challenge"})
@@ -72,13 +74,27 @@ def is_interruption(message: Message) -> bool:
     )
 
 
+# A short message can say there is nothing to report ("就先问问哈，暂时还没碰到"); a longer one reports.
+ONLY_ASKING_CHARS = 20
+
+
+def nothing_reported(message: Message, filled: Mapping[str, Any]) -> bool:
+    """The form holds no report yet: no shop, place, product or price, and what happened is empty or only
+    supposed ("万一碰到药店乱涨价可以找谁"); the message names none either and is short."""
+    named = any(filled.get(s) not in (None, "", complaint.SKIPPED) for s in NAMED_SLOTS)
+    what = str(filled.get("complaint_what") or "")
+    described = what not in ("", complaint.SKIPPED) and not SUPPOSES.search(what)
+    return not (named or described or message.entities) and len(message.text.strip()) <= ONLY_ASKING_CHARS
+
+
 def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> dict[str, Any]:
     """What the message gives the form: details from its entities, and the requested question's answer in
     the citizen's own words (unless the details already answered it, or the message is about something
     else). Empty: the form lets the message go to the rest of the assistant."""
-    ended = complaint.ends_form(message.text)
-    if ended is not None:
-        return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": ended}
+    if complaint.is_cancel(message.text):
+        return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "cancel"}
+    if nothing_reported(message, filled) and complaint.only_asking(message.text):
+        return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "only_asking"}
     values: dict[str, Any] = details_in(message)
     if requested is None or requested in values:
         return values

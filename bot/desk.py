@@ -55,13 +55,14 @@ from bot.rasa.transcript import details_from_events, transcript_from_events
 from bot.storage.agents import AgentStore, Role
 from bot.storage.content import ContentStore
 from bot.storage.intake import Attached, IntakeStore
-from bot.storage.tickets import Claim, TicketStore
+from bot.storage.tickets import Claim, Opened, TicketAttached, TicketStore
 from bot.storage.turnlog import TurnLog
 from bot.workers.inbox import AnswerLater
 from bot.workers.outbox import enqueue_texts
 from lexicon.cues import asks_for_person
 
 log = logging.getLogger(__name__)
+NO_TICKET = TicketAttached.NO_TICKET
 
 
 # The handoff the gateway makes itself when Rasa is down and the citizen asks for a person.
@@ -183,6 +184,8 @@ class HelpDesk:
         reason = reason_of(str(signal.get("reason") or ""))
         anger = float(signal.get("anger") or 0.0)
         draft = await self.intake.take(openid)  # a complaint under way goes to the person with its details
+        # and the photos sent just before asking ("[图片]", then "人工")
+        attachments = [*(draft.attachments if draft else ()), *await self.intake.take_loose(openid)]
         events = await self._events(openid)
         transcript = transcript_from_events(events)
         if said is not None:
@@ -194,11 +197,11 @@ class HelpDesk:
             priority=priority_for(reason, anger),
             category=category_for(Reason.COMPLAINT, draft.category) if draft else category_for(reason),
             summary=citizen_summary(transcript),
-            details=details, transcript=transcript,
-            attachments=list(draft.attachments) if draft else None,
+            details=details, transcript=transcript, attachments=attachments,
             intent=str(signal.get("intent") or ""), confidence=float(signal.get("confidence") or 0.0),
             anger=anger, live=True,
         )  # fmt: skip
+        await self._keep_on(opened, attachments)
         with contextlib.suppress(RasaUnavailable):
             await self._rasa.add_event(openid, "pause")  # the tracker shows the bot stood aside
         return handoff_message(opened.number, await self.queue_view(opened.number))
@@ -206,16 +209,24 @@ class HelpDesk:
     async def _complaint(self, openid: str, source: str, signal: dict[str, Any]) -> str:
         details = signal.get("details") if isinstance(signal.get("details"), dict) else {}
         draft = await self.intake.take(openid)
+        attachments = [*(draft.attachments if draft else ()), *await self.intake.take_loose(openid)]
         events = await self._events(openid)
         opened = await self.tickets.open(
             openid, source, Reason.COMPLAINT,
             priority=priority_for(Reason.COMPLAINT, 0.0),
             category=category_for(Reason.COMPLAINT, str(signal.get("category") or "")),
             summary=str(signal.get("summary") or ""), details=details,
-            transcript=transcript_from_events(events), live=False,
-            attachments=list(draft.attachments) if draft else None,
+            transcript=transcript_from_events(events), live=False, attachments=attachments,
         )  # fmt: skip
+        await self._keep_on(opened, attachments)
         return answers.ticket_opened(opened.number)
+
+    async def _keep_on(self, opened: Opened, attachments: list[dict[str, Any]]) -> None:
+        """Evidence taken for a ticket that already existed (the same message handled again, or a person
+        already on the case) goes onto that ticket rather than being dropped."""
+        if not opened.created:
+            for attachment in attachments:
+                await self.tickets.add_attachment(opened.number, attachment)
 
     async def _intake_signal(self, openid: str, signal: dict[str, Any]) -> None:
         """The intake form moved on (keep its draft, restart its idle timer) or ended without a ticket."""
@@ -230,8 +241,9 @@ class HelpDesk:
         and the citizen is told so. None for anything else (a voice message)."""
         attachment = {"type": msg_type, "media_id": media_id, "at": at}
         current = await self.tickets.mode_of(openid)
-        if current.mode is not Mode.BOT and current.ticket and msg_type in LOOSE_TYPES:
-            await self.tickets.add_attachment(current.ticket, attachment)
+        with_person = current.mode is not Mode.BOT and current.ticket and msg_type in LOOSE_TYPES
+        # (a ticket closed meanwhile: the file is kept for what the citizen does next, like any other)
+        if with_person and await self.tickets.add_attachment(current.ticket, attachment) is not NO_TICKET:
             return attached_to_ticket_message(current.ticket)
         attached = await self.intake.attach(openid, attachment, keep_loose=msg_type in LOOSE_TYPES)
         if attached is Attached.TO_INTAKE:

@@ -18,6 +18,7 @@ RHETORICAL = CUES["rhetorical"].pattern
 ESCALATION = CUES["escalation_threat"].pattern
 ANGRY_FACE = CUES["angry_face"].pattern
 SARCASTIC_THANKS = CUES["sarcastic_thanks"].pattern
+SUPPOSES = CUES["supposes"].pattern
 INTENSIFIER = CUES["swear_word"].pattern
 JOY = CUES["joy"].pattern
 QUESTION = CUES["question"].pattern

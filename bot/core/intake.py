@@ -3,11 +3,11 @@ the citizen is told when it is filed without their confirmation. Pure, no I/O.""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.tickets import DETAIL_FIELDS
+from lexicon.cues import SUPPOSES
 
 # The form's slots in domain.yml, emptied when the gateway files an abandoned intake so that the citizen's
 # next message starts afresh.
@@ -18,8 +18,6 @@ FORM_SLOTS = (
 MEDIA_TYPES = frozenset({"image", "video", "shortvideo", "file", "voice"})
 # A description this long says what happened by itself, without a shop or a price.
 CONCRETE_SUMMARY_CHARS = 10
-# A description that opens with a supposition asks about reporting; it reports nothing.
-SUPPOSES = re.compile(r"^\W*(?:请问)?\W*(?:万一|如果|假如|假设|要是|倘若|如若)")
 # Evidence sent outside a complaint: kept for one that may follow.
 LOOSE_TYPES = frozenset({"image", "video", "shortvideo", "file"})
 
@@ -63,9 +61,11 @@ def is_concrete(draft: Draft) -> bool:
     if not draft.summary and not draft.details:
         return False
     named = any(draft.details.get(k) for k in ("shop", "address", "product", "price"))
-    if named or draft.attachments:
+    if named:
         return True
-    return len(draft.summary) >= CONCRETE_SUMMARY_CHARS and not SUPPOSES.match(draft.summary)
+    if SUPPOSES.search(draft.summary):
+        return False  # a screenshot beside "万一…" does not make it a report
+    return len(draft.summary) >= CONCRETE_SUMMARY_CHARS or bool(draft.attachments)
 
 
 def is_closed(signal: dict[str, Any]) -> bool:

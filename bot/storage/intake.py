@@ -105,6 +105,15 @@ return record
 """
 
 
+# KEYS: loose evidence. The images and files kept for a complaint, removed: a ticket opened without an intake
+# (a request for a person right after the photo) takes them.
+_TAKE_LOOSE = """
+local loose = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1])
+return loose
+"""
+
+
 class Attached(Enum):
     TO_INTAKE = "to_intake"  # evidence for the complaint being taken in
     KEPT = "kept"  # no intake yet: kept for one that may follow
@@ -120,6 +129,7 @@ class IntakeStore:
         self._take = client.register_script(_TAKE)
         self._claim = client.register_script(_CLAIM)
         self._forget = client.register_script(_FORGET)
+        self._take_loose = client.register_script(_TAKE_LOOSE)
 
     async def save(self, openid: str, draft: Draft, now: float | None = None) -> None:
         """The form moved on: keep its draft and restart the idle timer. A new intake takes the evidence the
@@ -145,6 +155,11 @@ class IntakeStore:
             ],
         )  # fmt: skip
         return {1: Attached.TO_INTAKE, 2: Attached.KEPT}.get(int(found or 0), Attached.NOT)
+
+    async def take_loose(self, openid: str) -> list[dict[str, Any]]:
+        """The evidence sent outside an intake in the last minutes, removed: one caller gets it."""
+        raw = await self._take_loose(keys=[keys.loose_evidence(openid)])
+        return [json.loads(item) for item in raw or []]
 
     async def take(self, openid: str) -> Draft | None:
         """Remove and return the draft (a ticket was opened from it, or the form ended): one caller gets it,

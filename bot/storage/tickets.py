@@ -12,6 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,14 @@ from bot.storage.decode import as_text
 
 TICKET_TTL = 400 * 24 * 3600  # the default retention (TICKET_RETENTION_DAYS): a year and a month
 SOURCE_TTL = 7 * 24 * 3600
+
+
+class TicketAttached(Enum):
+    ADDED = "added"
+    ALREADY = "already"  # WeChat delivered the same file again
+    NO_TICKET = "no_ticket"  # none by that number, or closed
+
+
 # What the live conversation shows for an image or file the citizen sent (the file is under 证据材料).
 MEDIA_LINE = {
     "image": "［发来一张图片，已附在证据材料中］",
@@ -61,16 +70,16 @@ end
 return {ARGV[1], 1}
 """
 
-# KEYS: ticket. ARGV: attachment (json). 1 when added; 0 when the ticket is gone or has it already (WeChat
-# delivered the same image again).
+# KEYS: ticket. ARGV: attachment (json). 1 when added; 2 when the ticket has it already (WeChat delivered
+# the same image again); 0 when there is no such ticket, or it is closed.
 _ATTACH = """
 local raw = redis.call('HGET', KEYS[1], 'attachments')
-if not raw then return 0 end
+if not raw or redis.call('HGET', KEYS[1], 'status') == 'closed' then return 0 end
 local attachments = cjson.decode(raw)
 if type(attachments) ~= 'table' then attachments = {} end
 local attachment = cjson.decode(ARGV[1])
 for _, earlier in ipairs(attachments) do
-  if earlier['media_id'] == attachment['media_id'] then return 0 end
+  if earlier['media_id'] == attachment['media_id'] then return 2 end
 end
 table.insert(attachments, attachment)
 redis.call('HSET', KEYS[1], 'attachments', cjson.encode(attachments))
@@ -333,18 +342,19 @@ class TicketStore:
         if await self._client.set(keys.ticket_source(source), number, nx=True, ex=SOURCE_TTL):
             await self.add_message(number, "citizen", text)
 
-    async def add_attachment(self, number: str, attachment: dict[str, Any]) -> bool:
+    async def add_attachment(self, number: str, attachment: dict[str, Any]) -> TicketAttached:
         """An image or file the citizen sent while queued or with an agent: evidence on the ticket, and a line
-        in the live conversation so that the agent sees it came. False when it is there already."""
-        added = await self._attach(
+        in the live conversation so that the agent sees it came (once, however often WeChat delivers it)."""
+        found = await self._attach(
             keys=[keys.ticket(number)], args=[json.dumps(attachment, ensure_ascii=False)]
         )
-        if not int(added or 0):
-            return False
-        await self.add_message(
-            number, "citizen", MEDIA_LINE.get(str(attachment.get("type")), MEDIA_LINE["file"])
+        outcome = {1: TicketAttached.ADDED, 2: TicketAttached.ALREADY}.get(
+            int(found or 0), TicketAttached.NO_TICKET
         )
-        return True
+        if outcome is TicketAttached.ADDED:
+            line = MEDIA_LINE.get(str(attachment.get("type")), MEDIA_LINE["file"])
+            await self.add_message(number, "citizen", line)
+        return outcome
 
     async def mark_first_reply(self, number: str, agent_id: str) -> None:
         now = time.time()

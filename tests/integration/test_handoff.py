@@ -181,6 +181,20 @@ async def test_a_photo_sent_while_queued_goes_onto_the_ticket_for_the_agent(
         assert sum("图片" in line["text"] for line in lines) == 1
 
 
+async def test_a_photo_sent_just_before_asking_for_a_person_goes_onto_the_ticket(
+    world: World, http: aiohttp.ClientSession
+) -> None:
+    async with world.gateway() as url:
+        citizen = world.citizen(url)
+        reply = await citizen.send_media(http, "image", "MEDIA_BEFORE_PERSON")
+        assert reply and "作为证据" in reply
+        reply = await citizen.send_text(http, "人工")
+        assert reply and "工单号" in reply
+        number = str(await world.redis.hget(keys.mode(citizen.openid), "ticket"))
+        ticket = await TicketStore(world.redis).get(number)
+        assert ticket and [a["media_id"] for a in ticket["attachments"]] == ["MEDIA_BEFORE_PERSON"]
+
+
 async def test_a_menu_click_while_queued_is_answered_not_lost(
     world: World, http: aiohttp.ClientSession
 ) -> None:

@@ -158,20 +158,19 @@ def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> 
 
 
 @pytest.mark.parametrize(
-    ("text", "ends"),
+    ("text", "asking"),
     [
-        ("就先问问哈，暂时还没碰到", "only_asking"),
-        ("只是问问", "only_asking"),
-        ("我还没遇到过", "only_asking"),
-        ("算了不投诉了", "cancel"),
+        ("就先问问哈，暂时还没碰到", True),
+        ("只是问问", True),
+        ("我还没遇到过", True),
         # a report that says it never met anything like it is a report
-        ("我还没碰到过这么黑的店", None),
-        ("我想问问哪里可以举报", None),
-        ("药店说没货", None),
+        ("我还没碰到过这么黑的店", False),
+        ("我想问问哪里可以举报", False),
+        ("药店说没货", False),
     ],
 )
-def test_a_citizen_who_was_only_asking_ends_the_form(text: str, ends: str | None) -> None:
-    assert complaint.ends_form(text) == ends
+def test_a_citizen_who_says_there_is_nothing_to_report_yet(text: str, asking: bool) -> None:
+    assert complaint.only_asking(text) is asking
 
 
 def test_only_asking_files_nothing_and_says_how_to_report() -> None:
@@ -193,6 +192,13 @@ def test_only_asking_files_nothing_and_says_how_to_report() -> None:
         ("确认是在他们店买的", False),
         ("没问题的话你们什么时候能处理完提交的材料", False),
         ("好的", False),
+        ("报上去吧", True),
+        # an answer that mentions confirming or filing is an answer
+        ("店家确认了", False),
+        ("确认了是假货", False),
+        ("他们没有确认", False),
+        ("提交过一次了", False),
+        ("好的已经上报了", False),
     ],
 )
 def test_a_short_yes_that_names_filing_files_the_form(text: str, files: bool) -> None:

@@ -84,3 +84,18 @@ def test_evidence_is_noted_once_and_a_longer_message_answers_the_question() -> N
     assert read(message("有小票"), "complaint_time", skipped) == {"complaint_what": "有小票"}
     long = "发票上写的是八十，我记得很清楚，就是那天下午买的那一包"
     assert read(message(long), "complaint_price", noted) == {"complaint_price": long}
+
+
+def test_only_asking_ends_a_form_that_holds_no_report_yet() -> None:
+    supposed = {"complaint_what": "万一碰到药店乱涨价可以找谁"}
+    assert (
+        read(message("就先问问哈，暂时还没碰到"), "complaint_shop", supposed)["complaint_confirm"]
+        == "only_asking"
+    )
+    # a form that holds a report, or a message that names one, goes on
+    reported = {"complaint_what": "药店口罩一包卖八十"}
+    assert "complaint_confirm" not in read(message("还没碰到"), "complaint_shop", reported)
+    named = {"complaint_what": "万一碰到药店乱涨价可以找谁", "complaint_shop": "仁心药房"}
+    assert "complaint_confirm" not in read(message("我就问一下"), "complaint_address", named)
+    priced = message("药店一只口罩卖30元，就问一下", price="30元")
+    assert "complaint_confirm" not in read(priced, "complaint_shop", supposed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -50,7 +51,7 @@ def test_the_slots_emptied_after_an_abandoned_intake_are_the_forms_slots_in_the_
 async def test_evidence_sent_before_a_complaint_goes_with_it(client: aioredis.Redis) -> None:
     store = IntakeStore(client, idle_seconds=600)
     photo = {"type": "image", "media_id": "m_before", "at": 100}
-    assert await store.attach("o_3", photo, now=100.0) is Attached.NOT  # a voice note: nothing kept
+    assert await store.attach("o_3", photo, now=100.0) is Attached.NOT  # not to be kept (a voice note)
     assert await store.attach("o_3", photo, now=100.0, keep_loose=True) is Attached.KEPT
     assert await store.attach("o_3", photo, now=101.0, keep_loose=True) is Attached.KEPT  # delivered again
     await store.save("o_3", DRAFT, now=160.0)  # the complaint begins after the photo
@@ -78,4 +79,15 @@ def test_a_supposition_reports_nothing_however_long_it_is() -> None:
     named = Draft(
         category="举报", summary="如果这也不算哄抬物价", details={"shop": "好又多超市"}, started=1.0
     )
-    assert [is_concrete(d) for d in (supposed, reported, named)] == [False, True, True]
+    screenshot = replace(supposed, attachments=({"type": "image", "media_id": "m", "at": 1},))
+    assert [is_concrete(d) for d in (supposed, reported, named, screenshot)] == [False, True, True, False]
+
+
+async def test_loose_evidence_is_taken_once_by_a_ticket_opened_without_an_intake(
+    client: aioredis.Redis,
+) -> None:
+    store = IntakeStore(client, idle_seconds=600)
+    photo = {"type": "image", "media_id": "m_then_person", "at": 5}
+    await store.attach("o_5", photo, keep_loose=True)
+    assert await store.take_loose("o_5") == [photo]
+    assert await store.take_loose("o_5") == []

@@ -6,7 +6,7 @@ import redis.asyncio as aioredis
 
 from bot.core.tickets import Reason
 from bot.storage import keys
-from bot.storage.tickets import MEDIA_LINE, TicketStore
+from bot.storage.tickets import MEDIA_LINE, TicketAttached, TicketStore
 
 
 async def test_a_closed_ticket_is_kept_for_the_retention_and_then_forgotten(client: aioredis.Redis) -> None:
@@ -31,9 +31,12 @@ async def test_an_image_sent_to_a_person_is_kept_on_the_ticket_once(client: aior
     opened = await store.open("o_a", "msg:a1", Reason.REQUEST_HUMAN, priority=3, category="咨询", summary="s",
                               live=True)  # fmt: skip
     photo = {"type": "image", "media_id": "m_live", "at": 1}
-    assert await store.add_attachment(opened.number, photo)
-    assert not await store.add_attachment(opened.number, photo)  # delivered again
+    assert await store.add_attachment(opened.number, photo) is TicketAttached.ADDED
+    assert await store.add_attachment(opened.number, photo) is TicketAttached.ALREADY  # delivered again
     ticket = await store.get(opened.number)
     assert ticket is not None and ticket["attachments"] == [photo]
     assert [m["text"] for m in await store.messages(opened.number)] == [MEDIA_LINE["image"]]
-    assert not await store.add_attachment("12315-20200101-9999", photo)  # no such ticket
+    assert await store.add_attachment("12315-20200101-9999", photo) is TicketAttached.NO_TICKET
+    await store.close(opened.number, "5001", "resolved", ask_rating=False)
+    later = {"type": "image", "media_id": "m_after", "at": 2}
+    assert await store.add_attachment(opened.number, later) is TicketAttached.NO_TICKET  # closed

@@ -118,3 +118,14 @@ async def test_the_next_message_after_filing_starts_afresh(
         assert reply is not None and "领取网点" in reply and "请核对" not in reply
     finally:
         await client.aclose()
+
+
+async def test_a_citizen_only_asking_how_to_report_is_told_how_and_nothing_is_filed(stack: Launcher) -> None:
+    """The form opened for "万一…可以找谁" ends when the citizen says there is nothing to report yet: the
+    reply says how to report, and no ticket is filed after the idle time."""
+    script = Script("e2e-only-asking-told", "only_asking", ("万一碰到药店乱涨价可以找谁", "就先问问哈，暂时还没碰到"),
+                    "answered")  # fmt: skip
+    player = Player(stack.gateway_url, TOKEN, stack.redis_url, stack.wechat_api_url, IDLE_SECONDS)
+    [(_, ending)] = await player.play_all([script])
+    assert "登记投诉举报" in ending.replies[0]  # the form opened
+    assert "这次先不登记" in ending.replies[-1] and ending.sent_later == []

@@ -235,10 +235,7 @@ class ActionHandleFallback(Action):
             return await respond(dispatcher, tracker, latest=reading)
         if continues_personal_case(latest, conversation):
             # more of the personal case just raised, which content cannot answer: a person, not "say it again"
-            dispatcher.utter_message(text=PERSON_FOR_CASE)
-            return signal_handoff(
-                dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_individual"
-            )
+            return hand_over_personal_case(dispatcher, tracker, anger, "fallback_individual")
         if gives_up(latest.text):
             dispatcher.utter_message(text=GIVEN_UP)
             return []
@@ -252,6 +249,14 @@ class ActionHandleFallback(Action):
             return [FollowupAction("utter_offer_human")]
         dispatcher.utter_message(response="utter_default")
         return []
+
+
+def hand_over_personal_case(
+    dispatcher: CollectingDispatcher, tracker: Tracker, anger: float, rule: str
+) -> list[EventType]:
+    """A personal case the published content cannot answer: say why a person helps, and hand over."""
+    dispatcher.utter_message(text=PERSON_FOR_CASE)
+    return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, rule)
 
 
 def continues_personal_case(latest: ConversationTurn, conversation: Conversation) -> bool:
@@ -273,11 +278,8 @@ class ActionAnswerOutOfScope(Action):
         latest = latest_turn(tracker)
         conversation = conversation_before_latest(tracker.events)
         if conversation.earlier and found("individual_case", conversation.earlier[-1].text):
-            dispatcher.utter_message(text=PERSON_FOR_CASE)
             anger = conversation.anger_with(latest)
-            return signal_handoff(
-                dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "out_of_scope_individual"
-            )
+            return hand_over_personal_case(dispatcher, tracker, anger, "out_of_scope_individual")
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 

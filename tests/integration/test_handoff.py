@@ -17,10 +17,20 @@ from bot.core.tickets import CLOSING_MESSAGE, RATING_THANKS, Reason, agent_joine
 from bot.storage import keys
 from bot.storage.agents import Role
 from bot.storage.tickets import TicketStore
+from bot.wechat.simulator import WeChatSimulator
 from tests.integration.conftest import World
 from tests.integration.desk import add_agent, agent_client, next_event, wait_for
 
 ANGRY = "你们这帮废物，什么都管不了！！！"
+
+
+async def queued(
+    world: World, http: aiohttp.ClientSession, citizen: WeChatSimulator, asking: str = "转人工"
+) -> str:
+    """The citizen asks for a person and is queued: the ticket's number."""
+    reply = await citizen.send_text(http, asking)
+    assert reply and "工单号" in reply
+    return str(await world.redis.hget(keys.mode(citizen.openid), "ticket"))
 
 
 def shifts_file(tmp_path: Path, start: str, end: str) -> str:
@@ -152,14 +162,12 @@ async def test_two_agents_racing_for_one_ticket_exactly_one_wins(world: World) -
 async def test_not_needed_any_more_cancels_the_queue(world: World, http: aiohttp.ClientSession) -> None:
     async with world.gateway() as url:
         citizen = world.citizen(url)
-        reply = await citizen.send_text(http, "转人工")
-        assert reply and "工单号" in reply
-        number = await world.redis.hget(keys.mode(citizen.openid), "ticket")
+        number = await queued(world, http, citizen)
         reply = await citizen.send_text(http, "不用了")
         assert reply and "已为您取消人工排队" in reply
-        ticket = await TicketStore(world.redis).get(str(number))
+        ticket = await TicketStore(world.redis).get(number)
         assert ticket and ticket["status"] == "closed" and ticket["resolution"] == "citizen_cancelled"
-        assert await world.redis.zscore(keys.ticket_queue(), str(number)) is None
+        assert await world.redis.zscore(keys.ticket_queue(), number) is None
         reply = await citizen.send_text(http, "口罩怎么预约")
         assert reply and "每人每次可预约" in reply
 
@@ -169,9 +177,7 @@ async def test_a_photo_sent_while_queued_goes_onto_the_ticket_for_the_agent(
 ) -> None:
     async with world.gateway() as url:
         citizen = world.citizen(url)
-        reply = await citizen.send_text(http, "转人工")
-        assert reply and "工单号" in reply
-        number = str(await world.redis.hget(keys.mode(citizen.openid), "ticket"))
+        number = await queued(world, http, citizen)
         for _ in range(2):  # WeChat may deliver the same image again: it is kept once
             reply = await citizen.send_media(http, "image", "MEDIA_QUEUED_1")
             assert reply and number in reply and "已附在您的工单" in reply
@@ -188,9 +194,7 @@ async def test_a_photo_sent_just_before_asking_for_a_person_goes_onto_the_ticket
         citizen = world.citizen(url)
         reply = await citizen.send_media(http, "image", "MEDIA_BEFORE_PERSON")
         assert reply and "作为证据" in reply
-        reply = await citizen.send_text(http, "人工")
-        assert reply and "工单号" in reply
-        number = str(await world.redis.hget(keys.mode(citizen.openid), "ticket"))
+        number = await queued(world, http, citizen, asking="人工")
         ticket = await TicketStore(world.redis).get(number)
         assert ticket and [a["media_id"] for a in ticket["attachments"]] == ["MEDIA_BEFORE_PERSON"]
 
@@ -200,9 +204,7 @@ async def test_a_menu_click_while_queued_is_answered_not_lost(
 ) -> None:
     async with world.gateway() as url:
         citizen = world.citizen(url)
-        reply = await citizen.send_text(http, "转人工")
-        assert reply and "工单号" in reply
-        number = await world.redis.hget(keys.mode(citizen.openid), "ticket")
+        number = await queued(world, http, citizen)
         reply = await citizen.send_event(http, "CLICK", "MASK_BOOKING")
         assert reply and f"工单 {number}" in reply and "人工服务中" in reply
 

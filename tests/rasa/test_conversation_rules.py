@@ -191,6 +191,10 @@ def test_a_first_sigh_aimed_at_no_one_is_heard_and_offered_a_person_not_queued()
     # despair that names a need is answered as well
     need = decision_for([said("真的要崩溃了，跑了好几家药店一个口罩都没有😭", "express_anger")])
     assert (need.outcome, need.rule, need.answer) == (Outcome.OFFER, "venting_with_need", True)
+    # a grumble about the booking rush ("抢" a slot) names the booking: the rules and a person one word away
+    rush = decision_for([said("口罩真难抢，一开放就没了😂", "express_anger")])
+    assert (rush.outcome, rush.rule, rush.answer) == (Outcome.OFFER, "venting_with_need", True)
+    assert section_of("express_anger", "每次都抢不上，手太慢了") == "booking_result"
 
 
 def test_a_sigh_aimed_at_us_or_said_again_still_goes_to_a_person() -> None:

@@ -35,15 +35,22 @@ OFFER_ACTION = "utter_offer_human"
 # Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
 # fmt: off
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到",
-                        "抢不上", "抢不着")),
+    ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到")),
     ("pickup", ("领取", "去领", "领不到", "网点", "取口罩", "提货", "有货", "有没有口罩", "还有口罩", "到货",
                 "代领", "原件", "复印件")),
     ("announcements", ("公告", "通知", "通告")),
-    ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩", "难抢", "口罩都没有",
-                 "没有口罩", "没口罩", "一个口罩都没", "找不到口罩", "弄不到口罩", "弄到口罩")),
+    ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩", "口罩都没有", "没有口罩",
+                 "没口罩", "一个口罩都没", "找不到口罩", "弄不到口罩", "弄到口罩")),
 )
 # fmt: on
+# The booking rush in a citizen's words ("口罩真难抢", "每次都抢不上"). People rush for vegetables, hospital
+# numbers and disinfectant too, so these name a section only in an angry message about masks, with no other
+# goods named, and never denied ("不难抢").
+RUSH_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("booking_result", ("抢不上", "抢不着")),
+    ("booking", ("难抢",)),
+)
+OTHER_GOODS = ("菜", "挂号", "药品", "酒精", "消毒", "车票", "奶粉", "体温计")
 
 
 class Outcome(Enum):
@@ -127,6 +134,10 @@ def section_of(intent: str, text: str) -> str | None:
     for section, words in SECTION_WORDS:
         if any(word in text for word in words):
             return section
+    if intent == "express_anger" and "口罩" in text and not any(w in text for w in (*OTHER_GOODS, "不难抢")):
+        for section, words in RUSH_WORDS:
+            if any(word in text for word in words):
+                return section
     return None
 
 

@@ -4,8 +4,9 @@ The served intent is decided in three steps after the classifiers: SemanticVote'
 CatalogArbiter's rules (nlu_components/arbiter.py) and the FallbackClassifier's thresholds (config.yml).
 `capture` parses message sets once with a trained model and keeps, for each message, the ranking and the
 text as the arbiter received them. `replay` runs the arbiter and the fallback on disk over those rankings,
-optionally after a prior on some intents (what SemanticVote's blend would serve with it), and prints the
-figures `scripts/evaluate_nlu.py` reports. With no prior and the same code, a replay gives the served model's
+optionally after a prior on some intents (what SemanticVote's blend would serve with it), and prints per set
+the counts behind `scripts/evaluate_nlu.py`'s figures (accuracy, live handoffs of the human messages, false
+live handoffs of the others, fallbacks). Other fallback thresholds: `--config` a copy of config.yml. With no prior and the same code, a replay gives the served model's
 verdicts exactly (`unlike_capture` counts the messages where it does not).
 
     PYTHONPATH=. .venv-rasa/bin/python scripts/replay_rankings.py capture --out /tmp/rankings.json \
@@ -21,25 +22,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-LIVE_HANDOFF = {"express_anger", "request_human"}
-
-
-def handoff_class(intent: str) -> str:
-    if intent in LIVE_HANDOFF:
-        return "human"
-    if intent in {"report_price_gouging", "report_fake_goods", "complain_other"}:
-        return "ticket"
-    return "none"
+sys.path.insert(0, str(Path(__file__).parent))
+from evaluate_nlu import handoff_class  # the evaluation's own classes, not a copy
 
 
 def with_prior(ranking: list[dict[str, Any]], prior: dict[str, float]) -> list[dict[str, Any]]:
-    """The ranking with each named intent's confidence multiplied by its prior, renormalised, best first."""
+    """The ranking with each named intent's confidence multiplied by its prior, renormalised, best first.
+    No prior: the ranking as captured, to the last bit (a renormalisation could move a confidence at a
+    threshold)."""
+    if not prior:
+        return ranking
     weighted = [
         {"name": r["name"], "confidence": float(r["confidence"]) * prior.get(r["name"], 1.0)} for r in ranking
     ]
@@ -69,9 +68,10 @@ def served(text: str, ranking: list[dict[str, Any]], threshold: float, ambiguity
     CatalogArbiter._arbitrate(message)
     ranked = message.get(INTENT_RANKING_KEY)
     first = float(ranked[0]["confidence"])
-    second = float(ranked[1]["confidence"]) if len(ranked) > 1 else 0.0
-    # FallbackClassifier: below the threshold, or the best two closer than the ambiguity threshold
-    if first < threshold or first - second < ambiguity:
+    # FallbackClassifier: below the threshold, or the best two closer than the ambiguity threshold (a ranking
+    # of one is never ambiguous)
+    ambiguous = len(ranked) > 1 and first - float(ranked[1]["confidence"]) < ambiguity
+    if first < threshold or ambiguous:
         return "nlu_fallback"
     return str(ranked[0]["name"])
 
@@ -91,14 +91,11 @@ def figures(rows: Iterable[dict[str, Any]], predicted: Iterable[str]) -> dict[st
     }
 
 
-async def capture(model: Path, files: list[Path]) -> dict[str, list[dict[str, Any]]]:
-    from rasa.core.agent import Agent
+def recorder(
+    seen: list[tuple[str, list[dict[str, Any]]]], arbitrate: Callable[[Any], None]
+) -> Callable[[Any], None]:
+    """The arbiter's step, noting first the text and the ranking it receives."""
     from rasa.shared.nlu.constants import INTENT_RANKING_KEY, TEXT
-
-    from nlu_components.arbiter import CatalogArbiter
-
-    seen: list[tuple[str, list[dict[str, Any]]]] = []
-    arbitrate = CatalogArbiter._arbitrate
 
     def recording(message: Any) -> None:
         ranking = [
@@ -108,20 +105,34 @@ async def capture(model: Path, files: list[Path]) -> dict[str, list[dict[str, An
         seen.append((str(message.get(TEXT) or ""), ranking))
         arbitrate(message)
 
-    CatalogArbiter._arbitrate = staticmethod(recording)  # type: ignore[method-assign]
-    agent = Agent.load(str(model))
-    captured: dict[str, list[dict[str, Any]]] = {}
-    for file in files:
-        records = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
-        rows = []
-        for record in records:
-            seen.clear()
-            result = await agent.parse_message(record["text"])
-            text, ranking = seen[-1] if seen else (record["text"], [])
-            served_as = str((result.get("intent") or {}).get("name") or "nlu_fallback")
-            rows.append({**record, "seen": text, "ranking": ranking, "served": served_as})
-        captured[file.stem] = rows
-    return captured
+    return recording
+
+
+async def capture(model: Path, files: list[Path]) -> dict[str, list[dict[str, Any]]]:
+    from rasa.core.agent import Agent
+
+    from nlu_components.arbiter import CatalogArbiter
+
+    seen: list[tuple[str, list[dict[str, Any]]]] = []
+    arbitrate = CatalogArbiter._arbitrate
+    CatalogArbiter._arbitrate = staticmethod(recorder(seen, arbitrate))  # type: ignore[method-assign]
+    try:
+        agent = Agent.load(str(model))
+        captured: dict[str, list[dict[str, Any]]] = {}
+        for file in files:
+            lines = file.read_text(encoding="utf-8").splitlines()
+            rows = []
+            for record in (json.loads(line) for line in lines if line.strip()):
+                seen.clear()
+                result = await agent.parse_message(record["text"])
+                # a message the arbiter never saw (no ranking) keeps an empty one: the check counts it
+                text, ranking = seen[-1] if seen else (record["text"], [])
+                served_as = str((result.get("intent") or {}).get("name") or "nlu_fallback")
+                rows.append({**record, "seen": text, "ranking": ranking, "served": served_as})
+            captured[file.stem] = rows
+        return captured
+    finally:
+        CatalogArbiter._arbitrate = staticmethod(arbitrate)  # type: ignore[method-assign]
 
 
 def parse_prior(values: list[str]) -> list[dict[str, float]]:

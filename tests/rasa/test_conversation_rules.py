@@ -194,7 +194,22 @@ def test_a_first_sigh_aimed_at_no_one_is_heard_and_offered_a_person_not_queued()
     # a grumble about the booking rush ("抢" a slot) names the booking: the rules and a person one word away
     rush = decision_for([said("口罩真难抢，一开放就没了😂", "express_anger")])
     assert (rush.outcome, rush.rule, rush.answer) == (Outcome.OFFER, "venting_with_need", True)
-    assert section_of("express_anger", "每次都抢不上，手太慢了") == "booking_result"
+    assert section_of("express_anger", "口罩每次都抢不上，手太慢了") == "booking_result"
+    assert section_of("express_anger", "口罩根本抢不着") == "booking_result"
+    assert (
+        section_of("express_anger", "药房的口罩太难抢了") == "booking"
+    )  # where masks are sold is no other good
+
+
+def test_other_rushes_or_a_report_do_not_name_the_mask_booking() -> None:
+    for intent, text in [
+        ("express_anger", "天天抢菜都抢不上，你们管不管"),
+        ("express_anger", "口罩倒还好，医院挂号太难抢了"),
+        ("express_anger", "这药店口罩和酒精都抢不上，还涨价"),
+        ("express_anger", "现在口罩不难抢啊"),
+        ("complain_other", "这家药店说口罩难抢，非要搭售别的才卖"),
+    ]:
+        assert section_of(intent, text) is None, text
 
 
 def test_a_sigh_aimed_at_us_or_said_again_still_goes_to_a_person() -> None:

@@ -40,25 +40,50 @@ def test_a_prior_multiplies_renormalises_and_reorders(replay: ModuleType) -> Non
     )
 
 
-def test_the_fallback_thresholds_are_the_configs(replay: ModuleType) -> None:
-    assert replay.fallback_thresholds(ROOT / "config.yml") == (0.3, 0.05)
+def test_no_prior_leaves_the_captured_ranking_as_it_was(replay: ModuleType) -> None:
+    captured = ranking(("affirm", 0.1 + 0.2), ("deny", 0.7))  # not sorted, not summing to 1 exactly
+    assert replay.with_prior(captured, {}) is captured
 
 
-def test_a_replay_applies_the_fallback_thresholds_and_the_arbiter_on_disk(replay: ModuleType) -> None:
-    def served(text: str, *pairs: tuple[str, float]) -> str:
-        return str(replay.served(text, ranking(*pairs), 0.3, 0.05))
+def test_the_fallback_thresholds_are_read_from_the_config(replay: ModuleType, tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "pipeline:\n  - name: DIETClassifier\n"
+        "  - name: FallbackClassifier\n    threshold: 0.42\n    ambiguity_threshold: 0.07\n",
+        encoding="utf-8",
+    )
+    assert replay.fallback_thresholds(config) == (0.42, 0.07)
+    config.write_text("pipeline:\n  - name: FallbackClassifier\n", encoding="utf-8")
+    assert replay.fallback_thresholds(config) == (0.3, 0.1)  # Rasa's defaults
+
+
+def test_a_replay_applies_the_arbiter_on_disk_then_the_fallback_thresholds(replay: ModuleType) -> None:
+    def served(text: str, *pairs: tuple[str, float], ambiguity: float = 0.05) -> str:
+        return str(replay.served(text, ranking(*pairs), 0.3, ambiguity))
 
     assert served("口罩在哪领", ("ask_mask_pickup", 0.9), ("greet", 0.1)) == "ask_mask_pickup"
     assert served("嗯嗯", ("affirm", 0.28), ("greet", 0.2)) == "nlu_fallback"  # under the threshold
+    assert served("嗯嗯", ("affirm", 0.3), ("greet", 0.2)) == "affirm"  # at it: served, as Rasa does
     assert served("这个那个", ("affirm", 0.42), ("deny", 0.40)) == "nlu_fallback"  # the best two too close
-    # The arbiter: words that ask for a person are a request, whatever the ranking said.
+    assert served("嗯", ("affirm", 0.31), ambiguity=0.5) == "affirm"  # a ranking of one is never ambiguous
+    # The arbiter runs first: words that ask for a person are a request, whatever the ranking, and certain
+    # enough that a hesitant ranking does not fall back.
     assert served("押金能退吗 给我转人工", ("complain_other", 0.8), ("out_of_scope", 0.2)) == "request_human"
-    assert (
-        served(
-            "",
-        )
-        == "nlu_fallback"
-    )
+    assert served("押金能退吗 给我转人工", ("complain_other", 0.25), ("out_of_scope", 0.2)) == "request_human"
+    assert served("") == "nlu_fallback"
+
+
+def test_the_capture_notes_what_the_arbiter_receives_and_lets_it_work(replay: ModuleType) -> None:
+    from rasa.shared.nlu.constants import INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    seen: list[tuple[str, list[dict[str, object]]]] = []
+    worked: list[Message] = []
+    recording = replay.recorder(seen, worked.append)
+    message = Message(data={TEXT: "口罩在哪领", INTENT_RANKING_KEY: ranking(("ask_mask_pickup", 0.9))})
+    recording(message)
+    assert seen == [("口罩在哪领", ranking(("ask_mask_pickup", 0.9)))]
+    assert worked == [message]
 
 
 def test_figures_count_as_evaluate_nlu_does(replay: ModuleType) -> None:

@@ -32,7 +32,7 @@ def clean(text: str) -> str:
 # by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
 _CANCEL_CLAUSE = re.compile(
-    r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想)?(投诉|举报|登记|提交)了)(吧)?$"
+    r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想|用|要)?(再)?(投诉|举报|登记|提交|折腾)了)(吧)?$"
 )
 _CLAUSES = re.compile(r"[，,。.!！?？;；\s]+")
 # "算了" or "取消" opening a message, as a word ("算了算了…", "取消吧"), not inside a name ("算了么便利店").
@@ -69,8 +69,11 @@ def is_skip(text: str) -> bool:
 # A short yes that names filing ("对的没问题，提交吧", "没问题，就按这个报上去", "报上去吧") is "确认" in
 # other words: the last clause is the filing verb alone, and any clause before it a plain yes. "店家确认了"
 # and "提交过一次了" answer the question instead.
-_FILE_CLAUSE = re.compile(r"^(就|那就)?(按这个)?(提交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$")
-_YES_CLAUSE = re.compile(r"^(对的?|是的?|好的?|没问题|可以|嗯+|行|ok)+$")
+_FILE_CLAUSE = re.compile(
+    r"^(嗯+|对|好|行)?(就|那就)?(按这个)?(提交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$"
+)
+# plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add
+_YES_CLAUSE = re.compile(r"^((对的?|是的?|好的?|没问题|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?)$")
 
 
 def files_now(text: str) -> bool:

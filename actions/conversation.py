@@ -99,7 +99,9 @@ class Conversation:
         count = 0
         for turn in self.earlier:
             close = similarity(turn.text, latest.text)
-            same_topic = latest.section is not None and turn.section == latest.section
+            # how to book and whether it worked are one concern (`_topic`): "身份证号输错了" heard as booking,
+            # then "能不能帮我改过来" heard as its result, is one need asked again
+            same_topic = latest.section is not None and _topic(turn.section) == _topic(latest.section)
             personal_topic = personal or found("individual_case", turn.text)
             # "我问的是…" about a personal case asks it again, whatever topic the model heard this time
             if (

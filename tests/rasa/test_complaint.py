@@ -151,6 +151,9 @@ def test_venting_about_an_answer_that_did_not_help_is_not_a_report() -> None:
         ("药店说不用登记了，结果一包卖80", False),
         ("店员说不买那就算了", False),
         ("不能取消", False),
+        ("呃 想想还是算了 就买了几个 不折腾了 不用登记了", True),
+        ("不用举报了吧", True),
+        ("店员说不要再投诉了，不然不卖给我", False),
     ],
 )
 def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> None:
@@ -193,6 +196,10 @@ def test_only_asking_files_nothing_and_says_how_to_report() -> None:
         ("没问题的话你们什么时候能处理完提交的材料", False),
         ("好的", False),
         ("报上去吧", True),
+        ("嗯确认", True),
+        ("对 就这样 提交", True),
+        ("好 就这些 提交吧", True),
+        ("就这样吧", False),  # "that is all" alone closes nothing: the question may still want its answer
         # an answer that mentions confirming or filing is an answer
         ("店家确认了", False),
         ("确认了是假货", False),

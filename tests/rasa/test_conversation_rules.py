@@ -218,3 +218,19 @@ def test_a_sigh_aimed_at_us_or_said_again_still_goes_to_a_person() -> None:
         [said("唉 太难了😔", "express_anger"), said("心累，真的撑不住了😭", "express_anger")]
     )
     assert [d.outcome for d in (aimed, again)] == [Outcome.HANDOFF, Outcome.HANDOFF]
+
+
+def test_a_personal_case_heard_as_booking_then_as_its_result_is_one_need() -> None:
+    # "how to book" and "did it work" are one concern: the follow-up after the offer is the same need
+    events = [
+        said("预约时手机号填错了一位，怎么弄", "nlu_fallback"),
+        offered(),
+        said("能不能帮我把那一位改过来", "ask_booking_result"),
+    ]
+    decision = decision_for(events)
+    assert (decision.outcome, decision.reason) == (Outcome.HANDOFF, "unresolved")
+    # two routine questions on the concern are not one need
+    routine = decision_for(
+        [said("口罩怎么预约", "ask_mask_booking"), said("结果什么时候出", "ask_booking_result")]
+    )
+    assert routine.outcome is Outcome.ANSWER

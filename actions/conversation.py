@@ -99,15 +99,17 @@ class Conversation:
         count = 0
         for turn in self.earlier:
             close = similarity(turn.text, latest.text)
-            # how to book and whether it worked are one concern (`_topic`): "身份证号输错了" heard as booking,
-            # then "能不能帮我改过来" heard as its result, is one need asked again
-            same_topic = latest.section is not None and _topic(turn.section) == _topic(latest.section)
+            same_topic = latest.section is not None and turn.section == latest.section
+            # a personal case is one concern across booking and its result (`_topic`): "身份证号输错了" heard
+            # as booking, then "能不能帮我改过来" as its result, asks it again; routine questions do not
+            same_concern = latest.section is not None and _topic(turn.section) == _topic(latest.section)
             personal_topic = personal or found("individual_case", turn.text)
             # "我问的是…" about a personal case asks it again, whatever topic the model heard this time
             if (
                 close >= SAME_WORDING
                 or (again and personal_topic)
-                or (same_topic and (close >= SAME_NEED_SIMILARITY or again or personal_topic))
+                or (same_topic and (close >= SAME_NEED_SIMILARITY or again))
+                or (same_concern and personal_topic)
             ):
                 count += 1
         return count

@@ -153,7 +153,13 @@ def test_venting_about_an_answer_that_did_not_help_is_not_a_report() -> None:
         ("不能取消", False),
         ("呃 想想还是算了 就买了几个 不折腾了 不用登记了", True),
         ("不用举报了吧", True),
-        ("店员说不要再投诉了，不然不卖给我", False),
+        ("不折腾了", True),
+        ("不必登记了", True),
+        # someone else's words, after a comma or a space, are what happened
+        ("老板说，不用登记了", False),
+        ("店员一看我拍照就说，不要再投诉了", False),
+        ("我想投诉 但老板说 不用投诉了", False),
+        ("老板威胁我，算了吧", False),
     ],
 )
 def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> None:
@@ -197,6 +203,8 @@ def test_only_asking_files_nothing_and_says_how_to_report() -> None:
         ("好的", False),
         ("报上去吧", True),
         ("嗯确认", True),
+        ("对确认", True),
+        ("行提交吧", True),
         ("对 就这样 提交", True),
         ("好 就这些 提交吧", True),
         ("就这样吧", False),  # "that is all" alone closes nothing: the question may still want its answer

@@ -62,7 +62,6 @@ from bot.workers.outbox import enqueue_texts
 from lexicon.cues import asks_for_person
 
 log = logging.getLogger(__name__)
-NO_TICKET = TicketAttached.NO_TICKET
 
 
 # The handoff the gateway makes itself when Rasa is down and the citizen asks for a person.
@@ -183,9 +182,8 @@ class HelpDesk:
         """`said`: the message that asked, when Rasa could not take it (its tracker does not hold it)."""
         reason = reason_of(str(signal.get("reason") or ""))
         anger = float(signal.get("anger") or 0.0)
-        draft = await self.intake.take(openid)  # a complaint under way goes to the person with its details
-        # and the photos sent just before asking ("[图片]", then "人工")
-        attachments = [*(draft.attachments if draft else ()), *await self.intake.take_loose(openid)]
+        # a complaint under way goes to the person with its details, and the photos sent just before asking
+        draft, attachments = await self._take_evidence(openid)
         events = await self._events(openid)
         transcript = transcript_from_events(events)
         if said is not None:
@@ -208,8 +206,7 @@ class HelpDesk:
 
     async def _complaint(self, openid: str, source: str, signal: dict[str, Any]) -> str:
         details = signal.get("details") if isinstance(signal.get("details"), dict) else {}
-        draft = await self.intake.take(openid)
-        attachments = [*(draft.attachments if draft else ()), *await self.intake.take_loose(openid)]
+        _, attachments = await self._take_evidence(openid)  # the form ended: its draft is spent
         events = await self._events(openid)
         opened = await self.tickets.open(
             openid, source, Reason.COMPLAINT,
@@ -220,6 +217,12 @@ class HelpDesk:
         )  # fmt: skip
         await self._keep_on(opened, attachments)
         return answers.ticket_opened(opened.number)
+
+    async def _take_evidence(self, openid: str) -> tuple[Draft | None, list[dict[str, Any]]]:
+        """The intake under way, removed, and every file for the ticket about to open: the intake's own and
+        those sent before any intake ("[图片]", then "人工")."""
+        draft = await self.intake.take(openid)
+        return draft, [*(draft.attachments if draft else ()), *await self.intake.take_loose(openid)]
 
     async def _keep_on(self, opened: Opened, attachments: list[dict[str, Any]]) -> None:
         """Evidence taken for a ticket that already existed (the same message handled again, or a person
@@ -243,7 +246,10 @@ class HelpDesk:
         current = await self.tickets.mode_of(openid)
         with_person = current.mode is not Mode.BOT and current.ticket and msg_type in LOOSE_TYPES
         # (a ticket closed meanwhile: the file is kept for what the citizen does next, like any other)
-        if with_person and await self.tickets.add_attachment(current.ticket, attachment) is not NO_TICKET:
+        if (
+            with_person
+            and await self.tickets.add_attachment(current.ticket, attachment) is not TicketAttached.NO_TICKET
+        ):
             return attached_to_ticket_message(current.ticket)
         attached = await self.intake.attach(openid, attachment, keep_loose=msg_type in LOOSE_TYPES)
         if attached is Attached.TO_INTAKE:

@@ -21,14 +21,18 @@ from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
     GIVEN_UP,
+    GOODS_RULES,
+    HOW_TO_REPORT,
     PERSON_FOR_CASE,
     Conversation,
     Outcome,
+    closes,
     conversation_before_latest,
     decide,
     gives_up,
     misread_report,
     reading_behind_ambiguity,
+    rule_question,
     section_of,
     understood_intents,
     venting_behind_report,
@@ -44,6 +48,7 @@ from actions.signals import (
 from bot.core.content import UNAVAILABLE, format_section
 from bot.storage import keys  # the one key builder, shared with the gateway
 from lexicon.conversation import found
+from lexicon.cues import asks_for_person
 
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
@@ -195,14 +200,23 @@ class ActionHandoff(Action):
     ) -> list[EventType]:
         intent, confidence = latest_intent(tracker)
         text = str(tracker.latest_message.get("text") or "")
+        before = conversation_before_latest(tracker.events)
+        if intent == "affirm" and closes(text) and not asks_for_person(text):
+            # "哦 知道了" after the offer takes the answer; it does not take the offer
+            dispatcher.utter_message(text=GIVEN_UP)
+            return []
         reason = {
             "express_anger": HANDOFF_REASON_ANGRY,
             "affirm": HANDOFF_REASON_UNRESOLVED,
         }.get(intent, HANDOFF_REASON_REQUEST_HUMAN)
+        if before.offered_last and any(found("individual_case", turn.text) for turn in before.earlier):
+            # a person asked for right after we offered one for a personal case: that case is what they
+            # take up, and what the agent must look up
+            reason = HANDOFF_REASON_UNRESOLVED
         if found("escalation", text):  # "我要找你们领导" asks for a person in anger
             reason = HANDOFF_REASON_ANGRY
         repeats = trailing_repeats(user_intents(tracker.events))
-        carried = ANGER_DECAY * conversation_before_latest(tracker.events).anger_before
+        carried = ANGER_DECAY * before.anger_before
         anger = max(anger_score(text, intent, confidence, repeats), carried)
         return signal_handoff(dispatcher, tracker, reason, anger, "asked")
 
@@ -225,7 +239,12 @@ class ActionHandleFallback(Action):
         latest = latest_turn(tracker)
         conversation = conversation_before_latest(tracker.events)
         anger = conversation.anger_with(latest)
-        if found("escalation", latest.text) or anger >= ANGER_HIGH:
+        if found("escalation", latest.text):
+            return signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "fallback_angry")
+        if closes(latest.text):  # "行 那我明天下午晚点去": nothing to ask again, however angry before
+            dispatcher.utter_message(text=GIVEN_UP)
+            return []
+        if anger >= ANGER_HIGH:
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "fallback_angry")
         ranking = tracker.latest_message.get("intent_ranking") or []
         reading = reading_behind_ambiguity(latest.text, ranking) or venting_behind_report(
@@ -298,6 +317,15 @@ class ActionStartComplaint(Action):
         instead = misread_report(latest_turn(tracker), conversation_before_latest(tracker.events))
         if instead is not None:
             return [FollowupAction(instead)]
+        if rule_question(text) and not names_a_shop(tracker):
+            # a question about the rules: answered and told how to report; a form opened by it would be
+            # filed unconfirmed when the citizen leaves
+            if intent == "report_price_gouging":
+                dispatcher.utter_message(text=await content_text("announcements"))
+            elif intent == "report_fake_goods":
+                dispatcher.utter_message(text=GOODS_RULES)
+            dispatcher.utter_message(text=HOW_TO_REPORT)
+            return [FollowupAction("action_listen")]
         dispatcher.utter_message(response="utter_complaint_start")
         events: list[EventType] = [
             SlotSet(slot, None) for slot in (*intake.REQUIRED, "complaint_product", "complaint_confirm")
@@ -307,6 +335,10 @@ class ActionStartComplaint(Action):
         if len(text) >= 6 and not text.startswith("/"):
             events.append(SlotSet("complaint_what", text[:300]))
         return events
+
+
+def names_a_shop(tracker: Tracker) -> bool:
+    return any(e.get("entity") in ("shop", "address") for e in tracker.latest_message.get("entities") or [])
 
 
 def intake_started(events: list[dict[str, Any]]) -> float | None:

@@ -24,8 +24,17 @@ EVIDENCE_WORDS = (
 CONFIRM_WORDS = ("确认", "是", "对", "没错", "没问题", "可以", "提交", "好", "嗯", "ok", "行")
 
 
+# WeChat's emoticon codes ("[捂脸]") and emoji say how, not what: "这个撤了吧[捂脸]" cancels.
+_DECORATION = re.compile(r"\[[\u4e00-\u9fa5A-Za-z]{1,4}\]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
 def clean(text: str) -> str:
     return text.strip().strip("。.!！~～").strip()
+
+
+def plain(text: str) -> str:
+    """The words alone, for reading what the citizen means (the slot keeps what they typed)."""
+    return clean(_DECORATION.sub("", text))
 
 
 # A cancellation said as the last clause of a sentence ("想了想还是算了，取消吧", "钱不多，我不想投诉了"),
@@ -33,6 +42,8 @@ def clean(text: str) -> str:
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
 _CANCEL_CLAUSE = re.compile(
     r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想|用|必)?(投诉|举报|登记|提交|折腾)了)(吧)?$"
+    # "这个撤了吧", "那就撤回吧": taking back what was reported
+    r"|^(这个|那个|那就|那|就)?(撤了|撤回|撤销|撤掉)(吧|了)?$"
 )
 # ... unless the clause before it hands over to someone else's words ("老板说，不用登记了").
 _REPORTED_SPEECH = re.compile(r"(说|让我|叫我|求我|威胁我|放话|回我|告诉我|表示)$")
@@ -52,12 +63,12 @@ _ONLY_ASKING_CLAUSE = re.compile(
 def only_asking(text: str) -> bool:
     """The message ends by saying there is nothing to report yet. Whether that ends the form depends on what
     the form holds (actions/intake.py): a report given already stays a report."""
-    clauses = [c for c in _CLAUSES.split(clean(text)) if c]
+    clauses = [c for c in _CLAUSES.split(plain(text)) if c]
     return bool(clauses) and bool(_ONLY_ASKING_CLAUSE.match(clauses[-1]))
 
 
 def is_cancel(text: str) -> bool:
-    value = clean(text)
+    value = plain(text)
     if value in CANCEL_WORDS or _CANCEL_OPENING.match(value):
         return True
     clauses = [c for c in _CLAUSES.split(value) if c]
@@ -67,31 +78,36 @@ def is_cancel(text: str) -> bool:
 
 
 def is_skip(text: str) -> bool:
-    return clean(text).lower() in SKIP_WORDS
+    return plain(text).lower() in SKIP_WORDS
 
 
 # A short yes that names filing ("对的没问题，提交吧", "没问题，就按这个报上去", "报上去吧") is "确认" in
 # other words: the last clause is the filing verb alone, and any clause before it a plain yes. "店家确认了"
 # and "提交过一次了" answer the question instead.
 _FILE_CLAUSE = re.compile(
-    r"^(嗯+|对|好|行)?(就|那就)?(按这个)?(提交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$"
+    r"^(嗯+|对|好|行)?(就|那就)?(帮我|麻烦你?们?)?(按这个)?(提交|交上去|递交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$"
+    # asking us to act on it ("麻烦你们尽快去查一下") files it as it stands
+    r"|^(麻烦|请)(你们?)?(尽快|赶紧|快点)?(去)?(查|处理|核实|核查)(一下|下)?(吧|啊)?$"
 )
 # plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add
-_YES_CLAUSE = re.compile(r"^((对的?|是的?|好的?|没问题|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?)$")
+_YES_CLAUSE = re.compile(r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?)$")
+# "信息都对", "以上属实": the citizen vouches for everything the form holds
+_ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")
 
 
 def files_now(text: str) -> bool:
     """The message is "确认" or "提交", or a short yes that names filing, while the form still asks for a
     detail: file it with what it has ("确认是在他们店买的" answers the question instead)."""
-    value = clean(text).lower()
+    value = plain(text).lower()
     if value in FILE_NOW_WORDS:
         return True
     clauses = [c for c in _CLAUSES.split(value) if c]
-    return (
-        bool(clauses)
-        and bool(_FILE_CLAUSE.match(clauses[-1]))
-        and all(_YES_CLAUSE.match(c) for c in clauses[:-1])
-    )
+    if not clauses:
+        return False
+    if any(_ALL_RIGHT_CLAUSE.match(c) for c in clauses):
+        readings = (_ALL_RIGHT_CLAUSE, _YES_CLAUSE, _FILE_CLAUSE)
+        return all(any(r.match(c) for r in readings) for c in clauses)
+    return bool(_FILE_CLAUSE.match(clauses[-1])) and all(_YES_CLAUSE.match(c) for c in clauses[:-1])
 
 
 def mentions_evidence(text: str) -> bool:
@@ -121,10 +137,12 @@ def confirmation(text: str) -> str | None:
     """'yes', 'cancel', a slot to correct, or None when the answer is unclear (ask again)."""
     if is_cancel(text):
         return "cancel"
+    if files_now(text):  # "没错 帮我交上去吧", "信息都对 麻烦你们尽快去查一下"
+        return "yes"
     target = correction_target(text)
     if target is not None:
         return target
-    value = clean(text).lower()
+    value = plain(text).lower()
     if value in CONFIRM_WORDS or value.startswith(("确认", "提交", "是的", "对的")):
         return "yes"
     hesitant = any(word in value for word in ("不", "别", "等", "先"))

@@ -7,6 +7,7 @@ each with its reason; the cues they read are data (lexicon/conversation_cues.yml
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -16,7 +17,7 @@ from actions import complaint
 from actions.signals import anger_score, intent_of, session_messages
 from bot.core.content import INTENT_SECTIONS
 from lexicon.conversation import found
-from lexicon.cues import ACCUSATION, CURSE, INSULT
+from lexicon.cues import ACCUSATION, CURSE, INSULT, QUESTION
 from lexicon.intents import QUESTIONS, REPORTS
 
 ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
@@ -36,8 +37,8 @@ OFFER_ACTION = "utter_offer_human"
 # fmt: off
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到")),
-    ("pickup", ("领取", "去领", "领不到", "网点", "取口罩", "提货", "有货", "有没有口罩", "还有口罩", "到货",
-                "代领", "原件", "复印件")),
+    ("pickup", ("领取", "去领", "领口罩", "哪领", "怎么领", "领不到", "网点", "取口罩", "提货", "有货",
+                "有没有口罩", "还有口罩", "到货", "代领", "原件", "复印件")),
     ("announcements", ("公告", "通知", "通告")),
     ("booking", ("预约", "怎么约", "怎么买", "买口罩", "买不到", "难买", "抢口罩", "口罩都没有", "没有口罩",
                  "没口罩", "一个口罩都没", "找不到口罩", "弄不到口罩", "弄到口罩")),
@@ -258,6 +259,21 @@ def _calm_words(text: str) -> bool:
     return message_anger(Turn(text, "", 0.0, None)) == 0
 
 
+# What asks, beyond the question words of the understanding rules: marks, 吗, "几号", "多少", "到底"
+ASKS = re.compile(r"[?？吗]|几(号|点|天|时|个|次)|多少|到底|啥|什么(?!事)")
+
+
+def closes(text: str) -> bool:
+    """The citizen takes the answer and says what they will do ("好吧 知道了 那我到时候再抢"), in calm words
+    and asking nothing: whatever the model made of it, there is nothing to answer, ask again or hand over."""
+    asks = bool(QUESTION.search(text) or ASKS.search(text))
+    return found("closing", text) and not asks and _calm_words(text)
+
+
+def _closing(t: Turn, c: Conversation) -> bool:
+    return closes(t.text)
+
+
 def gives_up(text: str) -> bool:
     """The citizen gives up ("算了算了不投诉了，也没几个钱") in calm words: nothing to answer or hand over,
     whether the model read anger or nothing at all. Giving up with an insult or a threat is anger."""
@@ -296,6 +312,23 @@ PERSON_FOR_THREAT = "您的诉求我们非常重视，马上请工作人员直�
 ASK_FOR_NEED = "您可以直接告诉我遇到的具体问题（预约、结果、领取或投诉举报），我来帮您。"
 GIVEN_UP = "好的。如还有其他问题，请直接告诉我；需要工作人员时回复“人工”。"
 
+HOW_TO_REPORT = (
+    "如果遇到具体商家哄抬价格、售假或其他消费问题，直接告诉我商家名称、地址和发生了什么，我帮您登记投诉举报；"
+    "也可以拨打12315热线。"
+)
+GOODS_RULES = (
+    "合格的口罩包装上应印有生产企业名称和地址、执行标准、生产日期和有效期（医用外科口罩执行YY 0469，"
+    "一次性使用医用口罩执行YY/T 0969，KN95执行GB 2626）；没有厂名厂址、标准或日期的属于“三无”产品。"
+    "具体真伪需要检验，网上无法判断。"
+)
+
+
+def rule_question(text: str) -> bool:
+    """A question about the rules ("涨价涨到多少算哄抬", "这个牌子是真的吗", "举报电话是12315吧") that asks
+    nothing be done: answered, with how to report, and no intake opened (actions/actions.py)."""
+    return found("rule_question", text) and not found("wants_to_report", text)
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "escalation", "A threat to go to another authority or the press: the citizen gave up on the bot.",
@@ -305,6 +338,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "abuse", "Abuse or insults: an angry citizen is not answered by a machine (as before).",
         _abuse, Decision(Outcome.HANDOFF, "abuse", "angry", answer=False),
+    ),
+    Rule(
+        "closing", "The citizen takes the answer and says what they will do (\"行 那我明天下午晚点去\"), "
+        "calmly and asking nothing: read as anger after venting, or as a question, it would be queued or "
+        "answered again.", _closing, Decision(Outcome.ANSWER, "closing", answer=False, note=GIVEN_UP),
     ),
     Rule(
         "given_up", "Giving up (\"算了算了不投诉了，也没几个钱\") in calm words, however resigned the model "

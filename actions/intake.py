@@ -87,6 +87,10 @@ def nothing_reported(message: Message, filled: Mapping[str, Any]) -> bool:
     return not (named or described or message.entities) and len(message.text.strip()) <= ONLY_ASKING_CHARS
 
 
+def _held(value: Any) -> bool:
+    return value not in (None, "", complaint.SKIPPED)
+
+
 def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> dict[str, Any]:
     """What the message gives the form: details from its entities, and the requested question's answer in
     the citizen's own words (unless the details already answered it, or the message is about something
@@ -96,6 +100,10 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
     if nothing_reported(message, filled) and complaint.only_asking(message.text):
         return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "only_asking"}
     values: dict[str, Any] = details_in(message)
+    if requested is not None:
+        # a detail the form holds already, named again while it asks another ("店在农贸市场东门…" for the
+        # address, after the shop): a landmark, not a new answer; the question gets the citizen's words
+        values = {s: v for s, v in values.items() if s == requested or not _held(filled.get(s))}
     if requested is None or requested in values:
         return values
     if requested in DETAIL_QUESTIONS and complaint.files_now(message.text):

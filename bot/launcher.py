@@ -40,6 +40,8 @@ TRAINING_INPUTS = (
     "lexicon",
     "requirements/rasa.lock",
 )
+# Read by the action server only (the conversation rules), never by the model: changing them needs no retrain.
+NOT_TRAINING_INPUTS = frozenset({"lexicon/conversation_cues.yml", "lexicon/conversation.py"})
 TRACKER_DB = 1  # Rasa's tracker and lock stores live in their own Redis database
 TRACKER_RETENTION_SECONDS = 7 * 86400  # a citizen's tracker outlives their last message by a week
 ENCODER_CACHE_ENV = "FRONT_DOOR_ENCODER_CACHE"  # nlu_components.encoders.CACHE_ENV (that package needs Rasa)
@@ -51,7 +53,13 @@ def training_hash(root: Path = ROOT) -> str:
     for name in TRAINING_INPUTS:
         path = root / name
         found = path.rglob("*") if path.is_dir() else [path]
-        files = sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts)
+        files = sorted(
+            p
+            for p in found
+            if p.is_file()
+            and "__pycache__" not in p.parts
+            and p.relative_to(root).as_posix() not in NOT_TRAINING_INPUTS
+        )
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())

@@ -52,7 +52,8 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"conversations ending right: {summary['ended_right']}/{summary['conversations']} "
-          f"({summary['share_ended_right']:.3f}); routine handed over: {summary['routine_handed_over']}")  # fmt: skip
+          f"({summary['share_ended_right']:.3f}); routine handed over: {summary['routine_handed_over']}, "
+          f"filed as a ticket: {summary['routine_filed']}")  # fmt: skip
     for kind, counts in summary["by_kind"].items():
         print(f"  {kind:22s} {counts['right']}/{counts['n']}")
     for failure in summary["failures"]:

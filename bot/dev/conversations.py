@@ -191,6 +191,8 @@ def summarise(results: list[tuple[Script, Ending]]) -> dict[str, Any]:
         "ended_right": right,
         "share_ended_right": round(right / len(results), 3) if results else 0.0,
         "routine_handed_over": sum(e.end == "person" for e in routine),
+        # a routine question filed as a complaint: a ticket an agent must close for nothing
+        "routine_filed": sum(e.end == "ticket" for e in routine),
         "by_kind": {k: {"n": len(v), "right": sum(v)} for k, v in sorted(by_kind.items())},
         "failures": failures,
     }

@@ -169,6 +169,39 @@ def test_accepting_the_offer_is_an_unresolved_handoff() -> None:
     assert messages[1]["custom"]["handoff"]["reason"] == "unresolved"
 
 
+def test_taking_the_answer_after_the_offer_does_not_take_the_offer() -> None:
+    offer = {"event": "action", "name": "utter_offer_human"}
+    events, messages = run(
+        ActionHandoff(), tracker("affirm", "哦 知道了", 0.8, events=[offer, user("affirm")])
+    )
+    assert events == [] and "人工" in messages[0]["text"]
+    assert not any("handoff" in (m.get("custom") or {}) for m in messages)
+    # "好的" takes it, and so does asking for the person in so many words
+    for text in ["好的", "知道了，转人工吧"]:
+        _, taken = run(ActionHandoff(), tracker("affirm", text, 0.9, events=[offer, user("affirm")]))
+        assert taken[1]["custom"]["handoff"]["reason"] == "unresolved", text
+
+
+def test_a_person_asked_for_after_the_offer_for_a_personal_case_takes_up_that_case() -> None:
+    case = {
+        "event": "user",
+        "text": "取货码那条短信我不小心删了",
+        "parse_data": {"intent": {"name": "ask_mask_pickup"}},
+    }
+    offer = {"event": "action", "name": "utter_offer_human"}
+    asked = tracker(
+        "request_human", "能不能给我重新发一遍", 0.34, events=[case, offer, user("request_human")]
+    )
+    _, messages = run(ActionHandoff(), asked)
+    assert messages[1]["custom"]["handoff"]["reason"] == "unresolved"
+    # with no personal case before the offer, a request is a request
+    plain = tracker(
+        "request_human", "转人工", 0.95, events=[user("ask_mask_booking"), offer, user("request_human")]
+    )
+    _, messages = run(ActionHandoff(), plain)
+    assert messages[1]["custom"]["handoff"]["reason"] == "request_human"
+
+
 def test_first_fallback_asks_to_rephrase_the_second_offers_a_person() -> None:
     first, messages = run(
         ActionHandleFallback(), tracker("nlu_fallback", events=[user("greet"), user("nlu_fallback")])

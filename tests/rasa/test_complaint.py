@@ -31,6 +31,13 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("时间错了", "complaint_time"),
         ("改经过", "complaint_what"),
         ("嗯？你说啥", None),
+        # in the citizen's own words
+        ("没错 帮我交上去吧", "yes"),
+        ("信息都对 麻烦你们尽快去查一下", "yes"),
+        ("这个撤了吧[捂脸]", "cancel"),
+        ("不对不对 是我看错了 那就撤回吧", "cancel"),
+        ("不对，地址写错了", "complaint_address"),
+        ("等下 先别交上去", None),
     ],
 )
 def test_confirmation_answers(text: str, expected: str | None) -> None:
@@ -218,3 +225,24 @@ def test_only_asking_files_nothing_and_says_how_to_report() -> None:
 )
 def test_a_short_yes_that_names_filing_files_the_form(text: str, files: bool) -> None:
     assert complaint.files_now(text) is files
+
+
+def test_a_question_about_the_rules_is_answered_not_taken_in() -> None:
+    for text, intent in [
+        ("涨价涨到多少算哄抬物价？有没有具体标准", "report_price_gouging"),
+        ("这个牌子的KN95是真的吗", "report_fake_goods"),
+        ("上面说的举报电话就是12315对吧", "report_price_gouging"),
+    ]:
+        events, messages = run(ActionStartComplaint(), tracker({}, text, intent=intent))
+        assert events == [FollowupAction("action_listen")], text
+        assert "12315" in messages[-1]["text"]  # how to report, one message away
+        assert not any(m.get("response") == "utter_complaint_start" for m in messages)
+    # said with a wish to report, or naming the shop, it is a report
+    for text, entities in [
+        ("这个价算不算哄抬，能举报吗", []),
+        ("康泰大药房口罩卖五十一只，算不算哄抬", [{"entity": "shop", "value": "康泰大药房"}]),
+    ]:
+        asked = tracker({}, text)
+        asked.latest_message["entities"] = entities
+        _, messages = run(ActionStartComplaint(), asked)
+        assert messages[0]["response"] == "utter_complaint_start", text

@@ -9,6 +9,7 @@ from actions.conversation import (
     Outcome,
     Turn,
     carried_anger,
+    closes,
     conversation_before_latest,
     decide,
     section_of,
@@ -236,3 +237,55 @@ def test_a_personal_case_heard_as_booking_then_as_its_result_is_one_need() -> No
         (said("口罩到底怎么预约", "ask_mask_booking"), said("那结果到底在哪看", "ask_booking_result")),
     ]:
         assert decision_for([first, then]).outcome is Outcome.ANSWER, then["text"]
+
+
+def test_taking_the_answer_calmly_is_let_go_however_the_model_reads_it() -> None:
+    vented = [said("烦死了！！又约不上[发怒] 下一轮几号开始", "express_anger"), offered()]
+    for text, intent in [
+        ("好吧 知道了 那我到时候再抢", "express_anger"),
+        ("哦 那我去公众号里面找找看", "express_anger"),
+        ("行 那我明天下午晚点去", "ask_mask_pickup"),
+    ]:
+        decision = decision_for([*vented, said(text, intent, confidence=0.4)])
+        assert (decision.outcome, decision.rule, decision.answer) == (Outcome.ANSWER, "closing", False), text
+        assert "人工" in decision.note  # a person stays one word away
+    # a question, anger or a threat after "知道了" is no closing
+    for text in ["知道了，那下一轮到底几号", "知道了知道了，你们就是一群废物", "明白了，我去打市长热线"]:
+        assert not closes(text), text
+    assert decision_for([*vented, said("知道了知道了，你们就是一群废物", "express_anger")]).outcome is (
+        Outcome.HANDOFF
+    )
+
+
+def test_new_kinds_of_personal_case_are_offered_then_handed_over() -> None:
+    for first, then in [
+        ("预约时手滑选错药店了，约成了城西那家，我住城东", "能不能帮我换到城东那个点"),
+        ("我上个月搬家了，预约里的领取点还是老房子那边", "麻烦看下我这条记录能不能改"),
+        ("我爸在居家隔离，他约上了口罩但出不了门", "他约上的那份我能不能去拿"),
+        ("下午两点去青松路药房领口罩，门是关着的", "那我约上的这份还作不作数"),
+    ]:
+        offer = decision_for([said(first, "ask_mask_pickup")])
+        assert (offer.outcome, offer.rule) == (Outcome.OFFER, "individual_first"), first
+        handed = decision_for([said(first, "ask_mask_pickup"), offered(), said(then, "ask_mask_pickup")])
+        assert (handed.outcome, handed.reason) == (Outcome.HANDOFF, "unresolved"), then
+
+
+def test_insisting_on_a_personal_case_after_the_offer_is_the_same_need() -> None:
+    events = [
+        said("人民路仁和大药房今天下午还有口罩吗", "ask_mask_booking"),
+        offered(),
+        said("我就想知道那一家现在还有没有货", "ask_announcement", confidence=0.33),
+    ]
+    decision = decision_for(events)
+    assert (decision.outcome, decision.reason) == (Outcome.HANDOFF, "unresolved")
+    # "我就想问一下" opens a first question; it asks nothing again
+    assert decision_for([said("你好，我就想问一下口罩在哪领", "ask_mask_pickup")]).outcome is Outcome.ANSWER
+
+
+def test_venting_about_pickup_names_it() -> None:
+    text = "排队排得腿都麻了 这叫什么事啊 领口罩到底带身份证还是户口本？？"
+    assert section_of("express_anger", text) == "pickup"
+    decision = decision_for([said(text, "express_anger", confidence=0.64)])
+    assert (decision.outcome, decision.rule, decision.answer) == (Outcome.OFFER, "venting_with_need", True)
+    told_late = decision_for([said("到了才说要原件，早干嘛不说清楚！代领要带什么证件", "ask_mask_pickup")])
+    assert (told_late.outcome, told_late.acknowledge) == (Outcome.OFFER, True)

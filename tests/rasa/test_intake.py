@@ -99,3 +99,13 @@ def test_only_asking_ends_a_form_that_holds_no_report_yet() -> None:
     assert "complaint_confirm" not in read(message("我就问一下"), "complaint_address", named)
     priced = message("药店一只口罩卖30元，就问一下", price="30元")
     assert "complaint_confirm" not in read(priced, "complaint_shop", supposed)
+
+
+def test_a_detail_held_already_and_named_again_does_not_take_the_questions_place() -> None:
+    filled = {"complaint_what": "卖三无口罩", "complaint_shop": "福瑞百货"}
+    # "农贸市场" is read as a shop: here it is the landmark that says where the shop is
+    got = read(message("店在农贸市场东门出来往右走几步", shop="农贸市场"), "complaint_address", filled)
+    assert got == {"complaint_address": "店在农贸市场东门出来往右走几步"}
+    # a detail the form does not hold yet is still taken, and the question asked again
+    got = read(message("一包十个卖20块", price="20块"), "complaint_address", filled)
+    assert got == {"complaint_price": "20块"}

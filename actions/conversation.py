@@ -260,7 +260,7 @@ def _calm_words(text: str) -> bool:
 
 
 # What asks, beyond the question words of the understanding rules: marks, 吗, "几号", "多少", "到底"
-ASKS = re.compile(r"[?？吗]|几(号|点|天|时|个|次)|多少|到底|啥|什么(?!事)")
+ASKS = re.compile(r"[?？吗]|几(号|点|天|时|个|次)|多少|到底|(?<!没)啥|(?<!没)什么")
 
 
 def closes(text: str) -> bool:

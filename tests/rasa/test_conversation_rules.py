@@ -249,6 +249,7 @@ def test_taking_the_answer_calmly_is_let_go_however_the_model_reads_it() -> None
         decision = decision_for([*vented, said(text, intent, confidence=0.4)])
         assert (decision.outcome, decision.rule, decision.answer) == (Outcome.ANSWER, "closing", False), text
         assert "人工" in decision.note  # a person stays one word away
+    assert closes("嗯 查到了 没啥事了") and closes("知道了 没什么问题了")
     # a question, anger or a threat after "知道了" is no closing
     for text in ["知道了，那下一轮到底几号", "知道了知道了，你们就是一群废物", "明白了，我去打市长热线"]:
         assert not closes(text), text

@@ -41,15 +41,17 @@ def plain(text: str) -> str:
 # by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
 _CANCEL_CLAUSE = re.compile(
-    r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想|用|必)?(投诉|举报|登记|提交|折腾)了)(吧)?$"
+    r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想|用|必)?(投诉|举报|登记|提交|折腾|弄|搞)了)(吧)?"
+    r"(不好意思|抱歉|麻烦了|谢谢)?$"
     # "这个撤了吧", "那就撤回吧": taking back what was reported
     r"|^(这个|那个|那就|那|就)?(撤了|撤回|撤销|撤掉)(吧|了)?$"
 )
 # ... unless the clause before it hands over to someone else's words ("老板说，不用登记了").
 _REPORTED_SPEECH = re.compile(r"(说|让我|叫我|求我|威胁我|放话|回我|告诉我|表示)$")
 _CLAUSES = re.compile(r"[，,。.!！?？;；\s]+")
-# "算了" or "取消" opening a message, as a word ("算了算了…", "取消吧"), not inside a name ("算了么便利店").
-_CANCEL_OPENING = re.compile(r"^(取消|算了)($|[，,。.!！~ 吧啊算不了投举登])")
+# "算了", "取消" or "不用了" opening a message, as a word ("算了算了…", "取消吧", "不用了 他说记错了"), not
+# inside a name ("算了么便利店").
+_CANCEL_OPENING = re.compile(r"^(取消|算了|不用了)($|[，,。.!！~ 吧啊算不了投举登])")
 
 
 # "就先问问哈，暂时还没碰到": the citizen asked how to report, and has nothing to report yet. As the last

@@ -217,7 +217,16 @@ def _third_time(t: Turn, c: Conversation) -> bool:
 def _individual_again(t: Turn, c: Conversation) -> bool:
     now = found("individual_case", t.text)
     before = any(found("individual_case", e.text) for e in c.earlier)
-    return (now and before) or ((now or before) and c.times_asked(t) >= 1)
+    # right after the offer for a personal case, calm words the model takes for anger and for no topic
+    # ("那我这次的还算不算啊 不会作废了吧") are the citizen still worried about that case
+    worried = (
+        before
+        and c.offered_last
+        and t.intent == "express_anger"
+        and t.section is None
+        and _calm_words(t.text)
+    )
+    return (now and before) or ((now or before) and c.times_asked(t) >= 1) or worried
 
 
 def _venting(t: Turn, c: Conversation) -> bool:

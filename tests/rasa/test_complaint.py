@@ -35,6 +35,7 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("没错 帮我交上去吧", "yes"),
         ("信息都对 麻烦你们尽快去查一下", "yes"),
         ("这个撤了吧[捂脸]", "cancel"),
+        ("不用了 他说价格记错了 是正常价 不弄了不好意思😅", "cancel"),
         ("不对不对 是我看错了 那就撤回吧", "cancel"),
         ("不对，地址写错了", "complaint_address"),
         ("等下 先别交上去", None),
@@ -232,6 +233,7 @@ def test_a_question_about_the_rules_is_answered_not_taken_in() -> None:
         ("涨价涨到多少算哄抬物价？有没有具体标准", "report_price_gouging"),
         ("这个牌子的KN95是真的吗", "report_fake_goods"),
         ("上面说的举报电话就是12315对吧", "report_price_gouging"),
+        ("怎么看口罩是不是正规的啊 包装上要看哪几个字", "report_fake_goods"),
     ]:
         events, messages = run(ActionStartComplaint(), tracker({}, text, intent=intent))
         assert events == [FollowupAction("action_listen")], text
@@ -246,3 +248,10 @@ def test_a_question_about_the_rules_is_answered_not_taken_in() -> None:
         asked.latest_message["entities"] = entities
         _, messages = run(ActionStartComplaint(), asked)
         assert messages[0]["response"] == "utter_complaint_start", text
+
+
+def test_money_taken_for_a_booking_not_paid_is_a_personal_case_not_a_complaint_form() -> None:
+    events, _ = run(
+        ActionStartComplaint(), tracker({}, "预约付款的时候钱扣了 订单还是显示待支付", "complain_other")
+    )
+    assert events == [FollowupAction("action_answer_content")]

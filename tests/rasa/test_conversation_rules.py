@@ -264,6 +264,8 @@ def test_new_kinds_of_personal_case_are_offered_then_handed_over() -> None:
         ("我上个月搬家了，预约里的领取点还是老房子那边", "麻烦看下我这条记录能不能改"),
         ("我爸在居家隔离，他约上了口罩但出不了门", "他约上的那份我能不能去拿"),
         ("下午两点去青松路药房领口罩，门是关着的", "那我约上的这份还作不作数"),
+        ("说好今天下午去领 到了长寿路那个药房关门了", "那我这次的还能领吗 不会作废了吧"),
+        ("预约付款的时候钱扣了 订单还是显示待支付", "微信里扣了29.9 你们那边没到账吗"),
     ]:
         offer = decision_for([said(first, "ask_mask_pickup")])
         assert (offer.outcome, offer.rule) == (Outcome.OFFER, "individual_first"), first
@@ -288,5 +290,23 @@ def test_venting_about_pickup_names_it() -> None:
     assert section_of("express_anger", text) == "pickup"
     decision = decision_for([said(text, "express_anger", confidence=0.64)])
     assert (decision.outcome, decision.rule, decision.answer) == (Outcome.OFFER, "venting_with_need", True)
+    fed_up = decision_for([said("你们这通知改来改去的烦不烦 滨江区的领取点到底是哪家", "ask_mask_pickup")])
+    assert (fed_up.outcome, fed_up.acknowledge) == (Outcome.OFFER, True)
     told_late = decision_for([said("到了才说要原件，早干嘛不说清楚！代领要带什么证件", "ask_mask_pickup")])
     assert (told_late.outcome, told_late.acknowledge) == (Outcome.OFFER, True)
+
+
+def test_a_calm_worry_right_after_the_offer_for_a_personal_case_is_that_case() -> None:
+    case = said("说好今天下午去领 到了长寿路那个药房关门了", "ask_mask_pickup")
+    worry = said("那我这次的算不算啊 不会作废了吧", "express_anger", confidence=0.54)
+    decision = decision_for([case, offered(), worry])
+    assert (decision.outcome, decision.reason, decision.rule) == (
+        Outcome.HANDOFF,
+        "unresolved",
+        "individual_again",
+    )
+    # anger in words after it is anger; with no personal case before, calm words stay as they were read
+    angry = decision_for([case, offered(), said("你们就是一群废物", "express_anger")])
+    assert angry.reason == "angry"
+    alone = decision_for([said("领口罩要带什么", "ask_mask_pickup"), offered(), worry])
+    assert alone.rule != "individual_again"

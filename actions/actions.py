@@ -48,7 +48,6 @@ from actions.signals import (
 from bot.core.content import UNAVAILABLE, format_section
 from bot.storage import keys  # the one key builder, shared with the gateway
 from lexicon.conversation import found
-from lexicon.cues import asks_for_person
 
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
@@ -201,7 +200,7 @@ class ActionHandoff(Action):
         intent, confidence = latest_intent(tracker)
         text = str(tracker.latest_message.get("text") or "")
         before = conversation_before_latest(tracker.events)
-        if intent == "affirm" and closes(text) and not asks_for_person(text):
+        if intent == "affirm" and found("got_it", text):
             # "哦 知道了" after the offer takes the answer; it does not take the offer
             dispatcher.utter_message(text=GIVEN_UP)
             return []
@@ -338,7 +337,9 @@ class ActionStartComplaint(Action):
 
 
 def names_a_shop(tracker: Tracker) -> bool:
-    return any(e.get("entity") in ("shop", "address") for e in tracker.latest_message.get("entities") or [])
+    """A shop, a place or a price: what a report is made of."""
+    named = ("shop", "address", "price")
+    return any(e.get("entity") in named for e in tracker.latest_message.get("entities") or [])
 
 
 def intake_started(events: list[dict[str, Any]]) -> float | None:

@@ -41,17 +41,31 @@ def plain(text: str) -> str:
 # by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
 _CANCEL_CLAUSE = re.compile(
-    r"^(我)?(还是|那就|那)?(算了|取消(吧|登记)?|不(想|用|必)?(投诉|举报|登记|提交|折腾|弄|搞)了)(吧)?"
+    r"^(我)?(还是|那就|那)?(算了)?(取消(吧|登记)?|不(想|用|必)?(投诉|举报|登记|提交|折腾|弄|搞)了)(吧)?"
     r"(不好意思|抱歉|麻烦了|谢谢)?$"
-    # "这个撤了吧", "那就撤回吧": taking back what was reported
-    r"|^(这个|那个|那就|那|就)?(撤了|撤回|撤销|撤掉)(吧|了)?$"
+    r"|^(我)?(还是|那就|那)?算了(吧)?$|^(那|那就)?不用了(吧)?$"
+    # "这个撤了吧", "那就撤回吧": taking back what was reported (not "老板一听…就撤了", the shop backing down)
+    r"|^(这个|那个|那就|那)?(撤回|撤销|撤掉)(吧|了)?$|^(这个|那个|那就|那)?撤了吧$"
 )
+# Politeness said around a decision ("那不用了 不好意思哈", "确认提交 谢谢"): it decides nothing.
+_POLITE_CLAUSE = re.compile(
+    r"^(不好意思|抱歉|打扰了|麻烦(你们?|您)?了|谢谢(你们?|您|啦|了)?|辛苦(你们?|您)?了)(哈|啊|呀|哦)?$"
+)
+
+
+def _deciding_clauses(value: str) -> list[str]:
+    """The message's clauses without the politeness around them."""
+    return [c for c in _CLAUSES.split(value) if c and not _POLITE_CLAUSE.match(c)]
+
+
 # ... unless the clause before it hands over to someone else's words ("老板说，不用登记了").
 _REPORTED_SPEECH = re.compile(r"(说|让我|叫我|求我|威胁我|放话|回我|告诉我|表示)$")
 _CLAUSES = re.compile(r"[，,。.!！?？;；\s]+")
-# "算了", "取消" or "不用了" opening a message, as a word ("算了算了…", "取消吧", "不用了 他说记错了"), not
-# inside a name ("算了么便利店").
-_CANCEL_OPENING = re.compile(r"^(取消|算了|不用了)($|[，,。.!！~ 吧啊算不了投举登])")
+# "算了" or "取消" opening a message, as a word ("算了算了…", "取消吧"), not inside a name ("算了么便利店").
+# Not "不用了": at the summary it says "no changes" ("不用了，确认").
+_CANCEL_OPENING = re.compile(r"^(取消|算了)($|[，,。.!！~ 吧啊算不了投举登])")
+# "我就随便问问 没想举报谁哈": said anywhere, the citizen does not mean to report
+_NO_REPORT_MEANT = re.compile(r"(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要)(要)?(举报|投诉)")
 
 
 # "就先问问哈，暂时还没碰到": the citizen asked how to report, and has nothing to report yet. As the last
@@ -73,7 +87,9 @@ def is_cancel(text: str) -> bool:
     value = plain(text)
     if value in CANCEL_WORDS or _CANCEL_OPENING.match(value):
         return True
-    clauses = [c for c in _CLAUSES.split(value) if c]
+    clauses = _deciding_clauses(value)
+    if any(_NO_REPORT_MEANT.search(c) for c in clauses):
+        return True
     if len(clauses) > 1 and _REPORTED_SPEECH.search(clauses[-2]):
         return False
     return bool(clauses) and bool(_CANCEL_CLAUSE.match(clauses[-1]))
@@ -87,12 +103,15 @@ def is_skip(text: str) -> bool:
 # other words: the last clause is the filing verb alone, and any clause before it a plain yes. "店家确认了"
 # and "提交过一次了" answer the question instead.
 _FILE_CLAUSE = re.compile(
-    r"^(嗯+|对|好|行)?(就|那就)?(帮我|麻烦你?们?)?(按这个)?(提交|交上去|递交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$"
+    r"^(嗯+|对|好|行)?(就|那就|可以)?(帮我|麻烦你?们?)?(这样|这么|按这个)?(提交|交上去|递交|报上去|上报|确认提交|确认)"
+    r"(吧|了|啊|呗)?$"
     # asking us to act on it ("麻烦你们尽快去查一下") files it as it stands
     r"|^(麻烦|请)(你们?)?(尽快|赶紧|快点)?(去)?(查|处理|核实|核查)(一下|下)?(吧|啊)?$"
 )
 # plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add
-_YES_CLAUSE = re.compile(r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?)$")
+_YES_CLAUSE = re.compile(
+    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?|(现在|这下|都)对了)$"
+)
 # "信息都对", "以上属实": the citizen vouches for everything the form holds
 _ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")
 
@@ -103,7 +122,7 @@ def files_now(text: str) -> bool:
     value = plain(text).lower()
     if value in FILE_NOW_WORDS:
         return True
-    clauses = [c for c in _CLAUSES.split(value) if c]
+    clauses = _deciding_clauses(value)
     if not clauses:
         return False
     if any(_ALL_RIGHT_CLAUSE.match(c) for c in clauses):
@@ -122,6 +141,11 @@ def answer_value(text: str) -> str:
     if not value or value.lower() in SKIP_WORDS:
         return SKIPPED
     return value[:300]
+
+
+def corrects(text: str) -> bool:
+    """The message corrects something the citizen said before ("店名写错了，应该是…", "地址不对")."""
+    return correction_target(text) is not None or "应该是" in text
 
 
 def correction_target(text: str) -> str | None:

@@ -17,7 +17,7 @@ from actions import complaint
 from actions.signals import anger_score, intent_of, session_messages
 from bot.core.content import INTENT_SECTIONS
 from lexicon.conversation import found
-from lexicon.cues import ACCUSATION, CURSE, INSULT, QUESTION
+from lexicon.cues import ACCUSATION, CURSE, INSULT, QUESTION, asks_for_person
 from lexicon.intents import QUESTIONS, REPORTS
 
 ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
@@ -225,6 +225,9 @@ def _individual_again(t: Turn, c: Conversation) -> bool:
         and t.intent == "express_anger"
         and t.section is None
         and _calm_words(t.text)
+        and bool(
+            WORRY.search(t.text) or QUESTION.search(t.text) or ASKS.search(t.text) or TAG_ASKS.search(t.text)
+        )
     )
     return (now and before) or ((now or before) and c.times_asked(t) >= 1) or worried
 
@@ -269,14 +272,33 @@ def _calm_words(text: str) -> bool:
 
 
 # What asks, beyond the question words of the understanding rules: marks, 吗, "几号", "多少", "到底"
-ASKS = re.compile(r"[?？吗]|几(号|点|天|时|个|次)|多少|到底|(?<!没)啥|(?<!没)什么")
+ASKS = re.compile(r"[?？吗谁]|几(号|点|天|时|个|次)|多少|到底|(?<!没)啥|(?<!没)什么")
+# ... and a tag asking to be told yes ("明天去领是吧", "要带原件不"), unless the citizen then closes it
+# themselves ("就身份证就行是吧 行 知道了 谢了")
+TAG_ASKS = re.compile(r"[是对]吧|[不没]\W{0,3}$")
+ENDS_CLOSED = re.compile(r"(知道了|明白了|懂了|了解了|谢了|谢谢|好的)\W{0,3}$")
+# A worry about one's own case, asked without a question mark ("不会作废了吧", "这份还算不算")
+WORRY = re.compile(r"不会[^，。,.]{0,6}吧|会不会|算不算|作不作数|还能不能|还算|怎么办")
+CLOSING_CHARS = 24  # a closing is short: a longer message says something more, and is read as before
+# Said at people ("…你们就是不管呗"), or asking for one ("好的 明白了 麻烦帮我转"): more than a closing
+AT_PEOPLE = re.compile(r"你们|你|领导|政府|当官|官员|干部|部门|这帮|那帮|转|人工|客服|工作人员|真人")
 
 
 def closes(text: str) -> bool:
     """The citizen takes the answer and says what they will do ("好吧 知道了 那我到时候再抢"), in calm words
     and asking nothing: whatever the model made of it, there is nothing to answer, ask again or hand over."""
-    asks = bool(QUESTION.search(text) or ASKS.search(text))
-    return found("closing", text) and not asks and _calm_words(text)
+    if len(text) > CLOSING_CHARS or QUESTION.search(text) or ASKS.search(text):
+        return False
+    if TAG_ASKS.search(text) and not ENDS_CLOSED.search(text):
+        return False
+    # sarcasm at us ("好吧 知道了 你们就是不管呗"), a personal case or a report after "知道了": no closing
+    more = (
+        bool(AT_PEOPLE.search(text))
+        or asks_for_person(text)
+        or found("individual_case", text)
+        or found("report_words", text)
+    )
+    return found("closing", text) and not more and _calm_words(text)
 
 
 def _closing(t: Turn, c: Conversation) -> bool:

@@ -100,10 +100,16 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
     if nothing_reported(message, filled) and complaint.only_asking(message.text):
         return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "only_asking"}
     values: dict[str, Any] = details_in(message)
-    if requested is not None:
-        # a detail the form holds already, named again while it asks another ("店在农贸市场东门…" for the
-        # address, after the shop): a landmark, not a new answer; the question gets the citizen's words
-        values = {s: v for s, v in values.items() if s == requested or not _held(filled.get(s))}
+    if (
+        requested == "complaint_address"
+        and "complaint_shop" in values
+        and _held(filled.get("complaint_shop"))
+        and not complaint.corrects(message.text)
+    ):
+        # a shop named while the form asks where, when it holds the shop already ("店在农贸市场东门…"): a
+        # landmark, not a second shop; the citizen's words answer where. A correction ("店名写错了，应该是…")
+        # replaces the shop as before.
+        del values["complaint_shop"]
     if requested is None or requested in values:
         return values
     if requested in DETAIL_QUESTIONS and complaint.files_now(message.text):

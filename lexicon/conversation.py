@@ -15,5 +15,12 @@ def cues(path: Path = CUES_FILE) -> dict[str, Cue]:
     return load_cues(path)
 
 
+# A cue that another voids: a supposition asks the general rule, not the citizen's own case.
+VOIDED_BY = {"individual_case": "hypothetical"}
+
+
 def found(name: str, text: str) -> bool:
+    voiding = VOIDED_BY.get(name)
+    if voiding is not None and cues()[voiding].found_in(text):
+        return False
     return cues()[name].found_in(text)

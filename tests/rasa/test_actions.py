@@ -176,8 +176,14 @@ def test_taking_the_answer_after_the_offer_does_not_take_the_offer() -> None:
     )
     assert events == [] and "人工" in messages[0]["text"]
     assert not any("handoff" in (m.get("custom") or {}) for m in messages)
-    # "好的" takes it, and so does asking for the person in so many words
-    for text in ["好的", "知道了，转人工吧"]:
+    # "好的" takes it, and so does anything more than "got it"
+    for text in [
+        "好的",
+        "知道了，转人工吧",
+        "好的 我先等人工",
+        "好的，知道了，帮我转一下吧",
+        "好的 我先等着",
+    ]:
         _, taken = run(ActionHandoff(), tracker("affirm", text, 0.9, events=[offer, user("affirm")]))
         assert taken[1]["custom"]["handoff"]["reason"] == "unresolved", text
 

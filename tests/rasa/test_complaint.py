@@ -36,6 +36,17 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("信息都对 麻烦你们尽快去查一下", "yes"),
         ("这个撤了吧[捂脸]", "cancel"),
         ("不用了 他说价格记错了 是正常价 不弄了不好意思😅", "cancel"),
+        ("好像本来就贵一点 算了不投诉了", "cancel"),
+        ("我老公说他已经去给退了 那不用了 不好意思哈[捂脸]", "cancel"),
+        ("嗯 没问题 就这样交上去", "yes"),
+        ("嗯 现在对了 可以提交", "yes"),
+        ("没错 麻烦你们了 确认提交🙏", "yes"),
+        ("谢谢", None),
+        ("哦哦 我就随便问问 没想举报谁哈 就是心里有个数", "cancel"),
+        # "no changes" at the summary, and the shop backing down, are no cancellation
+        ("不用了，确认", None),
+        ("不用了，没问题", None),
+        ("老板一听我要打12315，就撤了", None),
         ("不对不对 是我看错了 那就撤回吧", "cancel"),
         ("不对，地址写错了", "complaint_address"),
         ("等下 先别交上去", None),
@@ -242,7 +253,12 @@ def test_a_question_about_the_rules_is_answered_not_taken_in() -> None:
     # said with a wish to report, or naming the shop, it is a report
     for text, entities in [
         ("这个价算不算哄抬，能举报吗", []),
+        ("领口罩还非要我买一瓶84消毒液才给 这合理吗", []),
         ("康泰大药房口罩卖五十一只，算不算哄抬", [{"entity": "shop", "value": "康泰大药房"}]),
+        ("小区门口小卖部口罩卖50一只，这算不算哄抬物价", []),
+        ("这算不算哄抬物价？能不能举报", []),
+        ("微商那买的口罩也不知道是不是正规的，戴了脸都过敏了", []),
+        ("这个标价算不算哄抬", [{"entity": "price", "value": "每只12元"}]),
     ]:
         asked = tracker({}, text)
         asked.latest_message["entities"] = entities

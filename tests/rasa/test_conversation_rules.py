@@ -266,6 +266,8 @@ def test_new_kinds_of_personal_case_are_offered_then_handed_over() -> None:
         ("下午两点去青松路药房领口罩，门是关着的", "那我约上的这份还作不作数"),
         ("说好今天下午去领 到了长寿路那个药房关门了", "那我这次的还能领吗 不会作废了吧"),
         ("预约付款的时候钱扣了 订单还是显示待支付", "微信里扣了29.9 你们那边没到账吗"),
+        ("系统显示我已经领过了 可我还没去领呢", "店员说我那份已经被领走了"),
+        ("我上周约的 今天一看状态变成已取消了 我没点过取消啊", "能帮我恢复吗"),
     ]:
         offer = decision_for([said(first, "ask_mask_pickup")])
         assert (offer.outcome, offer.rule) == (Outcome.OFFER, "individual_first"), first
@@ -292,6 +294,8 @@ def test_venting_about_pickup_names_it() -> None:
     assert (decision.outcome, decision.rule, decision.answer) == (Outcome.OFFER, "venting_with_need", True)
     fed_up = decision_for([said("你们这通知改来改去的烦不烦 滨江区的领取点到底是哪家", "ask_mask_pickup")])
     assert (fed_up.outcome, fed_up.acknowledge) == (Outcome.OFFER, True)
+    hard = decision_for([said("我不会弄手机 约个口罩真是难死了 有没有别的法子约", "ask_mask_booking")])
+    assert (hard.outcome, hard.acknowledge) == (Outcome.OFFER, True)
     told_late = decision_for([said("到了才说要原件，早干嘛不说清楚！代领要带什么证件", "ask_mask_pickup")])
     assert (told_late.outcome, told_late.acknowledge) == (Outcome.OFFER, True)
 
@@ -310,3 +314,29 @@ def test_a_calm_worry_right_after_the_offer_for_a_personal_case_is_that_case() -
     assert angry.reason == "angry"
     alone = decision_for([said("领口罩要带什么", "ask_mask_pickup"), offered(), worry])
     assert alone.rule != "individual_again"
+
+
+def test_what_is_more_than_a_closing_is_read_as_before() -> None:
+    for text in [
+        "好吧 知道了 你们就是不管呗",  # sarcasm at us
+        "懂了，反正你们也不会管老百姓死活",
+        "好的 明白了 麻烦帮我转",  # asking for a person
+        "好吧 我就等人工",
+        "知道了，可是我妈在隔离出不了门",  # a personal case
+        "嗯 我去了，药店门是关着的",
+        "好的 那我明天去领是吧",  # questions without a question mark
+        "嗯 我明天去 要带身份证原件不",
+        "找到了，那家药店口罩卖50一个",  # a report
+        "收到了，但是口罩是假的",
+        "知道了" + "，" * 40 + "那我去",  # too long to be only a closing
+    ]:
+        assert not closes(text), text
+    # a tag question the citizen answers themselves closes all the same
+    assert closes("就身份证就行是吧 那是药店乱讲 行 知道了 谢了")
+
+
+def test_declining_after_the_offer_for_a_personal_case_is_not_that_case_again() -> None:
+    case = said("说好今天下午去领 到了长寿路那个药房关门了", "ask_mask_pickup")
+    for text in ["不用了谢谢", "那我自己想办法吧"]:
+        decision = decision_for([case, offered(), said(text, "express_anger", confidence=0.4)])
+        assert decision.rule != "individual_again", text

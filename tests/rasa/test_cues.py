@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lexicon.conversation import found
 from lexicon.loader import load_cues, word_pattern
 
 LEXICON = Path(__file__).resolve().parents[2] / "lexicon"
@@ -22,7 +23,10 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "sentence", "should"), CASES)
 def test_cue_examples(name: str, sentence: str, should: bool) -> None:
-    assert CUES[name].found_in(sentence) is should, f"{name}: {sentence}"
+    file, cue = name.split(":")
+    # the conversation rules read their cues through `found`, where a cue may void another
+    finds = (lambda text: found(cue, text)) if file == "conversation_cues.yml" else CUES[name].found_in
+    assert finds(sentence) is should, f"{name}: {sentence}"
 
 
 def test_every_cue_has_a_reason_and_examples_both_ways() -> None:

@@ -109,3 +109,26 @@ def test_a_detail_held_already_and_named_again_does_not_take_the_questions_place
     # a detail the form does not hold yet is still taken, and the question asked again
     got = read(message("一包十个卖20块", price="20块"), "complaint_address", filled)
     assert got == {"complaint_price": "20块"}
+
+
+def test_a_yes_with_thanks_at_a_detail_question_files_it() -> None:
+    filled = {"complaint_what": "口罩标价每只12元", "complaint_shop": "益民药房"}
+    for text in ["对的 就这么提交 谢谢", "嗯 没问题 就这样交上去"]:
+        assert read(message(text), "complaint_address", filled)["complaint_confirm"] == "yes", text
+
+
+def test_a_correction_of_a_held_detail_replaces_it() -> None:
+    filled = {"complaint_what": "卖高价口罩", "complaint_shop": "惠民药房"}
+    got = read(message("店名写错了，应该是惠民大药房", shop="惠民大药房"), "complaint_time", filled)
+    assert got == {"complaint_shop": "惠民大药房"}
+
+
+def test_a_better_value_for_a_held_detail_is_taken_while_another_is_asked() -> None:
+    # the address held is a misread ("一盒50只卖我120"); the real one comes at the price question
+    filled = {
+        "complaint_what": "卖三无口罩",
+        "complaint_shop": "顺发便利店",
+        "complaint_address": "一盒50只卖我120",
+    }
+    got = read(message("门牌号是新华街17号", address="新华街17号"), "complaint_price", filled)
+    assert got == {"complaint_address": "新华街17号"}

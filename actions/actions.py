@@ -337,8 +337,8 @@ class ActionStartComplaint(Action):
 
 
 def names_a_shop(tracker: Tracker) -> bool:
-    """A shop, a place or a price: what a report is made of."""
-    named = ("shop", "address", "price")
+    """A shop or a place: whom a report is about (a price alone may be the rule asked about)."""
+    named = ("shop", "address")
     return any(e.get("entity") in named for e in tracker.latest_message.get("entities") or [])
 
 

@@ -64,8 +64,13 @@ _CLAUSES = re.compile(r"[，,。.!！?？;；\s]+")
 # "算了" or "取消" opening a message, as a word ("算了算了…", "取消吧"), not inside a name ("算了么便利店").
 # Not "不用了": at the summary it says "no changes" ("不用了，确认").
 _CANCEL_OPENING = re.compile(r"^(取消|算了)($|[，,。.!！~ 吧啊算不了投举登])")
-# "我就随便问问 没想举报谁哈": said anywhere, the citizen does not mean to report
-_NO_REPORT_MEANT = re.compile(r"(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要)(要)?(举报|投诉)")
+# "我就随便问问 没想举报谁哈": a clause of its own saying the citizen does not mean to report, with nothing
+# after it that reports ("我本来不想投诉的，但他们太过分了", "不想投诉，就想让药店退钱" report)
+_NO_REPORT_MEANT = re.compile(
+    r"^(我)?(就|只是|也)?(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要)(要)?(举报|投诉)(谁|哪家|他们|什么)?"
+    r"(哈|啊|呀|的|哦)?$"
+)
+_REPORTS_AFTER = re.compile(r"但|可是|不过|是要|是想|就想|只想|想(举报|投诉)|是(投诉|举报)|过分|卖|退")
 
 
 # "就先问问哈，暂时还没碰到": the citizen asked how to report, and has nothing to report yet. As the last
@@ -88,8 +93,9 @@ def is_cancel(text: str) -> bool:
     if value in CANCEL_WORDS or _CANCEL_OPENING.match(value):
         return True
     clauses = _deciding_clauses(value)
-    if any(_NO_REPORT_MEANT.search(c) for c in clauses):
-        return True
+    for i, clause in enumerate(clauses):
+        if _NO_REPORT_MEANT.match(clause) and not any(_REPORTS_AFTER.search(c) for c in clauses[i + 1 :]):
+            return True
     if len(clauses) > 1 and _REPORTED_SPEECH.search(clauses[-2]):
         return False
     return bool(clauses) and bool(_CANCEL_CLAUSE.match(clauses[-1]))
@@ -122,6 +128,8 @@ def files_now(text: str) -> bool:
     value = plain(text).lower()
     if value in FILE_NOW_WORDS:
         return True
+    if "?" in value or "？" in value:  # "可以提交了？" asks; it does not file
+        return False
     clauses = _deciding_clauses(value)
     if not clauses:
         return False

@@ -4,6 +4,7 @@ Pure, no I/O."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,10 @@ def nothing_reported(message: Message, filled: Mapping[str, Any]) -> bool:
     return not (named or described or message.entities) and len(message.text.strip()) <= ONLY_ASKING_CHARS
 
 
+# "店名叫益丰大药房", "不是老百姓大药房，是益丰大药房": the shop named as such, not a landmark
+NAMES_THE_SHOP = re.compile(r"店名|名字|叫|不是[^，。,.]{1,12}[，,]?是")
+
+
 def _held(value: Any) -> bool:
     return value not in (None, "", complaint.SKIPPED)
 
@@ -105,6 +110,7 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
         and "complaint_shop" in values
         and _held(filled.get("complaint_shop"))
         and not complaint.corrects(message.text)
+        and not NAMES_THE_SHOP.search(message.text)
     ):
         # a shop named while the form asks where, when it holds the shop already ("店在农贸市场东门…"): a
         # landmark, not a second shop; the citizen's words answer where. A correction ("店名写错了，应该是…")

@@ -20,7 +20,11 @@ VOIDED_BY = {"individual_case": "hypothetical"}
 
 
 def found(name: str, text: str) -> bool:
-    voiding = VOIDED_BY.get(name)
-    if voiding is not None and cues()[voiding].found_in(text):
+    """The cue is in the text, unless a cue that voids it comes before it ("如果选错网点了怎么办"; not
+    "我身份证号填错了一位，如果改不了怎么办", where the case comes first)."""
+    match = cues()[name].pattern.search(text)
+    if match is None:
         return False
-    return cues()[name].found_in(text)
+    voiding = VOIDED_BY.get(name)
+    void = cues()[voiding].pattern.search(text) if voiding is not None else None
+    return void is None or void.start() >= match.end()

@@ -43,6 +43,11 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("没错 麻烦你们了 确认提交🙏", "yes"),
         ("谢谢", None),
         ("哦哦 我就随便问问 没想举报谁哈 就是心里有个数", "cancel"),
+        # not meaning to complain, then reporting all the same, reports
+        ("我本来不想投诉的，但他们太过分了", None),
+        ("不想投诉，就想让药店把多收的钱退给我", None),
+        ("我不想投诉，我想举报", None),
+        ("不是要投诉，是要举报他们卖假货", None),
         # "no changes" at the summary, and the shop backing down, are no cancellation
         ("不用了，确认", None),
         ("不用了，没问题", None),
@@ -258,7 +263,7 @@ def test_a_question_about_the_rules_is_answered_not_taken_in() -> None:
         ("小区门口小卖部口罩卖50一只，这算不算哄抬物价", []),
         ("这算不算哄抬物价？能不能举报", []),
         ("微商那买的口罩也不知道是不是正规的，戴了脸都过敏了", []),
-        ("这个标价算不算哄抬", [{"entity": "price", "value": "每只12元"}]),
+        ("看到药店一只卖12块，这算不算哄抬", []),
     ]:
         asked = tracker({}, text)
         asked.latest_message["entities"] = entities
@@ -271,3 +276,20 @@ def test_money_taken_for_a_booking_not_paid_is_a_personal_case_not_a_complaint_f
         ActionStartComplaint(), tracker({}, "预约付款的时候钱扣了 订单还是显示待支付", "complain_other")
     )
     assert events == [FollowupAction("action_answer_content")]
+
+
+def test_a_price_or_a_term_alone_is_a_rule_question() -> None:
+    for text in [
+        "疫情前口罩5毛一个，现在卖多少算正常",
+        "三无产品是什么意思，怎么判断是不是三无",
+        "举报电话打不通怎么办",
+    ]:
+        asked = tracker({}, text)
+        asked.latest_message["entities"] = [{"entity": "price", "value": "5毛一个"}] if "5毛" in text else []
+        events, _ = run(ActionStartComplaint(), asked)
+        assert events == [FollowupAction("action_listen")], text
+
+
+def test_a_question_mark_does_not_file() -> None:
+    assert not complaint.files_now("可以提交了？")
+    assert complaint.files_now("可以提交了")

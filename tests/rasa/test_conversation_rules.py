@@ -329,6 +329,12 @@ def test_what_is_more_than_a_closing_is_read_as_before() -> None:
         "找到了，那家药店口罩卖50一个",  # a report
         "收到了，但是口罩是假的",
         "知道了" + "，" * 40 + "那我去",  # too long to be only a closing
+        "明白了 代领也可以是吧 谢谢",  # a tag question thanks do not close
+        "好吧 知道了 带不带原件 谢谢",
+        "哦 知道了 等于没说",  # scorn
+        "好吧 知道了 真没用",
+        "查到了 但是显示已取消",  # something more after a "but"
+        "好吧 知道了 药店还是不给退",
     ]:
         assert not closes(text), text
     # a tag question the citizen answers themselves closes all the same
@@ -340,3 +346,11 @@ def test_declining_after_the_offer_for_a_personal_case_is_not_that_case_again() 
     for text in ["不用了谢谢", "那我自己想办法吧"]:
         decision = decision_for([case, offered(), said(text, "express_anger", confidence=0.4)])
         assert decision.rule != "individual_again", text
+
+
+def test_a_supposition_voids_a_personal_case_only_when_the_case_is_inside_it() -> None:
+    from lexicon.conversation import found
+
+    assert not found("individual_case", "如果选错网点了怎么办")
+    assert found("individual_case", "我身份证号填错了一位，如果改不了怎么办")
+    assert found("individual_case", "我要是没记错的话，我身份证号填错了一位")

@@ -132,3 +132,10 @@ def test_a_better_value_for_a_held_detail_is_taken_while_another_is_asked() -> N
     }
     got = read(message("门牌号是新华街17号", address="新华街17号"), "complaint_price", filled)
     assert got == {"complaint_address": "新华街17号"}
+
+
+def test_a_shop_named_as_such_at_the_address_question_is_taken() -> None:
+    filled = {"complaint_what": "卖高价口罩", "complaint_shop": "楼下药店"}
+    got = read(message("店名叫益丰大药房，在人民路88号", shop="益丰大药房", address="人民路88号"),
+               "complaint_address", filled)  # fmt: skip
+    assert got == {"complaint_shop": "益丰大药房", "complaint_address": "人民路88号"}

@@ -116,7 +116,7 @@ _FILE_CLAUSE = re.compile(
 )
 # plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add
 _YES_CLAUSE = re.compile(
-    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?|(现在|这下|都)对了)$"
+    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?|(现在|这下|都)对了|不用(改|修改)?了)$"
 )
 # "信息都对", "以上属实": the citizen vouches for everything the form holds
 _ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")

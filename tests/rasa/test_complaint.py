@@ -49,7 +49,8 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("我不想投诉，我想举报", None),
         ("不是要投诉，是要举报他们卖假货", None),
         # "no changes" at the summary, and the shop backing down, are no cancellation
-        ("不用了，确认", None),
+        ("不用了，确认", "yes"),  # no changes: file it
+        ("不用改了 确认提交", "yes"),
         ("不用了，没问题", None),
         ("老板一听我要打12315，就撤了", None),
         ("不对不对 是我看错了 那就撤回吧", "cancel"),

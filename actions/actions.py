@@ -277,10 +277,14 @@ def hand_over_personal_case(
     return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, rule)
 
 
+CASE_TURNS_BACK = 3  # a personal case is still the subject this many messages later ("能帮我转过来吗")
+
+
 def continues_personal_case(latest: ConversationTurn, conversation: Conversation) -> bool:
-    """The message is, or follows right after, a personal case (a wrong ID in the booking, a lost code), and
+    """The message is, or follows soon after, a personal case (a wrong ID in the booking, a lost code), and
     the model found nothing we can answer in it: "怎么改啊" after "身份证号输错了一位"."""
-    return any(found("individual_case", turn.text) for turn in (*conversation.earlier[-1:], latest))
+    recent = (*conversation.earlier[-CASE_TURNS_BACK:], latest)
+    return any(found("individual_case", turn.text) for turn in recent)
 
 
 class ActionAnswerOutOfScope(Action):

@@ -59,7 +59,7 @@ def _deciding_clauses(value: str) -> list[str]:
 
 
 # ... unless the clause before it hands over to someone else's words ("老板说，不用登记了").
-_REPORTED_SPEECH = re.compile(r"(说|让我|叫我|求我|威胁我|放话|回我|告诉我|表示)$")
+_REPORTED_SPEECH = re.compile(r"((?<!说)说|让我|叫我|求我|威胁我|放话|回我|告诉我|表示)$")  # not "去跟他说说"
 _CLAUSES = re.compile(r"[，,。.!！?？;；\s]+")
 # "算了" or "取消" opening a message, as a word ("算了算了…", "取消吧"), not inside a name ("算了么便利店").
 # Not "不用了": at the summary it says "no changes" ("不用了，确认").

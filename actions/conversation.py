@@ -339,6 +339,11 @@ def _distress_first(t: Turn, c: Conversation) -> bool:
     )
 
 
+def _distress_with_need(t: Turn, c: Conversation) -> bool:
+    """A first sigh beside a concrete question ("一个人闷在家里，心里慌得很，唉。取口罩能让社区送吗")."""
+    return t.section is not None and c.anger_before < ANGER_BEFORE_CALM and found("distress", t.text)
+
+
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
     return (
         _angry_without_need(t, c)
@@ -427,6 +432,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "second_time", "The same need a second time: answer again and offer a person.",
         _second_time, Decision(Outcome.OFFER, "second_time"),
+    ),
+    Rule(
+        "distress_with_need", "A first sigh of distress beside a concrete question: heard, answered, and a "
+        "person one word away, as for venting; said again it is not counted as anger.", _distress_with_need,
+        Decision(Outcome.OFFER, "distress_with_need", acknowledge=True),
     ),
     Rule(
         "distress_first", "A first sigh of despair aimed at no one: heard, answered when it names a need or "

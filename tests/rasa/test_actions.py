@@ -195,10 +195,13 @@ def test_a_person_asked_for_after_the_offer_for_a_personal_case_takes_up_that_ca
         "parse_data": {"intent": {"name": "ask_mask_pickup"}},
     }
     offer = {"event": "action", "name": "utter_offer_human"}
-    asked = tracker(
+    asked = tracker("request_human", "帮我转人工吧", 0.55, events=[case, offer, user("request_human")])
+    _, messages = run(ActionHandoff(), asked)
+    assert messages[1]["custom"]["handoff"]["reason"] == "unresolved"
+    unsure = tracker(
         "request_human", "能不能给我重新发一遍", 0.34, events=[case, offer, user("request_human")]
     )
-    _, messages = run(ActionHandoff(), asked)
+    _, messages = run(ActionHandoff(), unsure)
     assert messages[1]["custom"]["handoff"]["reason"] == "unresolved"
     # with no personal case before the offer, a request is a request
     plain = tracker(

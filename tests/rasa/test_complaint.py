@@ -50,6 +50,7 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("不是要投诉，是要举报他们卖假货", None),
         # "no changes" at the summary, and the shop backing down, are no cancellation
         ("不用了，确认", "yes"),  # no changes: file it
+        ("想了想还是先不提交了，老板是我邻居，我先去跟他说说。取消吧", "cancel"),
         ("不用改了 确认提交", "yes"),
         ("不用了，没问题", None),
         ("老板一听我要打12315，就撤了", None),

@@ -354,3 +354,14 @@ def test_a_supposition_voids_a_personal_case_only_when_the_case_is_inside_it() -
     assert not found("individual_case", "如果选错网点了怎么办")
     assert found("individual_case", "我身份证号填错了一位，如果改不了怎么办")
     assert found("individual_case", "我要是没记错的话，我身份证号填错了一位")
+
+
+def test_a_first_sigh_of_distress_beside_a_question_is_answered_and_offered_a_person() -> None:
+    text = "我身体不好，天天一个人闷在家里，心里慌得很，唉。取口罩能不能让社区帮忙送"
+    decision = decision_for([said(text, "ask_mask_pickup")])
+    assert (decision.outcome, decision.rule, decision.answer, decision.acknowledge) == (
+        Outcome.OFFER,
+        "distress_with_need",
+        True,
+        True,
+    )

@@ -7,7 +7,6 @@ each with its reason; the cues they read are data (lexicon/conversation_cues.yml
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -16,7 +15,7 @@ from typing import Any
 from actions import complaint
 from actions.signals import anger_score, intent_of, session_messages
 from bot.core.content import INTENT_SECTIONS
-from lexicon.conversation import found
+from lexicon.conversation import found, pattern
 from lexicon.cues import ACCUSATION, CURSE, INSULT, QUESTION, asks_for_person
 from lexicon.intents import QUESTIONS, REPORTS
 
@@ -225,10 +224,8 @@ def _individual_again(t: Turn, c: Conversation) -> bool:
         and t.intent == "express_anger"
         and t.section is None
         and _calm_words(t.text)
-        and not DECLINES.search(t.text)
-        and bool(
-            WORRY.search(t.text) or QUESTION.search(t.text) or ASKS.search(t.text) or TAG_ASKS.search(t.text)
-        )
+        and not found("declines", t.text)
+        and (_asks(t.text) or found("worry", t.text) or found("tag_question", t.text))
     )
     return (now and before) or ((now or before) and c.times_asked(t) >= 1) or worried
 
@@ -272,39 +269,24 @@ def _calm_words(text: str) -> bool:
     return message_anger(Turn(text, "", 0.0, None)) == 0
 
 
-# What asks, beyond the question words of the understanding rules: marks, 吗, "几号", "多少", "到底"
-ASKS = re.compile(
-    r"[?？吗谁]|几(号|点|天|时|个|次)|多少|到底|(?<!没)啥|(?<!没)什么|需要|要不要|用不用|(?P<verb>.)不(?P=verb)"
-)
-# ... and a tag asking to be told yes ("明天去领是吧", "要带原件不"), unless the citizen then closes it
-# themselves ("就身份证就行是吧 行 知道了 谢了")
-TAG_ASKS = re.compile(r"[是对]吧|[不没]\W{0,3}$")
-CLOSED_AFTER = re.compile(r"知道了|明白了|懂了|了解了|好的|(?<![不可])行(?!不)")
-# Scorn or a "but" after "知道了" says more than a closing ("好吧 知道了 真没用", "查到了 但是显示已取消")
-MORE_THAN_CLOSING = re.compile(
-    r"没用|白问|白说|等于没说|等死|呵呵|服了|无语|有什么用|有啥用|但|可是|却|还是不"
-)
-# A worry about one's own case, asked without a question mark ("不会作废了吧", "这份还算不算")
-WORRY = re.compile(r"不会[^，。,.]{0,6}吧|会不会|算不算|作不作数|还能不能|还算|怎么办")
-DECLINES = re.compile(r"不用|不转|不要|不需要|我再想想|自己想办法")
 CLOSING_CHARS = 24  # a closing is short: a longer message says something more, and is read as before
-# Said at people ("…你们就是不管呗"), or asking for one ("好的 明白了 麻烦帮我转"): more than a closing
-AT_PEOPLE = re.compile(r"你们|你|领导|政府|当官|官员|干部|部门|这帮|那帮|转|人工|客服|工作人员|真人")
+
+
+def _asks(text: str) -> bool:
+    return bool(QUESTION.search(text)) or found("asks", text)
 
 
 def closes(text: str) -> bool:
     """The citizen takes the answer and says what they will do ("好吧 知道了 那我到时候再抢"), in calm words
     and asking nothing: whatever the model made of it, there is nothing to answer, ask again or hand over."""
-    if len(text) > CLOSING_CHARS or QUESTION.search(text) or ASKS.search(text):
+    if len(text) > CLOSING_CHARS or _asks(text) or found("more_than_closing", text):
         return False
-    tag = TAG_ASKS.search(text)
-    if tag and not CLOSED_AFTER.search(text, tag.end()):
-        return False
-    if MORE_THAN_CLOSING.search(text):
+    tag = pattern("tag_question").search(text)
+    if tag and not pattern("closes_tag").search(text, tag.end()):
         return False
     # sarcasm at us ("好吧 知道了 你们就是不管呗"), a personal case or a report after "知道了": no closing
     more = (
-        bool(AT_PEOPLE.search(text))
+        found("at_people", text)
         or asks_for_person(text)
         or found("individual_case", text)
         or found("report_words", text)
@@ -434,8 +416,9 @@ RULES: tuple[Rule, ...] = (
         _second_time, Decision(Outcome.OFFER, "second_time"),
     ),
     Rule(
-        "distress_with_need", "A first sigh of distress beside a concrete question: heard, answered, and a "
-        "person one word away, as for venting; said again it is not counted as anger.", _distress_with_need,
+        "distress_with_need", "A sigh of distress beside a concrete question in a calm conversation: heard, "
+        "answered, and a person one word away, as for venting, without adding to the anger.",
+        _distress_with_need,
         Decision(Outcome.OFFER, "distress_with_need", acknowledge=True),
     ),
     Rule(

@@ -33,9 +33,11 @@ from actions.conversation import (
     misread_report,
     reading_behind_ambiguity,
     rule_question,
+    says_only_the_wish,
     section_of,
     understood_intents,
     venting_behind_report,
+    wishes_to_report,
 )
 from actions.conversation import Turn as ConversationTurn
 from actions.signals import (
@@ -48,6 +50,7 @@ from actions.signals import (
 from bot.core.content import UNAVAILABLE, format_section
 from bot.storage import keys  # the one key builder, shared with the gateway
 from lexicon.conversation import found
+from lexicon.intents import REPORTS
 
 HANDOFF_REASON_REQUEST_HUMAN = "request_human"
 HANDOFF_REASON_ANGRY = "angry"
@@ -185,7 +188,15 @@ class ActionRespondToAnger(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if starts_report(tracker):  # "那我要反映一下这个事": the form, not the anger rules
+            return [FollowupAction("action_start_complaint")]
         return await respond(dispatcher, tracker)
+
+
+def starts_report(tracker: Tracker) -> bool:
+    """A calm wish to report, outside the form, that the model read as anger or not at all."""
+    text = str(tracker.latest_message.get("text") or "")
+    return not tracker.active_loop.get("name") and wishes_to_report(text)
 
 
 class ActionHandoff(Action):
@@ -249,6 +260,9 @@ class ActionHandleFallback(Action):
         reading = reading_behind_ambiguity(latest.text, ranking) or venting_behind_report(
             latest.text, ranking, conversation
         )
+        reports = reading is not None and reading.intent in REPORTS and not tracker.active_loop.get("name")
+        if reports or starts_report(tracker):  # a report only unsure of its kind, or a calm wish to report
+            return [FollowupAction("action_start_complaint")]
         if reading is not None:
             return await respond(dispatcher, tracker, latest=reading)
         if continues_personal_case(latest, conversation):
@@ -317,9 +331,19 @@ class ActionStartComplaint(Action):
     ) -> list[EventType]:
         intent, _ = latest_intent(tracker)
         text = str(tracker.latest_message.get("text") or "").strip()
+        # sent here by the fallback or the anger action rather than by the rule that runs the form after
+        # a report: which report the ranking leans to, and the form run from here
+        followed = intent not in REPORTS
+        if followed:
+            ranking = tracker.latest_message.get("intent_ranking") or []
+            reading = reading_behind_ambiguity(text, ranking)
+            intent = reading.intent if reading is not None else intent
         instead = misread_report(latest_turn(tracker), conversation_before_latest(tracker.events))
         if instead is not None:
             return [FollowupAction(instead)]
+        if closes(text):  # "好的我回去把包装仔细看看", heard as a report: nothing to take in
+            dispatcher.utter_message(text=GIVEN_UP)
+            return [FollowupAction("action_listen")]
         if rule_question(text) and not names_a_shop(tracker):
             # a question about the rules: answered and told how to report; a form opened by it would be
             # filed unconfirmed when the citizen leaves
@@ -335,9 +359,9 @@ class ActionStartComplaint(Action):
         ]
         events.append(SlotSet("complaint_category", CATEGORIES.get(intent, "投诉")))
         # long enough to say what happened ("我要投诉" is not); a menu button's "/intent" says nothing
-        if len(text) >= 6 and not text.startswith("/"):
+        if len(text) >= 6 and not text.startswith("/") and not (followed and says_only_the_wish(text)):
             events.append(SlotSet("complaint_what", text[:300]))
-        return events
+        return [*events, FollowupAction("complaint_form")] if followed else events
 
 
 def names_a_shop(tracker: Tracker) -> bool:

@@ -45,11 +45,13 @@ _CANCEL_CLAUSE = re.compile(
     r"(不好意思|抱歉|麻烦了|谢谢)?$"
     r"|^(我)?(还是|那就|那)?算了(吧)?$|^(那|那就)?不用了(吧)?$"
     # "这个撤了吧", "那就撤回吧": taking back what was reported (not "老板一听…就撤了", the shop backing down)
-    r"|^(这个|那个|那就|那)?(撤回|撤销|撤掉)(吧|了)?$|^(这个|那个|那就|那)?撤了吧$"
+    r"|^(那|那就)?(这个|那个)?(我)?(还是)?(撤回|撤销|撤掉)(吧|了)?$|^(这个|那个|那就|那)?撤了吧$"
 )
 # Politeness said around a decision ("那不用了 不好意思哈", "确认提交 谢谢"): it decides nothing.
 _POLITE_CLAUSE = re.compile(
     r"^(不好意思|抱歉|打扰了|麻烦(你们?|您)?了|谢谢(你们?|您|啦|了)?|辛苦(你们?|您)?了)(哈|啊|呀|哦)?$"
+    # a hope said after the decision ("行 你们提交吧 希望真有人去查")
+    r"|^希望[^，。,.]{0,10}(查|管|处理|解决|重视|整治|处罚|严惩)(一下|下|了)?(吧|啊|哈|呀)?$"
 )
 
 
@@ -109,8 +111,9 @@ def is_skip(text: str) -> bool:
 # other words: the last clause is the filing verb alone, and any clause before it a plain yes. "店家确认了"
 # and "提交过一次了" answer the question instead.
 _FILE_CLAUSE = re.compile(
-    r"^(嗯+|对|好|行)?(就|那就|可以)?(帮我|麻烦你?们?)?(这样|这么|按这个)?(提交|交上去|递交|报上去|上报|确认提交|确认)"
-    r"(吧|了|啊|呗)?$"
+    # ("你们提交吧", "麻烦帮我交上去吧", "就照这个提交")
+    r"^(嗯+|对|好|行)?(就|那就|可以)?(你们?|您)?(麻烦(你们?|您)?)?(帮我|帮忙)?(就)?(这样|这么|按这个|照这个|按照这个)?"
+    r"(提交|交上去|递交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$"
     # asking us to act on it ("麻烦你们尽快去查一下") files it as it stands
     r"|^(麻烦|请)(你们?)?(尽快|赶紧|快点)?(去)?(查|处理|核实|核查)(一下|下)?(吧|啊)?$"
 )

@@ -227,7 +227,17 @@ def _individual_again(t: Turn, c: Conversation) -> bool:
         and not found("declines", t.text)
         and (_asks(t.text) or found("worry", t.text) or found("tag_question", t.text))
     )
-    return (now and before) or ((now or before) and c.times_asked(t) >= 1) or worried
+    # right after that offer, more of the case that the model only half reads as a question ("家里也没人拿我
+    # 身份证去弄" after "提示我身份证号已经约过了"): the citizen is still on it, not asking something new
+    more_of_it = (
+        before
+        and c.offered_last
+        and t.confidence < ANGER_UNSURE
+        and not closes(t.text)
+        and not found("got_it", t.text)
+        and not found("declines", t.text)
+    )
+    return (now and before) or ((now or before) and c.times_asked(t) >= 1) or worried or more_of_it
 
 
 def _venting(t: Turn, c: Conversation) -> bool:
@@ -352,6 +362,21 @@ GOODS_RULES = (
 )
 
 
+def wishes_to_report(text: str) -> bool:
+    """The citizen calmly says they want to report ("那我要反映一下这个事"), to none of us: the form opens,
+    whatever the model made of it (anger at us, "我要投诉你们", is not this)."""
+    return found("asks_to_report", text) and _calm_words(text) and not found("addressed", text)
+
+
+WISH_ONLY_CHARS = 6  # what is left of "那我要反映一下这个事" once the wish is taken out: no account of it
+
+
+def says_only_the_wish(text: str) -> bool:
+    """The wish to report is all the message says ("那我要反映一下这个事"): no account of what happened."""
+    rest = pattern("asks_to_report").sub("", text)
+    return len("".join(ch for ch in rest if ch.isalnum())) <= WISH_ONLY_CHARS
+
+
 def rule_question(text: str) -> bool:
     """A question about the rules ("涨价涨到多少算哄抬", "这个牌子是真的吗", "举报电话是12315吧") that asks
     nothing be done: answered, with how to report, and no intake opened (actions/actions.py)."""
@@ -467,9 +492,17 @@ def reading_behind_ambiguity(text: str, ranking: Iterable[dict[str, Any]]) -> Tu
     (first, confidence), (second, _) = ranked[0], ranked[1]
     sections = [INTENT_SECTIONS[n] for n in (first, second) if n in INTENT_SECTIONS]
     if "express_anger" in (first, second) and sections:
+        calm = _calm_words(text) and not ACCUSATION.search(text)
+        if calm and not found("distress", text) and not found("addressed", text):
+            # nothing in the words is angry, or aimed at us ("就是口罩预约结果 打字太慢了😂"): the question
+            question = next(n for n in (first, second) if n in INTENT_SECTIONS)
+            return Turn(text, question, confidence, sections[0])
         return Turn(text, "express_anger", confidence, sections[0])
     if len(sections) == 2:
         return Turn(text, first, confidence, sections[0])
+    if first in REPORTS and second in REPORTS:
+        # a report, only not which kind ("…必须搭着买消毒液才卖 这合理吗", price or other): the form opens
+        return Turn(text, first, confidence, None)
     return None
 
 

@@ -57,6 +57,14 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("不对不对 是我看错了 那就撤回吧", "cancel"),
         ("不对，地址写错了", "complaint_address"),
         ("等下 先别交上去", None),
+        # the filing verb with who does it, "麻烦" and "帮我" together, "照这个"; a hope said after it
+        ("对 就这样 麻烦帮我交上去吧", "yes"),
+        ("没问题 内容都对 就按照这个提交", "yes"),
+        ("好 你们提交吧 希望有人管管", "yes"),
+        ("希望你们尽快处理", None),
+        # taking it back as "那这个我撤回吧"; someone else taking something back is no cancellation
+        ("店家已经把钱退了 那这个我撤回吧", "cancel"),
+        ("他们后来就撤回了", None),
     ],
 )
 def test_confirmation_answers(text: str, expected: str | None) -> None:
@@ -92,6 +100,50 @@ def test_start_keeps_the_first_message_as_what_happened() -> None:
         ActionStartComplaint(), tracker({}, "/report_price_gouging", intent="report_price_gouging")
     )
     assert not any(e["name"] == "complaint_what" and e["value"] for e in clicked)  # a menu button: ask
+
+
+def fresh(text: str, intent: str, ranking: list[tuple[str, float]] = ()) -> Tracker:  # type: ignore[assignment]
+    """A tracker with no form open, the latest message read as `intent` with that ranking."""
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": ranking[0][1] if ranking else 0.9},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        "entities": [],
+    }
+    events = [{"event": "user", "text": text, "parse_data": message}]
+    return Tracker("o_test", {}, message, events, False, None, {}, "action_listen")
+
+
+def test_a_report_only_unsure_of_its_kind_or_a_calm_wish_to_report_opens_the_form() -> None:
+    from actions.actions import ActionHandleFallback, ActionRespondToAnger
+
+    torn = [("nlu_fallback", 0.3), ("report_price_gouging", 0.37), ("complain_other", 0.35)]
+    text = "超市非要搭着买一瓶洗手液才卖口罩"
+    events, _ = run(ActionHandleFallback(), fresh(text, "nlu_fallback", torn))
+    assert events == [FollowupAction("action_start_complaint")]
+    events, messages = run(ActionStartComplaint(), fresh(text, "nlu_fallback", torn))
+    assert SlotSet("complaint_category", "举报") in events  # the likelier kind
+    assert SlotSet("complaint_what", text) in events
+    assert events[-1] == FollowupAction("complaint_form")  # no rule runs the form after a fallback
+    assert messages[0]["response"] == "utter_complaint_start"
+    wish = "那我要反映一下这个事"
+    events, _ = run(ActionRespondToAnger(), fresh(wish, "express_anger", [("express_anger", 0.49)]))
+    assert events == [FollowupAction("action_start_complaint")]
+    events, _ = run(ActionStartComplaint(), fresh(wish, "express_anger", [("express_anger", 0.49)]))
+    assert not any(e["name"] == "complaint_what" and e["value"] for e in events)  # no account in it
+    assert events[-1] == FollowupAction("complaint_form")
+    # at us, it is anger: the rules decide (a person), no form
+    events, _ = run(ActionRespondToAnger(), fresh("我要投诉你们", "express_anger", [("express_anger", 0.9)]))
+    assert FollowupAction("action_start_complaint") not in events
+
+
+def test_a_closing_heard_as_a_report_opens_no_form() -> None:
+    events, messages = run(
+        ActionStartComplaint(),
+        fresh("好的我回去把包装仔细看看", "report_fake_goods", [("report_fake_goods", 0.31)]),
+    )
+    assert events == [FollowupAction("action_listen")]
+    assert "人工" in messages[0]["text"]
 
 
 def validate(slot: str, value: str) -> dict[str, Any]:

@@ -167,6 +167,21 @@ def test_a_fallback_between_two_readings_we_can_act_on_is_read() -> None:
         "同一个入口吗", ranking(("ask_mask_booking", 0.41), ("ask_booking_result", 0.39))
     )
     assert asked == Turn("同一个入口吗", "ask_mask_booking", 0.41, "booking")
+    # torn with anger, but nothing in the words is angry: the question, answered (not venting about it)
+    calm = reading_behind_ambiguity(
+        "就是问预约结果 我打字慢😂", ranking(("ask_booking_result", 0.36), ("express_anger", 0.33))
+    )
+    assert calm == Turn("就是问预约结果 我打字慢😂", "ask_booking_result", 0.36, "booking_result")
+    # ... but aimed at us, it is venting with a need
+    aimed = reading_behind_ambiguity(
+        "你们这网点设得太离谱了 到底哪家能领", ranking(("ask_mask_pickup", 0.36), ("express_anger", 0.33))
+    )
+    assert aimed is not None and aimed.intent == "express_anger"
+    # two kinds of report: a report, which kind left to the likelier
+    reported = reading_behind_ambiguity(
+        "超市非要搭着卖洗手液", ranking(("report_price_gouging", 0.37), ("complain_other", 0.35))
+    )
+    assert reported == Turn("超市非要搭着卖洗手液", "report_price_gouging", 0.37, None)
     # the best reading under the threshold, or a reading that is no question: a real misunderstanding
     assert (
         reading_behind_ambiguity("嗯", ranking(("ask_mask_booking", 0.28), ("express_anger", 0.27))) is None
@@ -314,6 +329,23 @@ def test_a_calm_worry_right_after_the_offer_for_a_personal_case_is_that_case() -
     assert angry.reason == "angry"
     alone = decision_for([said("领口罩要带什么", "ask_mask_pickup"), offered(), worry])
     assert alone.rule != "individual_again"
+
+
+def test_more_of_a_personal_case_right_after_its_offer_goes_to_a_person() -> None:
+    case = said("一约就提示我的身份证已经预约过 可我这是第一次约", "ask_booking_result")
+    more = said("家里人也没用过我的证件", "ask_mask_pickup", confidence=0.4)
+    decision = decision_for([case, offered(), more])
+    assert (decision.outcome, decision.reason, decision.rule) == (
+        Outcome.HANDOFF,
+        "unresolved",
+        "individual_again",
+    )
+    # a question the model is sure of, a closing, or no offer before it: read as before
+    sure = said("领口罩要带身份证原件吗", "ask_mask_pickup", confidence=0.9)
+    assert decision_for([case, offered(), sure]).rule != "individual_again"
+    bye = said("好的 我知道了 谢谢", "ask_mask_pickup", confidence=0.4)
+    assert decision_for([case, offered(), bye]).rule == "closing"
+    assert decision_for([case, more]).rule != "individual_again"
 
 
 def test_what_is_more_than_a_closing_is_read_as_before() -> None:

@@ -52,11 +52,13 @@ def test_turns_of_one_conversation_run_one_at_a_time_in_arrival_order(redis_serv
     order: list[int] = []
 
     async def turn(number: int) -> None:
-        await asyncio.sleep(0.005 * number)  # arrive in number order
+        # arrive in number order, far enough apart that a busy machine keeps that order (5 ms apart, one
+        # run of the whole suite saw turns 1 and 2 swap), each held longer than the gap so that they queue
+        await asyncio.sleep(0.02 * number)
         async with workers[number % 2].lock("o_1", lock_lifetime=10):
             # a read-modify-write that loses updates unless the turns are one at a time
             seen = int(shared.get("counter") or 0)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.04)
             shared.set("counter", seen + 1)
             order.append(number)
 

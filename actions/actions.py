@@ -338,13 +338,20 @@ class ActionStartComplaint(Action):
             ranking = tracker.latest_message.get("intent_ranking") or []
             reading = reading_behind_ambiguity(text, ranking)
             intent = reading.intent if reading is not None else intent
-        instead = misread_report(latest_turn(tracker), conversation_before_latest(tracker.events))
+        conversation = conversation_before_latest(tracker.events)
+        instead = misread_report(latest_turn(tracker), conversation)
         if instead is not None:
             return [FollowupAction(instead)]
         if closes(text):  # "好的我回去把包装仔细看看", heard as a report: nothing to take in
             dispatcher.utter_message(text=GIVEN_UP)
             return [FollowupAction("action_listen")]
-        if rule_question(text) and not names_a_shop(tracker):
+        earlier = conversation.earlier
+        # a shopkeeper asking about their own shop's prices ("我是药店店员…定多少钱不算违规", then
+        # "我们按进价加一点卖也不行吗") reports no one, unless they tell what a shop did
+        own_shop = any(found("own_shop", t) for t in (text, *(turn.text for turn in earlier)))
+        if (rule_question(text) and not names_a_shop(tracker)) or (
+            own_shop and not found("wants_to_report", text)
+        ):
             # a question about the rules: answered and told how to report; a form opened by it would be
             # filed unconfirmed when the citizen leaves
             if intent == "report_price_gouging":
@@ -365,9 +372,13 @@ class ActionStartComplaint(Action):
 
 
 def names_a_shop(tracker: Tracker) -> bool:
-    """A shop or a place: whom a report is about (a price alone may be the rule asked about)."""
+    """A shop or a place: whom a report is about (a price alone may be the rule asked about). Any shop
+    ("外面药店卖的KN95…多少钱算正常") is none."""
     named = ("shop", "address")
-    return any(e.get("entity") in named for e in tracker.latest_message.get("entities") or [])
+    return any(
+        e.get("entity") in named and not found("any_shop", str(e.get("value") or ""))
+        for e in tracker.latest_message.get("entities") or []
+    )
 
 
 def intake_started(events: list[dict[str, Any]]) -> float | None:

@@ -19,7 +19,7 @@ FILE_NOW_WORDS = ("确认", "提交", "确认提交", "确认无误", "就这些
 # A message naming evidence ("付款记录有的", "图片发你了") answers no question: it goes into the description.
 EVIDENCE_WORDS = (
     "小票", "发票", "收据", "付款记录", "支付记录", "转账记录", "聊天记录", "截图", "照片", "图片", "录音",
-    "凭证", "证据",
+    "凭证", "证据", "拍照", "拍了", "没拍", "拍下",
 )  # fmt: skip
 CONFIRM_WORDS = ("确认", "是", "对", "没错", "没问题", "可以", "提交", "好", "嗯", "ok", "行")
 
@@ -41,7 +41,7 @@ def plain(text: str) -> str:
 # by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
 _CANCEL_CLAUSE = re.compile(
-    r"^(我)?(还是|那就|那)?(算了)?(取消(吧|登记)?|不(想|用|必)?(投诉|举报|登记|提交|折腾|弄|搞)了)(吧)?"
+    r"^(我)?(还是|那就|那)?(算了)?(取消(吧|登记)?|不(想|用|必)?(投诉|举报|投|报|登记|提交|折腾|弄|搞)了)(吧)?"
     r"(不好意思|抱歉|麻烦了|谢谢)?$"
     r"|^(我)?(还是|那就|那)?算了(吧)?$|^(那|那就)?不用了(吧)?$"
     # "这个撤了吧", "那就撤回吧": taking back what was reported (not "老板一听…就撤了", the shop backing down)
@@ -72,7 +72,11 @@ _NO_REPORT_MEANT = re.compile(
     r"^(我)?(就|只是|也)?(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要)(要)?(举报|投诉)(谁|哪家|他们|什么)?"
     r"(哈|啊|呀|的|哦)?$"
 )
-_REPORTS_AFTER = re.compile(r"但|可是|不过|是要|是想|就想|只想|想(举报|投诉)|是(投诉|举报)|过分|卖|退")
+# ("就想让药店退钱" reports; "就是想心里有个数" does not)
+_REPORTS_AFTER = re.compile(
+    r"但|可是|不过|(是要|是想|就想|只想)[^，。,.]{0,4}(举报|投诉|让|叫|要|退|查|管|处理|罚)|想(举报|投诉)|是(投诉|举报)"
+    r"|过分|卖|退"
+)
 
 
 # "就先问问哈，暂时还没碰到": the citizen asked how to report, and has nothing to report yet. As the last
@@ -112,14 +116,14 @@ def is_skip(text: str) -> bool:
 # and "提交过一次了" answer the question instead.
 _FILE_CLAUSE = re.compile(
     # ("你们提交吧", "麻烦帮我交上去吧", "就照这个提交")
-    r"^(嗯+|对|好|行)?(就|那就|可以)?(你们?|您)?(麻烦(你们?|您)?)?(帮我|帮忙)?(就)?(这样|这么|按这个|照这个|按照这个)?"
-    r"(提交|交上去|递交|报上去|上报|确认提交|确认)(吧|了|啊|呗)?$"
+    r"^(嗯+|对|好|行)?(就|那就|可以)?(你们?|您)?(麻烦(你们?|您)?)?(帮我|帮忙|给我)?(就)?(这样|这么|按这个|照这个|按照这个)?"
+    r"(帮我|给我)?(提交|交上去|递交|报上去|上报|确认提交|确认|登记|登记上)(吧|了|啊|呗)?$"
     # asking us to act on it ("麻烦你们尽快去查一下") files it as it stands
-    r"|^(麻烦|请)(你们?)?(尽快|赶紧|快点)?(去)?(查|处理|核实|核查)(一下|下)?(吧|啊)?$"
+    r"|^(麻烦|请)?(你们?)?(尽快|赶紧|快点)?(去)?(查|查查|处理|核实|核查)(一下|下)?(吧|啊)?$"
 )
 # plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add
 _YES_CLAUSE = re.compile(
-    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就这(样|些)(吧|了)?|(现在|这下|都)对了|不用(改|修改)?了)$"
+    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就(是)?这(样|些)(吧|了)?|(现在|这下|都)对了|不用(改|修改)?了)$"
 )
 # "信息都对", "以上属实": the citizen vouches for everything the form holds
 _ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")
@@ -180,9 +184,15 @@ def confirmation(text: str) -> str | None:
     if target is not None:
         return target
     value = plain(text).lower()
-    if value in CONFIRM_WORDS or value.startswith(("确认", "提交", "是的", "对的")):
+    asks = "?" in value or "？" in value
+    if value in CONFIRM_WORDS or (value.startswith(("确认", "提交", "是的", "对的")) and not asks):
         return "yes"
-    hesitant = any(word in value for word in ("不", "别", "等", "先"))
+    hesitant = any(word in value for word in ("不", "别", "等", "先", "再", "改", "错"))
+    clauses = _deciding_clauses(value)
+    if clauses and _YES_CLAUSE.match(clauses[0]) and not hesitant and not asks:
+        # at the summary, a yes first and nothing after it that hesitates, corrects or asks: "对，就是这些，
+        # 麻烦帮我报上去吧", "行，没问题，你们去查查吧"
+        return "yes"
     if not hesitant and (
         any(word in value for word in ("确认", "提交")) or value.startswith(("没问题", "可以", "好的"))
     ):

@@ -16,7 +16,7 @@ from actions import complaint
 from actions.signals import anger_score, intent_of, session_messages
 from bot.core.content import INTENT_SECTIONS
 from lexicon.conversation import found, pattern
-from lexicon.cues import ACCUSATION, CURSE, INSULT, QUESTION, asks_for_person
+from lexicon.cues import ACCUSATION, CURSE, INSULT, QUESTION, REPROACH, RHETORICAL, asks_for_person
 from lexicon.intents import QUESTIONS, REPORTS
 
 ANGER_DECAY = 0.6  # each turn keeps this much of the anger before it; two calm turns forget most of it
@@ -336,10 +336,19 @@ def _distress_with_need(t: Turn, c: Conversation) -> bool:
     return t.section is not None and c.anger_before < ANGER_BEFORE_CALM and found("distress", t.text)
 
 
+def _calm_question(text: str) -> bool:
+    """A question in calm words at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧"): however sure
+    the model is of anger, nothing in it vents, accuses, reproaches or asks rhetorically."""
+    asks = _asks(text) or found("tag_question", text)
+    aimed = found("addressed", text) or found("at_people", text)
+    barbed = ACCUSATION.search(text) or REPROACH.search(text) or RHETORICAL.search(text)
+    return asks and not aimed and not barbed and _calm_words(text)
+
+
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
     return (
         _angry_without_need(t, c)
-        and t.confidence < ANGER_UNSURE
+        and (t.confidence < ANGER_UNSURE or _calm_question(t.text))
         and c.anger_before < ANGER_BEFORE_CALM
         and _calm_words(t.text)
     )
@@ -453,9 +462,10 @@ RULES: tuple[Rule, ...] = (
         Decision(Outcome.OFFER, "distress_first", acknowledge=True, answer=False, note=ASK_FOR_NEED),
     ),
     Rule(
-        "unsure_anger_first", "A first message the model only half believes is anger, with no cue of it: "
-        "too often a question or a sigh it misread to queue the citizen for a person; acknowledged, asked "
-        "what they need, a person one word away.", _unsure_anger_first,
+        "unsure_anger_first", "A first message the model only half believes is anger, or a calm question at "
+        "no one it reads as anger, with no cue of it: too often a question or a sigh it misread to queue the "
+        "citizen for a person; acknowledged, asked what they need, a person one word away.",
+        _unsure_anger_first,
         Decision(Outcome.OFFER, "unsure_anger_first", acknowledge=True, answer=False, note=ASK_FOR_NEED),
     ),
     Rule(

@@ -65,6 +65,16 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         # taking it back as "那这个我撤回吧"; someone else taking something back is no cancellation
         ("店家已经把钱退了 那这个我撤回吧", "cancel"),
         ("他们后来就撤回了", None),
+        # at the summary, a yes first and nothing after it that hesitates, corrects or asks
+        ("对，就这些了，麻烦你们报上去吧", "yes"),
+        ("没错，就照这个给我登记", "yes"),
+        ("行 没问题 你们去查查", "yes"),
+        ("对 等我再想想", None),
+        ("好的 不过价格我再核实下", None),
+        ("是的 这样能查到吗？", None),
+        # "不投了" for "不投诉了"; "就是想…" says why they asked, not a report
+        ("哦那算了，不投了，不好意思啊", "cancel"),
+        ("不是要投诉哈，就是想心里有个数", "cancel"),
     ],
 )
 def test_confirmation_answers(text: str, expected: str | None) -> None:

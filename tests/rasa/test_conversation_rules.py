@@ -190,6 +190,19 @@ def test_a_fallback_between_two_readings_we_can_act_on_is_read() -> None:
     assert reading_behind_ambiguity("好", ranking(("affirm", 0.4), ("ask_mask_booking", 0.38))) is None
 
 
+def test_a_calm_question_at_no_one_read_as_anger_is_offered_a_person_not_queued() -> None:
+    tag = decision_for([said("懂了，那只能让孩子爸妈各自拿身份证约是吧", "express_anger", confidence=0.6)])
+    assert (tag.outcome, tag.rule) == (Outcome.OFFER, "unsure_anger_first")
+    # at us, rhetorical, or after anger: anger as before
+    for text in ["你们是不是只让有身份证的约？", "难道孩子就不用戴口罩吗"]:
+        assert decision_for([said(text, "express_anger", confidence=0.6)]).outcome is Outcome.HANDOFF
+    after = [
+        said("你们这服务太差劲了", "express_anger"),
+        said("那只能各自约是吧", "express_anger", confidence=0.6),
+    ]
+    assert decision_for(after).outcome is Outcome.HANDOFF
+
+
 def test_giving_up_in_calm_words_is_let_go_however_resigned_the_model_reads_it() -> None:
     earlier = [said("我想投诉个药店", "complain_other"), offered()]
     gave_up = decision_for([*earlier, said("算了算了不投诉了，也没几个钱", "express_anger", confidence=0.51)])

@@ -117,7 +117,7 @@ def is_skip(text: str) -> bool:
 _FILE_CLAUSE = re.compile(
     # ("你们提交吧", "麻烦帮我交上去吧", "就照这个提交")
     r"^(嗯+|对|好|行)?(就|那就|可以)?(你们?|您)?(麻烦(你们?|您)?)?(帮我|帮忙|给我)?(就)?(这样|这么|按这个|照这个|按照这个)?"
-    r"(帮我|给我)?(提交|交上去|递交|报上去|上报|确认提交|确认|登记|登记上)(吧|了|啊|呗)?$"
+    r"(帮我|给我)?(提交|交上去|递交|报上去|上报|确认提交|确认|登记|登记上)(一下|下)?(吧|了|啊|呗)?$"
     # asking us to act on it ("麻烦你们尽快去查一下") files it as it stands
     r"|^(麻烦|请)?(你们?)?(尽快|赶紧|快点)?(去)?(查|查查|处理|核实|核查)(一下|下)?(吧|啊)?$"
 )
@@ -125,6 +125,8 @@ _FILE_CLAUSE = re.compile(
 _YES_CLAUSE = re.compile(
     r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就(是)?这(样|些)(吧|了)?|(现在|这下|都)对了|不用(改|修改)?了)$"
 )
+# a yes word alone ("就这些了" says there is no more, not that it is right)
+_PLAIN_YES = re.compile(r"^(对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+$")
 # "信息都对", "以上属实": the citizen vouches for everything the form holds
 _ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")
 
@@ -189,7 +191,7 @@ def confirmation(text: str) -> str | None:
         return "yes"
     hesitant = any(word in value for word in ("不", "别", "等", "先", "再", "改", "错"))
     clauses = _deciding_clauses(value)
-    if clauses and _YES_CLAUSE.match(clauses[0]) and not hesitant and not asks:
+    if clauses and _PLAIN_YES.match(clauses[0]) and not hesitant and not asks:
         # at the summary, a yes first and nothing after it that hesitates, corrects or asks: "对，就是这些，
         # 麻烦帮我报上去吧", "行，没问题，你们去查查吧"
         return "yes"

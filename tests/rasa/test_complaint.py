@@ -70,6 +70,8 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("没错，就照这个给我登记", "yes"),
         ("行 没问题 你们去查查", "yes"),
         ("对 等我再想想", None),
+        ("就这些了", None),  # no more to add, not "it is right": filed unconfirmed if they leave
+        ("是的 内容没错 麻烦提交一下", "yes"),
         ("好的 不过价格我再核实下", None),
         ("是的 这样能查到吗？", None),
         # "不投了" for "不投诉了"; "就是想…" says why they asked, not a report

@@ -20,6 +20,8 @@ from actions import complaint, intake
 from actions.conversation import (
     ANGER_DECAY,
     ANGER_HIGH,
+    ANGRY_REQUEST,
+    CASE_TURNS_BACK,
     GIVEN_UP,
     GOODS_RULES,
     HOW_TO_REPORT,
@@ -223,11 +225,13 @@ class ActionHandoff(Action):
             # a person asked for right after we offered one for a personal case: that case is what they
             # take up, and what the agent must look up
             reason = HANDOFF_REASON_UNRESOLVED
-        if found("escalation", text):  # "我要找你们领导" asks for a person in anger
-            reason = HANDOFF_REASON_ANGRY
         repeats = trailing_repeats(user_intents(tracker.events))
         carried = ANGER_DECAY * before.anger_before
         anger = max(anger_score(text, intent, confidence, repeats), carried)
+        # "我要找你们领导" asks for a person in anger; so does asking right after venting (the conversation's
+        # anger still high): the agents see it as angry, as the seed's centre would
+        if found("escalation", text) or before.anger_with(latest_turn(tracker)) >= ANGRY_REQUEST:
+            reason = HANDOFF_REASON_ANGRY
         return signal_handoff(dispatcher, tracker, reason, anger, "asked")
 
 
@@ -290,8 +294,6 @@ def hand_over_personal_case(
     dispatcher.utter_message(text=PERSON_FOR_CASE)
     return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, rule)
 
-
-CASE_TURNS_BACK = 3  # a personal case is still the subject this many messages later ("能帮我转过来吗")
 
 
 def continues_personal_case(latest: ConversationTurn, conversation: Conversation) -> bool:

@@ -50,6 +50,8 @@ _CANCEL_CLAUSE = re.compile(
 # Politeness said around a decision ("那不用了 不好意思哈", "确认提交 谢谢"): it decides nothing.
 _POLITE_CLAUSE = re.compile(
     r"^(不好意思|抱歉|打扰了|麻烦(你们?|您)?了|谢谢(你们?|您|啦|了)?|辛苦(你们?|您)?了)(哈|啊|呀|哦)?$"
+    # owning up to the mistake said after the decision ("那不举报了 是我搞错了 不好意思哈")
+    r"|^(是)?我(自己)?(搞|弄|看|记|想|听)错了$|^误会(了|一场)$"
     # a hope said after the decision ("行 你们提交吧 希望真有人去查")
     r"|^希望[^，。,.]{0,10}(查|管|处理|解决|重视|整治|处罚|严惩)(一下|下|了)?(吧|啊|哈|呀)?$"
 )
@@ -69,7 +71,7 @@ _CANCEL_OPENING = re.compile(r"^(取消|算了)($|[，,。.!！~ 吧啊算不了
 # "我就随便问问 没想举报谁哈": a clause of its own saying the citizen does not mean to report, with nothing
 # after it that reports ("我本来不想投诉的，但他们太过分了", "不想投诉，就想让药店退钱" report)
 _NO_REPORT_MEANT = re.compile(
-    r"^(我)?(就|只是|也)?(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要)(要)?(举报|投诉)(谁|哪家|他们|什么)?"
+    r"^(我)?(就|只是|也)?(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要|不是现在要|现在不是要)(要)?(举报|投诉)(谁|哪家|他们|什么)?"
     r"(哈|啊|呀|的|哦)?$"
 )
 # ("就想让药店退钱" reports; "就是想心里有个数" does not)
@@ -120,10 +122,12 @@ _FILE_CLAUSE = re.compile(
     r"(帮我|给我)?(提交|交上去|递交|报上去|上报|确认提交|确认|登记|登记上)(一下|下)?(吧|了|啊|呗)?$"
     # asking us to act on it ("麻烦你们尽快去查一下") files it as it stands
     r"|^(麻烦|请)?(你们?)?(尽快|赶紧|快点)?(去)?(查|查查|处理|核实|核查)(一下|下)?(吧|啊)?$"
+    # done: "嗯嗯 是这样 可以了"
+    r"|^(可以|行)了$"
 )
 # plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add
 _YES_CLAUSE = re.compile(
-    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就(是)?这(样|些)(吧|了)?|(现在|这下|都)对了|不用(改|修改)?了)$"
+    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就(是)?这(样|些)(吧|了)?|是这样(的)?|(现在|这下|都)对了|不用(改|修改)?了)$"
 )
 # a yes word alone ("就这些了" says there is no more, not that it is right)
 _PLAIN_YES = re.compile(r"^(对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+$")

@@ -28,10 +28,14 @@ ANGER_HIGH = 0.9  # the conversation's anger at which a concrete answer alone is
 # acknowledged and one word away from a person, not queued for one; anger again, or any cue, still goes to
 # a person.
 ANGER_UNSURE = 0.5
+# The conversation's anger at which a request for a person is an angry one (one venting message just before
+# it, decayed once, is over it; calm questions are far under)
+ANGRY_REQUEST = 0.5
 ANGER_BEFORE_CALM = 0.15  # carried anger under which the earlier turns count as calm
 SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions on one topic ask the same thing
 SAME_WORDING = 0.5  # ... and at which two questions are the same whatever the model made of their topic
 OFFER_ACTION = "utter_offer_human"
+CASE_TURNS_BACK = 3  # a personal case is still the subject this many messages later ("能帮我转过来吗")
 # Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
 # fmt: off
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -539,7 +543,10 @@ def misread_report(latest: Turn, conversation: Conversation) -> str | None:
     pick up). None: it is a report."""
     if found("report_words", latest.text):
         return None
-    if found("individual_case", latest.text):
+    # the personal case itself, or more of one raised just before ("那到底谁能帮我改 药店说对不上不给" after
+    # "预约记录身份证号错了一位")
+    recent = (*conversation.earlier[-CASE_TURNS_BACK:], latest)
+    if any(found("individual_case", turn.text) for turn in recent):
         return "action_answer_content"
     answered_before = latest.section is not None and any(
         t.section == latest.section for t in conversation.earlier

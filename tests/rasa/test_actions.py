@@ -405,3 +405,19 @@ def test_out_of_scope_right_after_a_personal_case_goes_to_a_person() -> None:
     events = [user("ask_mask_booking", "口罩怎么预约"), user("out_of_scope", "今天天气怎么样")]
     _, messages = run(ActionAnswerOutOfScope(), tracker("out_of_scope", "今天天气怎么样", events=events))
     assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+
+
+def test_a_person_asked_for_right_after_venting_is_an_angry_handoff() -> None:
+    vented = {
+        "event": "user",
+        "text": "真服了 你们这规则一天一变 气死人了！！",
+        "parse_data": {"intent": {"name": "express_anger", "confidence": 0.95}},
+    }
+    asked = tracker("request_human", "找个人来跟我说", 0.9, events=[vented, user("request_human")])
+    _, messages = run(ActionHandoff(), asked)
+    assert messages[1]["custom"]["handoff"]["reason"] == "angry"
+    # after calm questions it is a request, as before
+    calm = {"event": "user", "text": "口罩怎么预约", "parse_data": {"intent": {"name": "ask_mask_booking"}}}
+    asked = tracker("request_human", "找个人来跟我说", 0.9, events=[calm, user("request_human")])
+    _, messages = run(ActionHandoff(), asked)
+    assert messages[1]["custom"]["handoff"]["reason"] == "request_human"

@@ -77,6 +77,8 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         # "不投了" for "不投诉了"; "就是想…" says why they asked, not a report
         ("哦那算了，不投了，不好意思啊", "cancel"),
         ("不是要投诉哈，就是想心里有个数", "cancel"),
+        ("那不投诉了 是我看错了 抱歉", "cancel"),
+        ("嗯 是这样的 可以了", "yes"),
     ],
 )
 def test_confirmation_answers(text: str, expected: str | None) -> None:

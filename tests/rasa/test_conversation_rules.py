@@ -410,3 +410,21 @@ def test_a_first_sigh_of_distress_beside_a_question_is_answered_and_offered_a_pe
         True,
         True,
     )
+
+
+def test_a_report_with_no_report_words_right_after_a_personal_case_is_more_of_that_case() -> None:
+    from actions.conversation import misread_report
+
+    case = said("我的预约记录里身份证号错了一位", "ask_booking_result")
+    more = Turn("那到底谁能帮我改 药店说对不上不给", "complain_other", 0.6, None)
+    assert misread_report(more, conversation_before_latest([case, said(more.text, "complain_other")])) == (
+        "action_answer_content"
+    )
+    # with report words, or with no personal case before, it is a report
+    report = Turn("那家药店卖假口罩", "report_fake_goods", 0.9, None)
+    assert (
+        misread_report(report, conversation_before_latest([case, said(report.text, "report_fake_goods")]))
+        is None
+    )
+    alone = conversation_before_latest([said(more.text, "complain_other")])
+    assert misread_report(more, alone) is None

@@ -295,7 +295,6 @@ def hand_over_personal_case(
     return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, rule)
 
 
-
 def continues_personal_case(latest: ConversationTurn, conversation: Conversation) -> bool:
     """The message is, or follows soon after, a personal case (a wrong ID in the booking, a lost code), and
     the model found nothing we can answer in it: "怎么改啊" after "身份证号输错了一位"."""

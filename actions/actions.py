@@ -227,10 +227,12 @@ class ActionHandoff(Action):
             reason = HANDOFF_REASON_UNRESOLVED
         repeats = trailing_repeats(user_intents(tracker.events))
         carried = ANGER_DECAY * before.anger_before
-        anger = max(anger_score(text, intent, confidence, repeats), carried)
+        conversation_anger = before.anger_with(latest_turn(tracker))
+        # the score the gateway ranks the queue by agrees with the reason below
+        anger = max(anger_score(text, intent, confidence, repeats), carried, conversation_anger)
         # "我要找你们领导" asks for a person in anger; so does asking right after venting (the conversation's
         # anger still high): the agents see it as angry, as the seed's centre would
-        if found("escalation", text) or before.anger_with(latest_turn(tracker)) >= ANGRY_REQUEST:
+        if found("escalation", text) or conversation_anger >= ANGRY_REQUEST:
             reason = HANDOFF_REASON_ANGRY
         return signal_handoff(dispatcher, tracker, reason, anger, "asked")
 

@@ -41,11 +41,13 @@ def plain(text: str) -> str:
 # by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
 _CANCEL_CLAUSE = re.compile(
-    r"^(我)?(还是|那就|那)?(算了)?(取消(吧|登记)?|不(想|用|必)?(投诉|举报|投|报|登记|提交|折腾|弄|搞)了)(吧)?"
+    r"^(那|那就)?(我)?(就|还是|先|暂时)?(算了)?(取消(吧|登记)?|不(想|用|必)?(投诉|举报|投|报|登记|提交|折腾|弄|搞)了)(吧)?"
     r"(不好意思|抱歉|麻烦了|谢谢)?$"
     r"|^(我)?(还是|那就|那)?算了(吧)?$|^(那|那就)?不用了(吧)?$"
     # "这个撤了吧", "那就撤回吧": taking back what was reported (not "老板一听…就撤了", the shop backing down)
-    r"|^(那|那就)?(这个|那个)?(我)?(还是)?(撤回|撤销|撤掉)(吧|了)?$|^(这个|那个|那就|那)?撤了吧$"
+    # ("我撤回了" may be a WeChat message taken back: no cancellation)
+    r"|^(那|那就)?(这个|那个)(我)?(还是)?(撤回|撤销|撤掉)(吧|了)?$|^(那|那就)?(我)?(还是)?(撤回|撤销|撤掉)吧?$"
+    r"|^(这个|那个|那就|那)?撤了吧$"
 )
 # Politeness said around a decision ("那不用了 不好意思哈", "确认提交 谢谢"): it decides nothing.
 _POLITE_CLAUSE = re.compile(
@@ -74,10 +76,11 @@ _NO_REPORT_MEANT = re.compile(
     r"^(我)?(就|只是|也)?(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要|不是现在要|现在不是要)(要)?(举报|投诉)(谁|哪家|他们|什么)?"
     r"(哈|啊|呀|的|哦)?$"
 )
-# ("就想让药店退钱" reports; "就是想心里有个数" does not)
+# ("就想他们把价格降下来" reports; "就是想心里有个数" does not); "not now" ("等我拿到小票再说") keeps
+# the report
 _REPORTS_AFTER = re.compile(
-    r"但|可是|不过|(是要|是想|就想|只想)[^，。,.]{0,4}(举报|投诉|让|叫|要|退|查|管|处理|罚)|想(举报|投诉)|是(投诉|举报)"
-    r"|过分|卖|退"
+    r"但|可是|不过|(是要|是想|就想|只想)(?!心里|了解|问|知道|看看)|想(举报|投诉)|是(投诉|举报)"
+    r"|过分|卖|退|再说|等我|回头"
 )
 
 
@@ -129,8 +132,6 @@ _FILE_CLAUSE = re.compile(
 _YES_CLAUSE = re.compile(
     r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+|就(是)?这(样|些)(吧|了)?|是这样(的)?|(现在|这下|都)对了|不用(改|修改)?了)$"
 )
-# a yes word alone ("就这些了" says there is no more, not that it is right)
-_PLAIN_YES = re.compile(r"^(对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok)+$")
 # "信息都对", "以上属实": the citizen vouches for everything the form holds
 _ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")
 
@@ -194,11 +195,6 @@ def confirmation(text: str) -> str | None:
     if value in CONFIRM_WORDS or (value.startswith(("确认", "提交", "是的", "对的")) and not asks):
         return "yes"
     hesitant = any(word in value for word in ("不", "别", "等", "先", "再", "改", "错"))
-    clauses = _deciding_clauses(value)
-    if clauses and _PLAIN_YES.match(clauses[0]) and not hesitant and not asks:
-        # at the summary, a yes first and nothing after it that hesitates, corrects or asks: "对，就是这些，
-        # 麻烦帮我报上去吧", "行，没问题，你们去查查吧"
-        return "yes"
     if not hesitant and (
         any(word in value for word in ("确认", "提交")) or value.startswith(("没问题", "可以", "好的"))
     ):

@@ -7,6 +7,7 @@ each with its reason; the cues they read are data (lexicon/conversation_cues.yml
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -31,7 +32,14 @@ ANGER_UNSURE = 0.5
 # The conversation's anger at which a request for a person is an angry one (one venting message just before
 # it, decayed once, is over it; calm questions are far under)
 ANGRY_REQUEST = 0.5
-ANGER_BEFORE_CALM = 0.15  # carried anger under which the earlier turns count as calm
+ANGER_BEFORE_CALM = 0.15
+# A calm question the model is surer than this is anger about is read as anger ("有人管吗？" at 0.9)
+CALM_QUESTION_MAX = 0.75
+# Exasperation the venting cue does not hold, in a message torn between anger and a question ("怎么又没约上",
+# "都第五次了", "真的无语", "！"): not the calm question
+_EXASPERATED = re.compile(
+    r"又|第[一二三四五六七八九十\d]+次|几次了|无语|[!！]|啊啊|有人管吗|让不让人|怎么活"
+)  # carried anger under which the earlier turns count as calm
 SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions on one topic ask the same thing
 SAME_WORDING = 0.5  # ... and at which two questions are the same whatever the model made of their topic
 OFFER_ACTION = "utter_offer_human"
@@ -237,6 +245,7 @@ def _individual_again(t: Turn, c: Conversation) -> bool:
         before
         and c.offered_last
         and t.confidence < ANGER_UNSURE
+        and not _asks(t.text)  # a new question ("预约结果怎么查") is read as asked
         and not closes(t.text)
         and not found("got_it", t.text)
         and not found("declines", t.text)
@@ -304,6 +313,8 @@ def closes(text: str) -> bool:
         or asks_for_person(text)
         or found("individual_case", text)
         or found("report_words", text)
+        or found("wants_to_report", text)
+        or complaint.mentions_evidence(text)  # "行 我回家把照片发过来": evidence to come
     )
     return found("closing", text) and not more and _calm_words(text)
 
@@ -346,13 +357,13 @@ def _calm_question(text: str) -> bool:
     asks = _asks(text) or found("tag_question", text)
     aimed = found("addressed", text) or found("at_people", text)
     barbed = ACCUSATION.search(text) or REPROACH.search(text) or RHETORICAL.search(text)
-    return asks and not aimed and not barbed and _calm_words(text)
+    return asks and not aimed and not barbed and not _EXASPERATED.search(text) and _calm_words(text)
 
 
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
     return (
         _angry_without_need(t, c)
-        and (t.confidence < ANGER_UNSURE or _calm_question(t.text))
+        and (t.confidence < ANGER_UNSURE or (t.confidence < CALM_QUESTION_MAX and _calm_question(t.text)))
         and c.anger_before < ANGER_BEFORE_CALM
         and _calm_words(t.text)
     )
@@ -378,7 +389,15 @@ GOODS_RULES = (
 def wishes_to_report(text: str) -> bool:
     """The citizen calmly says they want to report ("那我要反映一下这个事"), to none of us: the form opens,
     whatever the model made of it (anger at us, "我要投诉你们", is not this)."""
-    return found("asks_to_report", text) and _calm_words(text) and not found("addressed", text)
+    return (
+        found("asks_to_report", text)
+        and _calm_words(text)
+        and not found("addressed", text)
+        # "要投诉的话打什么电话", "我想举报 还是算了吧", "如果我要投诉…": no report yet
+        and not _asks(text)
+        and not found("hypothetical", text)
+        and not complaint.is_cancel(text)
+    )
 
 
 WISH_ONLY_CHARS = 6  # what is left of "那我要反映一下这个事" once the wish is taken out: no account of it
@@ -506,8 +525,8 @@ def reading_behind_ambiguity(text: str, ranking: Iterable[dict[str, Any]]) -> Tu
     (first, confidence), (second, _) = ranked[0], ranked[1]
     sections = [INTENT_SECTIONS[n] for n in (first, second) if n in INTENT_SECTIONS]
     if "express_anger" in (first, second) and sections:
-        calm = _calm_words(text) and not ACCUSATION.search(text)
-        if calm and not found("distress", text) and not found("addressed", text):
+        calm = _calm_words(text) and not ACCUSATION.search(text) and not _EXASPERATED.search(text)
+        if first != "express_anger" and calm and not found("distress", text) and not found("addressed", text):
             # nothing in the words is angry, or aimed at us ("就是口罩预约结果 打字太慢了😂"): the question
             question = next(n for n in (first, second) if n in INTENT_SECTIONS)
             return Turn(text, question, confidence, sections[0])
@@ -544,9 +563,11 @@ def misread_report(latest: Turn, conversation: Conversation) -> str | None:
     if found("report_words", latest.text):
         return None
     # the personal case itself, or more of one raised just before ("那到底谁能帮我改 药店说对不上不给" after
-    # "预约记录身份证号错了一位")
-    recent = (*conversation.earlier[-CASE_TURNS_BACK:], latest)
-    if any(found("individual_case", turn.text) for turn in recent):
+    # "预约记录身份证号错了一位"), unless it tells what a shop did
+    recent = (*conversation.earlier[-1:], latest)
+    if any(found("individual_case", turn.text) for turn in recent) and not found(
+        "wants_to_report", latest.text
+    ):
         return "action_answer_content"
     answered_before = latest.section is not None and any(
         t.section == latest.section for t in conversation.earlier

@@ -70,6 +70,15 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("没错，就照这个给我登记", "yes"),
         ("行 没问题 你们去查查", "yes"),
         ("对 等我再想想", None),
+        # a yes with a new detail, a question or a second thought is no confirmation (review)
+        ("对 他们还骂人", None),
+        ("嗯 能匿名吗", None),
+        ("好 还没想好", None),
+        ("那我不投诉了", "cancel"),
+        ("那我就不举报了", "cancel"),
+        ("图片发错了 我撤回了", None),  # a WeChat message taken back
+        ("不想投诉，就想他们把价格降下来", None),
+        ("不是现在要投诉，等我拿到小票再说", None),
         ("就这些了", None),  # no more to add, not "it is right": filed unconfirmed if they leave
         ("是的 内容没错 麻烦提交一下", "yes"),
         ("好的 不过价格我再核实下", None),

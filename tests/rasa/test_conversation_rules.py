@@ -172,6 +172,13 @@ def test_a_fallback_between_two_readings_we_can_act_on_is_read() -> None:
         "就是问预约结果 我打字慢😂", ranking(("ask_booking_result", 0.36), ("express_anger", 0.33))
     )
     assert calm == Turn("就是问预约结果 我打字慢😂", "ask_booking_result", 0.36, "booking_result")
+    # ... exasperated, or anger the likelier reading, it is venting with a need
+    for text, guesses in [
+        ("怎么又没约上", (("ask_booking_result", 0.36), ("express_anger", 0.33))),
+        ("就是问预约结果", (("express_anger", 0.36), ("ask_booking_result", 0.33))),
+    ]:
+        read = reading_behind_ambiguity(text, ranking(*guesses))
+        assert read is not None and read.intent == "express_anger", text
     # ... but aimed at us, it is venting with a need
     aimed = reading_behind_ambiguity(
         "你们这网点设得太离谱了 到底哪家能领", ranking(("ask_mask_pickup", 0.36), ("express_anger", 0.33))
@@ -428,3 +435,11 @@ def test_a_report_with_no_report_words_right_after_a_personal_case_is_more_of_th
     )
     alone = conversation_before_latest([said(more.text, "complain_other")])
     assert misread_report(more, alone) is None
+
+
+def test_a_wish_to_report_that_asks_hesitates_or_supposes_opens_no_form() -> None:
+    from actions.conversation import wishes_to_report
+
+    assert wishes_to_report("那我要反映一下这个事")
+    for text in ["要投诉的话打什么电话", "我想举报 还是算了吧", "如果我要投诉要准备什么", "我要投诉你们"]:
+        assert not wishes_to_report(text), text

@@ -36,6 +36,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
@@ -270,6 +271,14 @@ class _AnswerSubscription(PubSub):
     async def on_connect(self, connection: Connection) -> None:
         await super().on_connect(connection)
         self._waiters.notify_all()
+
+    async def handle_message(self, response: Any, ignore_subscribe_messages: bool = False) -> Any:
+        # redis-py 8 makes a PING's reply a pong message only when it comes as bytes; on the gateway's client
+        # (decode_responses) it comes as a str and was dropped like a subscribe confirmation, so the listener
+        # heard no PONG and failed, and was started again, every second (found in a bench's gateway log)
+        if isinstance(response, str):
+            response = [b"pong", b"" if response == "PONG" else response.encode()]
+        return await super().handle_message(response, ignore_subscribe_messages)
 
 
 async def listen_for_answers(

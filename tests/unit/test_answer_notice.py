@@ -135,6 +135,29 @@ async def test_a_listener_whose_connection_stops_answering_fails_to_be_started_a
         await admin.aclose()
 
 
+async def test_the_listener_on_the_gateways_client_hears_its_pong_and_stays_up(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """The gateway's client decodes replies (`connect`, decode_responses): redis-py 8 dropped the PONG then,
+    and the listener failed on its first look and was started again every second, so no notice woke a
+    waiting delivery. Here it stays up through several silences, and a notice still wakes a delivery."""
+    here = connect(redis_server.url.rsplit("/", 1)[0] + "/10")
+    contract = Contract(MessageStore(here), Waiters(), ContractTiming(budget=4.5, poll=30.0))
+    listener = asyncio.create_task(listen_for_answers(here, contract.waiters, ping_after=0.2))
+    try:
+        await asyncio.sleep(1.2)  # several silences, each answered by a PONG
+        assert not listener.done()
+        waiting = asyncio.create_task(contract.reply("msg:pg1", "o_pg", "你好", False))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await MessageStore(here).finish("msg:pg1", "o_pg", ["您好！"])
+        assert await asyncio.wait_for(waiting, 2.0) == ["您好！"]
+        assert time.monotonic() - started < 1.0
+    finally:
+        await _stop(listener)
+        await here.aclose()
+
+
 async def _stop(listener: asyncio.Task[None]) -> None:
     """Cancel a listener and wait for it (one that failed on purpose raises its error here: ignored)."""
     listener.cancel()

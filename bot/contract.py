@@ -278,7 +278,7 @@ class _AnswerSubscription(PubSub):
         # heard no PONG and failed, and was started again, every second (found in a bench's gateway log)
         if isinstance(response, str):
             response = [b"pong", b"" if response == "PONG" else response.encode()]
-        return await super().handle_message(response, ignore_subscribe_messages)
+        return await super().handle_message(response, ignore_subscribe_messages)  # type: ignore[no-untyped-call]
 
 
 async def listen_for_answers(

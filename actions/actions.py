@@ -18,7 +18,6 @@ from redis.backoff import ExponentialBackoff
 
 from actions import complaint, intake
 from actions.conversation import (
-    ANGER_DECAY,
     ANGER_HIGH,
     ANGRY_REQUEST,
     CASE_TURNS_BACK,
@@ -226,10 +225,10 @@ class ActionHandoff(Action):
             # take up, and what the agent must look up
             reason = HANDOFF_REASON_UNRESOLVED
         repeats = trailing_repeats(user_intents(tracker.events))
-        carried = ANGER_DECAY * before.anger_before
+        # the anger carried over and this message's (never under the carried part alone): the score the
+        # gateway ranks the queue by agrees with the reason below
         conversation_anger = before.anger_with(latest_turn(tracker))
-        # the score the gateway ranks the queue by agrees with the reason below
-        anger = max(anger_score(text, intent, confidence, repeats), carried, conversation_anger)
+        anger = max(anger_score(text, intent, confidence, repeats), conversation_anger)
         # "我要找你们领导" asks for a person in anger; so does asking right after venting (the conversation's
         # anger still high): the agents see it as angry, as the seed's centre would
         if found("escalation", text) or conversation_anger >= ANGRY_REQUEST:
@@ -348,10 +347,9 @@ class ActionStartComplaint(Action):
         if closes(text):  # "好的我回去把包装仔细看看", heard as a report: nothing to take in
             dispatcher.utter_message(text=GIVEN_UP)
             return [FollowupAction("action_listen")]
-        earlier = conversation.earlier
         # a shopkeeper asking about their own shop's prices ("我是药店店员…定多少钱不算违规", then
         # "我们按进价加一点卖也不行吗") reports no one, unless they tell what a shop did
-        own_shop = any(found("own_shop", t) for t in (text, *(turn.text for turn in earlier)))
+        own_shop = any(found("own_shop", t) for t in (text, *(turn.text for turn in conversation.earlier)))
         if (rule_question(text) and not names_a_shop(tracker)) or (
             own_shop and not found("wants_to_report", text)
         ):

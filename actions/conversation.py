@@ -7,7 +7,6 @@ each with its reason; the cues they read are data (lexicon/conversation_cues.yml
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -32,14 +31,9 @@ ANGER_UNSURE = 0.5
 # The conversation's anger at which a request for a person is an angry one (one venting message just before
 # it, decayed once, is over it; calm questions are far under)
 ANGRY_REQUEST = 0.5
-ANGER_BEFORE_CALM = 0.15
+ANGER_BEFORE_CALM = 0.15  # carried anger under which the earlier turns count as calm
 # A calm question the model is surer than this is anger about is read as anger ("有人管吗？" at 0.9)
 CALM_QUESTION_MAX = 0.75
-# Exasperation the venting cue does not hold, in a message torn between anger and a question ("怎么又没约上",
-# "都第五次了", "真的无语", "！"): not the calm question
-_EXASPERATED = re.compile(
-    r"又|第[一二三四五六七八九十\d]+次|几次了|无语|[!！]|啊啊|有人管吗|让不让人|怎么活"
-)  # carried anger under which the earlier turns count as calm
 SAME_NEED_SIMILARITY = 0.34  # character-bigram overlap at which two questions on one topic ask the same thing
 SAME_WORDING = 0.5  # ... and at which two questions are the same whatever the model made of their topic
 OFFER_ACTION = "utter_offer_human"
@@ -352,12 +346,12 @@ def _distress_with_need(t: Turn, c: Conversation) -> bool:
 
 
 def _calm_question(text: str) -> bool:
-    """A question in calm words at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧"): however sure
-    the model is of anger, nothing in it vents, accuses, reproaches or asks rhetorically."""
+    """A question at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧") that accuses, reproaches,
+    asks rhetorically or sounds exasperated in nothing (`_unsure_anger_first` checks the words are calm)."""
     asks = _asks(text) or found("tag_question", text)
     aimed = found("addressed", text) or found("at_people", text)
     barbed = ACCUSATION.search(text) or REPROACH.search(text) or RHETORICAL.search(text)
-    return asks and not aimed and not barbed and not _EXASPERATED.search(text) and _calm_words(text)
+    return asks and not aimed and not barbed and not found("exasperated", text)
 
 
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:
@@ -525,7 +519,7 @@ def reading_behind_ambiguity(text: str, ranking: Iterable[dict[str, Any]]) -> Tu
     (first, confidence), (second, _) = ranked[0], ranked[1]
     sections = [INTENT_SECTIONS[n] for n in (first, second) if n in INTENT_SECTIONS]
     if "express_anger" in (first, second) and sections:
-        calm = _calm_words(text) and not ACCUSATION.search(text) and not _EXASPERATED.search(text)
+        calm = _calm_words(text) and not ACCUSATION.search(text) and not found("exasperated", text)
         if first != "express_anger" and calm and not found("distress", text) and not found("addressed", text):
             # nothing in the words is angry, or aimed at us ("就是口罩预约结果 打字太慢了😂"): the question
             question = next(n for n in (first, second) if n in INTENT_SECTIONS)

@@ -335,15 +335,19 @@ def test_venting_about_pickup_names_it() -> None:
     assert (told_late.outcome, told_late.acknowledge) == (Outcome.OFFER, True)
 
 
-def test_a_calm_worry_right_after_the_offer_for_a_personal_case_is_that_case() -> None:
-    case = said("说好今天下午去领 到了长寿路那个药房关门了", "ask_mask_pickup")
-    worry = said("那我这次的算不算啊 不会作废了吧", "express_anger", confidence=0.54)
-    decision = decision_for([case, offered(), worry])
+def assert_taken_up_as_the_case(decision: Any) -> None:
+    """Handed to a person as the personal case offered before (reason `unresolved`)."""
     assert (decision.outcome, decision.reason, decision.rule) == (
         Outcome.HANDOFF,
         "unresolved",
         "individual_again",
     )
+
+
+def test_a_calm_worry_right_after_the_offer_for_a_personal_case_is_that_case() -> None:
+    case = said("说好今天下午去领 到了长寿路那个药房关门了", "ask_mask_pickup")
+    worry = said("那我这次的算不算啊 不会作废了吧", "express_anger", confidence=0.54)
+    assert_taken_up_as_the_case(decision_for([case, offered(), worry]))
     # anger in words after it is anger; with no personal case before, calm words stay as they were read
     angry = decision_for([case, offered(), said("你们就是一群废物", "express_anger")])
     assert angry.reason == "angry"
@@ -354,12 +358,7 @@ def test_a_calm_worry_right_after_the_offer_for_a_personal_case_is_that_case() -
 def test_more_of_a_personal_case_right_after_its_offer_goes_to_a_person() -> None:
     case = said("一约就提示我的身份证已经预约过 可我这是第一次约", "ask_booking_result")
     more = said("家里人也没用过我的证件", "ask_mask_pickup", confidence=0.4)
-    decision = decision_for([case, offered(), more])
-    assert (decision.outcome, decision.reason, decision.rule) == (
-        Outcome.HANDOFF,
-        "unresolved",
-        "individual_again",
-    )
+    assert_taken_up_as_the_case(decision_for([case, offered(), more]))
     # a question the model is sure of, a closing, or no offer before it: read as before
     sure = said("领口罩要带身份证原件吗", "ask_mask_pickup", confidence=0.9)
     assert decision_for([case, offered(), sure]).rule != "individual_again"

@@ -7,9 +7,10 @@ in the same run. Run in the gateway environment:
 
 1. The whole system as `make run` starts it (embedded Redis, Rasa with the trained model, the action
    server, the gateway, the local WeChat API), each process on its own ports under var/bench. Pushes from
-   2,000 citizens (a fifth in safe mode) at stepped offered rates, each for `--seconds`, WeChat's way (a 5 s
-   cut-off, three deliveries), with complaint forms and handoffs mixed in; after each step the benchmark
-   waits for every deferred answer to be sent and reads what became of every message (bench/accounting.py).
+   at least 2,000 citizens (more at high rates: about 4 texts a minute each; a fifth in safe mode) at stepped
+   offered rates, each for `--seconds`, WeChat's way (a 5 s cut-off, three deliveries), with complaint forms
+   and handoffs mixed in; after each step the benchmark waits for every deferred answer to be sent and reads
+   what became of every message (bench/accounting.py).
    Then two bursts, at 3x and 10x the sustainable rate (the highest step with every push acknowledged in
    time and passive answers' p99 under 1 s), each followed by the wait until every deferred answer is sent.
    Each step records the CPU every service spent per push (/proc), which says where the time goes.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import platform
 import shutil
@@ -60,8 +62,18 @@ from bot.storage.embedded import free_port
 
 RESULTS = ROOT / "bench" / "results"
 PROFILES = RESULTS / "profile"
-CITIZENS = 2000
+CITIZENS = 2000  # at least this many citizens at any rate
+# A rush is many citizens writing a few times each, not a few writing often: at higher rates there are more
+# citizens, about this many texts a minute each. With 2,000 at 700 pushes a second each wrote 21 a minute,
+# over the gateway's flood limit of 20 (FLOOD_PER_MINUTE), and a 3x burst had one such text.
+TEXTS_PER_CITIZEN_MINUTE = 4.0
 SAFE_SHARE = 0.2
+
+
+def citizens_for(rate: float) -> int:
+    return max(CITIZENS, math.ceil(rate * 60 / TEXTS_PER_CITIZEN_MINUTE))
+
+
 P99_LIMIT_MS = 1000.0
 
 
@@ -156,7 +168,6 @@ async def run_steps(
 ) -> list[dict[str, Any]]:
     """One open-loop step per rate; with `profile_pids`, py-spy samples those processes during each step."""
     account = Account.development(url)
-    citizens = Citizens(account, CITIZENS, SAFE_SHARE, seed)
     messages = catalog.messages()
     client = aioredis.Redis.from_url(redis_url)
     trackers = aioredis.Redis.from_url(urlparse(redis_url)._replace(path=f"/{TRACKER_DB}").geturl())
@@ -169,6 +180,7 @@ async def run_steps(
                 sends_before = await sends_count(session, api_url)
                 refused_before = await refused_tally(client)
                 tickets_before = await tickets_today(client)
+                citizens = Citizens(account, citizens_for(rate), SAFE_SHARE, seed)
                 loop = OpenLoop(citizens, messages, seed=seed + number)
                 samplers = profile.start(profile_pids or {}, seconds, PROFILES, f"{rate:g}")
 
@@ -197,6 +209,7 @@ async def run_steps(
                 summary = summarise(
                     rate, step.results, records, len(sends), drained, notices, refused, notices_repeated
                 )
+                summary["citizens"] = len(citizens.openids)
                 summary["tickets_filed_unconfirmed"] = filed
                 summary["cpu_ms_per_push"] = cpu_ms
                 # the part spent while pushes were offered and delivered (the acknowledgements' own cost),
@@ -327,7 +340,8 @@ def main() -> None:
     burst_seconds = 0.0 if args.skip_bursts else 10.0 if args.quick else 60.0
     started = time.time()
     result: dict[str, Any] = {
-        "machine": machine(), "citizens": CITIZENS, "safe_mode_share": SAFE_SHARE, "step_seconds": seconds,
+        "machine": machine(), "citizens": CITIZENS, "texts_per_citizen_minute": TEXTS_PER_CITIZEN_MINUTE,
+        "safe_mode_share": SAFE_SHARE, "step_seconds": seconds,
         "catalog_distinct_messages": len(catalog.messages()),
     }  # fmt: skip
     scale = {"GATEWAY_PROCESSES": str(args.gateways), "SANIC_WORKERS": str(args.rasa_workers)}

@@ -20,10 +20,13 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from bench.catalog import CONVERSATIONS, Message
+from bot.core import answers
 from bot.settings import DEVELOPMENT_DEFAULTS
 from bot.wechat.crypto import MessageCrypto
 from bot.wechat.simulator import Mode, WeChatSimulator, event_push, text_push
 
+# The gateway's passive notices that mean the text was not taken in (bot/wechat/views.py)
+NOTICES = {answers.SLOW_DOWN: "slow_down", answers.NOT_RECORDED: "not_recorded"}
 CUT_OFF = 5.0  # WeChat drops a delivery after 5 s ...
 DELIVERIES = 3  # ... and delivers a push three times in all
 
@@ -40,6 +43,9 @@ class PushResult:
     deliveries: int = 0
     statuses: list[int | None] = field(default_factory=list)  # None: cut off at 5 s
     in_conversation: bool = False  # one of a multi-turn conversation's messages (their order is checked)
+    # a passive reply that is one of the gateway's notices rather than an answer ("slow_down": over the
+    # per-minute flood limit; "not_recorded": Redis could not take it); "" otherwise
+    notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ async def deliver(
         except Exception:
             continue
         result.outcome = "success" if text is None else "passive"
+        result.notice = NOTICES.get(text or "", "")
         return
     result.latency = time.monotonic() - result.started
 

@@ -18,7 +18,7 @@ from bench.accounting import (
     tally_since,
     work_queued,
 )
-from bench.frontdoor import sustainable
+from bench.frontdoor import CITIZENS, TEXTS_PER_CITIZEN_MINUTE, citizens_for, sustainable
 from bench.wechat_load import PushResult
 from bot.core.intake import filed_unconfirmed_message
 from bot.storage import keys
@@ -40,6 +40,26 @@ def test_a_text_whose_answer_never_reached_the_citizen_is_lost() -> None:
     assert step["lost_by_state"] == {"deferred": 1, "never_accepted": 1}
     assert step["failed"] == 1 and step["acked_within_5s_pct"] == 75.0
     assert step["duplicate_answers"] == 0
+
+
+def test_a_text_refused_in_words_is_counted_apart_not_lost() -> None:
+    # over the flood limit: the gateway answers "slow down" and records nothing; not a lost text, and its
+    # quick notice is no answer's latency. A text Redis could not take is lost, and says why.
+    slowed = push("2", "passive", latency=0.01)
+    slowed.notice = "slow_down"
+    unrecorded = push("3", "passive", latency=0.01)
+    unrecorded.notice = "not_recorded"
+    results = [push("1", "passive", latency=0.4), slowed, unrecorded]
+    messages = Messages(states={"msg:1": "replied"}, outbox_texts=0)
+    step = summarise(10, results, messages, sends=0, drained=0.0)
+    assert step["throttled"] == 1
+    assert step["lost"] == 1 and step["lost_by_state"] == {"not_recorded": 1}
+    assert step["p50_ms"] == 400.0 and step["passive"] == 3
+
+
+def test_a_rush_has_more_citizens_not_busier_ones() -> None:
+    assert citizens_for(10) == CITIZENS
+    assert citizens_for(700) * TEXTS_PER_CITIZEN_MINUTE >= 700 * 60  # no more than 4 texts a minute each
 
 
 def test_sends_beyond_what_the_contract_queued_are_duplicates() -> None:

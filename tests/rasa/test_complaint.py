@@ -88,6 +88,12 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("不是要投诉哈，就是想心里有个数", "cancel"),
         ("那不投诉了 是我看错了 抱歉", "cancel"),
         ("嗯 是这样的 可以了", "yes"),
+        # several yeses in one clause, asking us to deal with it, "就行" after the filing verb
+        ("嗯嗯是这样 没错 麻烦你们去管管", "yes"),
+        ("对对 就是这样 请你们严查", "yes"),
+        ("是的 按这个提交就行", "yes"),
+        ("嗯嗯是这样 不过我再想想", None),
+        ("管管他们吧 太黑了", None),  # more venting after it: read as before
     ],
 )
 def test_confirmation_answers(text: str, expected: str | None) -> None:

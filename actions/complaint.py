@@ -41,7 +41,7 @@ def plain(text: str) -> str:
 # by the citizen: the whole clause is the cancellation, so a description of something cancelled ("网点把我的
 # 名额取消了") or someone else's words ("药店说不用登记了，结果…") are not one, nor "不取消".
 _CANCEL_CLAUSE = re.compile(
-    r"^(那|那就)?(我)?(就|还是|先|暂时)?(算了)?(取消(吧|登记)?|不(想|用|必)?(投诉|举报|投|报|登记|提交|折腾|弄|搞)了)(吧)?"
+    r"^(那|那就)?(这事|这个事|这件事)?(我)?(就|还是|先|暂时)?(算了)?(取消(吧|登记)?|不(想|用|必)?(投诉|举报|投|报|登记|提交|折腾|弄|搞)了)(吧)?"
     r"(不好意思|抱歉|麻烦了|谢谢)?$"
     r"|^(我)?(还是|那就|那)?算了(吧)?$|^(那|那就)?不用了(吧)?$"
     # "这个撤了吧", "那就撤回吧": taking back what was reported (not "老板一听…就撤了", the shop backing down)
@@ -107,9 +107,28 @@ def is_cancel(text: str) -> bool:
     for i, clause in enumerate(clauses):
         if _NO_REPORT_MEANT.match(clause) and not any(_REPORTS_AFTER.search(c) for c in clauses[i + 1 :]):
             return True
-    if len(clauses) > 1 and _REPORTED_SPEECH.search(clauses[-2]):
-        return False
-    return bool(clauses) and bool(_CANCEL_CLAUSE.match(clauses[-1]))
+    # the cancellation in any clause ("这事先不报了 我让他自己去说"), when the clause before it is the
+    # citizen's own words and nothing after it reports ("先不报了，等我拿到小票再说" keeps the report)
+    for i, clause in enumerate(clauses):
+        if not _CANCEL_CLAUSE.match(clause):
+            continue
+        # before the last clause only one that names the report: a bare "不用了" there says "no changes"
+        # ("不用了，确认")
+        if i < len(clauses) - 1 and not _NAMES_REPORT.search(clause):
+            continue
+        if i > 0 and _REPORTED_SPEECH.search(clauses[i - 1]):
+            continue
+        if not any(_REPORTS_AFTER.search(c) for c in clauses[i + 1 :]):
+            return True
+    return False
+
+
+_NAMES_REPORT = re.compile(r"投诉|举报|投|报|登记|提交|取消")
+
+
+def disclaims_report(text: str) -> bool:
+    """A clause says the citizen does not mean to report ("我不是要投诉哈，就想知道有没有规定")."""
+    return any(_NO_REPORT_MEANT.match(c) for c in _deciding_clauses(plain(text)))
 
 
 def is_skip(text: str) -> bool:
@@ -125,6 +144,9 @@ _FILE_CLAUSE = re.compile(
     # ("按这个提交就行")
     r"(帮我|给我)?(提交|交上去|递交|报上去|上报|确认提交|确认|登记|登记上)(一下|下)?(就行|就好|就可以|即可)?"
     r"(吧|了|啊|呗)?$"
+    # "发吧", "就这么报": sending or reporting it, said with 吧 or with "like this"
+    r"|^(嗯+|对|好|行)?(那)?(就)?(这样|这么|按这个|照这个|按照这个)?(报|发)(上去|出去)?(吧|呗)$"
+    r"|^(嗯+|对|好|行)?(那)?(就)?(这样|这么|按这个|照这个|按照这个)(报|发)(上去|出去)?(吧|呗)?$"
     # asking us to act on it ("麻烦你们尽快去查一下", "麻烦你们去管管") files it as it stands
     r"|^(麻烦|请)?(你们?)?(尽快|赶紧|快点)?(去)?(查|查查|查一查|管|管管|管一管|处理|核实|核查|查处|整治|严查)"
     r"(一下|下)?(吧|啊)?$"
@@ -134,8 +156,8 @@ _FILE_CLAUSE = re.compile(
 # plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add; several in one clause too
 # ("嗯嗯是这样", "对对 就这样")
 _YES_CLAUSE = re.compile(
-    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok|就(是)?这(样|些)(吧|了)?|是这样(的|子)?|(现在|这下|都)对了"
-    r"|不用(改|修改)?了)(啊|呀|哈|啦)?)+$"
+    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok|就(是)?这(样|些)(吧|了)?|是这样(的|子)?|(现在|这下)对了"
+    r"|(都|全)(对|没错|没问题)(的|了)?|不用(改|修改)?了)(啊|呀|哈|啦)?)+$"
 )
 # "信息都对", "以上属实": the citizen vouches for everything the form holds
 _ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")

@@ -349,7 +349,8 @@ def _calm_question(text: str) -> bool:
     """A question at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧") that accuses, reproaches,
     asks rhetorically or sounds exasperated in nothing (`_unsure_anger_first` checks the words are calm)."""
     asks = _asks(text) or found("tag_question", text)
-    aimed = found("addressed", text) or found("at_people", text)
+    # a question about the rules names those who make them ("政府有没有规定最高卖多少") without aiming at them
+    aimed = (found("addressed", text) or found("at_people", text)) and not rule_question(text)
     barbed = ACCUSATION.search(text) or REPROACH.search(text) or RHETORICAL.search(text)
     return asks and not aimed and not barbed and not found("exasperated", text)
 
@@ -406,7 +407,9 @@ def says_only_the_wish(text: str) -> bool:
 def rule_question(text: str) -> bool:
     """A question about the rules ("涨价涨到多少算哄抬", "这个牌子是真的吗", "举报电话是12315吧") that asks
     nothing be done: answered, with how to report, and no intake opened (actions/actions.py)."""
-    return found("rule_question", text) and not found("wants_to_report", text)
+    return found("rule_question", text) and (
+        not found("wants_to_report", text) or complaint.disclaims_report(text)
+    )
 
 
 RULES: tuple[Rule, ...] = (

@@ -94,6 +94,14 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("是的 按这个提交就行", "yes"),
         ("嗯嗯是这样 不过我再想想", None),
         ("管管他们吧 太黑了", None),  # more venting after it: read as before
+        # "发吧", "就这么报", "都对"; a cancellation before an account of why, in the citizen's own words
+        ("没错 信息都对 发吧", "yes"),
+        ("嗯嗯 没问题 就这么报", "yes"),
+        ("是的 都对 麻烦快点处理", "yes"),
+        ("照片发过去了", None),
+        ("啊 他说那是他表哥开的 这事先不报了 我让他自己去说", "cancel"),
+        ("先不报了 等我拿到小票再说", None),
+        ("老板说不用登记了 可他还在卖", None),
     ],
 )
 def test_confirmation_answers(text: str, expected: str | None) -> None:

@@ -12,6 +12,7 @@ from actions.conversation import (
     closes,
     conversation_before_latest,
     decide,
+    rule_question,
     section_of,
     similarity,
 )
@@ -306,6 +307,8 @@ def test_new_kinds_of_personal_case_are_offered_then_handed_over() -> None:
         ("我上周约的 今天一看状态变成已取消了 我没点过取消啊", "能帮我恢复吗"),
         # kept in by quarantine, asking for the exception the published rule does not make
         ("约上了 但是现在被居家隔离了 出不去 能延期领吗", "隔离完了还能领吗 码会不会过期"),
+        # an exception to the limit for their own circumstances
+        ("能不能给我们这种情况多批一点 医院证明我都有", "特殊病人就没有特殊政策吗"),
     ]:
         offer = decision_for([said(first, "ask_mask_pickup")])
         assert (offer.outcome, offer.rule) == (Outcome.OFFER, "individual_first"), first
@@ -445,3 +448,16 @@ def test_a_wish_to_report_that_asks_hesitates_or_supposes_opens_no_form() -> Non
     assert wishes_to_report("那我要反映一下这个事")
     for text in ["要投诉的话打什么电话", "我想举报 还是算了吧", "如果我要投诉要准备什么", "我要投诉你们"]:
         assert not wishes_to_report(text), text
+
+
+def test_a_rule_question_that_disclaims_a_report_and_names_the_government_is_not_anger() -> None:
+    # the model half reads anger; the government is who makes the rule asked about, not whom it is aimed at
+    text = "我不是要投诉哈 就想知道政府有没有规定最高卖多少"
+    assert rule_question(text)
+    decision = decision_for([said(text, "express_anger", confidence=0.51)])
+    assert (decision.outcome, decision.rule) == (Outcome.OFFER, "unsure_anger_first")
+    # aimed at the government with a barb, it is anger as before
+    angry = decision_for(
+        [said("政府到底有没有规定最高卖多少？你们管不管！", "express_anger", confidence=0.6)]
+    )
+    assert angry.outcome is Outcome.HANDOFF

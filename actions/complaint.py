@@ -107,14 +107,17 @@ def is_cancel(text: str) -> bool:
     for i, clause in enumerate(clauses):
         if _NO_REPORT_MEANT.match(clause) and not any(_REPORTS_AFTER.search(c) for c in clauses[i + 1 :]):
             return True
-    # the cancellation in any clause ("这事先不报了 我让他自己去说"), when the clause before it is the
-    # citizen's own words and nothing after it reports ("先不报了，等我拿到小票再说" keeps the report)
+    # the cancellation as the last clause, or before an account of why ("这事先不报了 我让他自己去说"):
+    # when the clause before it is the citizen's own words and nothing after it reports ("先不报了，等我
+    # 拿到小票再说")
+    asks = "?" in value or "？" in value
     for i, clause in enumerate(clauses):
         if not _CANCEL_CLAUSE.match(clause):
             continue
-        # before the last clause only one that names the report: a bare "不用了" there says "no changes"
-        # ("不用了，确认")
-        if i < len(clauses) - 1 and not _NAMES_REPORT.search(clause):
+        # before the last clause, only the citizen's decision about this report: not a bare "不用了"
+        # ("不用了，确认": no changes), someone's words in an account ("店员说 没关系 不用登记了 …"), a
+        # booking cancelled ("先取消 后面再约"), or a rhetorical question ("不投诉了？那要你们干嘛")
+        if i < len(clauses) - 1 and (asks or not _DECIDES_REPORT.match(clause)):
             continue
         if i > 0 and _REPORTED_SPEECH.search(clauses[i - 1]):
             continue
@@ -123,12 +126,22 @@ def is_cancel(text: str) -> bool:
     return False
 
 
-_NAMES_REPORT = re.compile(r"投诉|举报|投|报|登记|提交|取消")
+_DECIDES_REPORT = re.compile(
+    r"^(那|那就)?(这事|这个事|这件事|我|还是|先|暂时|就)[^，,。.]*(投诉|举报|投|报|登记|提交)"
+)
+# what turns a disclaimer round ("我不想投诉 但是楼下药店卖50一只"); not "卖" alone, which the rule asked
+# about has too ("就想知道有没有规定最高卖多少")
+_BUT = re.compile(r"但|可是|不过")
 
 
 def disclaims_report(text: str) -> bool:
-    """A clause says the citizen does not mean to report ("我不是要投诉哈，就想知道有没有规定")."""
-    return any(_NO_REPORT_MEANT.match(c) for c in _deciding_clauses(plain(text)))
+    """A clause says the citizen does not mean to report ("我不是要投诉哈，就想知道有没有规定"), and nothing
+    after it reports ("我不想投诉 但是楼下药店卖50一只" reports)."""
+    clauses = _deciding_clauses(plain(text))
+    return any(
+        _NO_REPORT_MEANT.match(c) and not any(_BUT.search(after) for after in clauses[i + 1 :])
+        for i, c in enumerate(clauses)
+    )
 
 
 def is_skip(text: str) -> bool:
@@ -156,11 +169,14 @@ _FILE_CLAUSE = re.compile(
 # plain yeses, and "that is all" ("就这样", "就这些"): nothing more to add; several in one clause too
 # ("嗯嗯是这样", "对对 就这样")
 _YES_CLAUSE = re.compile(
-    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯+|行|ok|就(是)?这(样|些)(吧|了)?|是这样(的|子)?|(现在|这下)对了"
+    # (嗯, not 嗯+, inside the repeated group: nested repeats backtrack exponentially on a long run of 嗯)
+    r"^((对的?|是的?|好的?|没问题|没错|可以|嗯|行|ok|就(是)?这(样|些)(吧|了)?|是这样(的|子)?|(现在|这下)对了"
     r"|(都|全)(对|没错|没问题)(的|了)?|不用(改|修改)?了)(啊|呀|哈|啦)?)+$"
 )
 # "信息都对", "以上属实": the citizen vouches for everything the form holds
-_ALL_RIGHT_CLAUSE = re.compile(r"^(信息|内容|以上|上面的?)(都|全)?(对|没错|没问题|正确|属实)(的|了)?$")
+_ALL_RIGHT_CLAUSE = re.compile(
+    r"^((信息|内容|以上|上面的?)(都|全)?|都|全)(对|没错|没问题|正确|属实)(的|了)?(啊|呀|哈|啦)?$"
+)
 
 
 def files_now(text: str) -> bool:

@@ -7,6 +7,7 @@ each with its reason; the cues they read are data (lexicon/conversation_cues.yml
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -286,6 +287,7 @@ def _calm_words(text: str) -> bool:
     return message_anger(Turn(text, "", 0.0, None)) == 0
 
 
+SAID_TO_US = re.compile(r"你|您")
 CLOSING_CHARS = 24  # a closing is short: a longer message says something more, and is read as before
 
 
@@ -349,8 +351,11 @@ def _calm_question(text: str) -> bool:
     """A question at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧") that accuses, reproaches,
     asks rhetorically or sounds exasperated in nothing (`_unsure_anger_first` checks the words are calm)."""
     asks = _asks(text) or found("tag_question", text)
-    # a question about the rules names those who make them ("政府有没有规定最高卖多少") without aiming at them
-    aimed = (found("addressed", text) or found("at_people", text)) and not rule_question(text)
+    # a question about the rules names those who make them ("政府有没有规定最高卖多少") without aiming at
+    # them; said to us ("你们这种做法合理吗") it is aimed
+    aimed = (found("addressed", text) or found("at_people", text)) and not (
+        rule_question(text) and not SAID_TO_US.search(text)
+    )
     barbed = ACCUSATION.search(text) or REPROACH.search(text) or RHETORICAL.search(text)
     return asks and not aimed and not barbed and not found("exasperated", text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -102,6 +103,13 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("啊 他说那是他表哥开的 这事先不报了 我让他自己去说", "cancel"),
         ("先不报了 等我拿到小票再说", None),
         ("老板说不用登记了 可他还在卖", None),
+        ("都对", "yes"),
+        ("对 都对", "yes"),
+        # (review) someone's words in an account, a booking cancelled, a rhetorical question: no cancellation
+        ("我去药店买口罩 店员说 没关系 不用登记了 直接拿走就行 结果回家发现是假的", None),
+        ("我之前在网上预约的 先取消 后面再约就约不上了", None),
+        ("不投诉了？那要你们干嘛", None),
+        ("这事不报了 老板已经给我换了", "cancel"),
     ],
 )
 def test_confirmation_answers(text: str, expected: str | None) -> None:
@@ -384,3 +392,15 @@ def test_a_price_or_a_term_alone_is_a_rule_question() -> None:
 def test_a_question_mark_does_not_file() -> None:
     assert not complaint.files_now("可以提交了？")
     assert complaint.files_now("可以提交了")
+
+
+def test_a_long_run_of_yes_sounds_is_read_at_once() -> None:
+    # nested repeats in the yes clause backtracked exponentially: 24 嗯 took seconds on the action server
+    started = time.monotonic()
+    assert complaint.confirmation("信息都对 " + "嗯" * 40 + "呢") is None
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_disclaimer_followed_by_what_the_shop_did_still_reports() -> None:
+    assert complaint.disclaims_report("我不是要投诉哈 就想知道政府有没有规定最高卖多少")
+    assert not complaint.disclaims_report("我不想投诉 但是楼下药店卖50一只 这合理吗")

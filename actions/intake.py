@@ -140,9 +140,38 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
         if said in described:
             return {}
         return {"complaint_what": "；".join(p for p in (described, said) if p)[-300:]}
+    other = other_detail(said, requested)
+    if other is not None and not values:
+        # plainly the other of price and time ("上礼拜天下午" when asked the price): that detail, and the
+        # question asked again
+        return {other: said}
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values
+
+
+# When it happened, in the words people use (the NLU's `time` pattern knows only a few); and a price
+# (a figure, or a figure in Chinese numerals with a unit)
+_TIME_WORDS = re.compile(
+    r"今天|昨天|前天|大前天|上周|下周|这周|本周|上个?礼拜|上个?星期|这个?礼拜|周[一二三四五六日天末]"
+    r"|礼拜[一二三四五六日天]|星期[一二三四五六日天]|[早中晚]上|上午|下午|傍晚|凌晨|半夜|前几天|这几天|那天"
+    r"|刚才|刚刚|\d{1,2}\s*[月日号点]|[一二三四五六七八九十两]{1,3}(月|号|点)"
+)
+_PRICE_WORDS = re.compile(r"\d|[一二三四五六七八九十两百千]+\s*(元|块|毛|角|钱)|多少钱|价")
+OTHER_DETAIL_CHARS = 16  # a short answer: a longer one may be an account that mentions both
+
+
+def other_detail(text: str, requested: str | None) -> str | None:
+    """The slot a short answer plainly fills instead of the one asked: a time when the price was asked, or a
+    price when the time was asked; None when it may answer what was asked."""
+    if len(text) > OTHER_DETAIL_CHARS:
+        return None
+    is_time, is_price = bool(_TIME_WORDS.search(text)), bool(_PRICE_WORDS.search(text))
+    if requested == "complaint_price" and is_time and not is_price:
+        return "complaint_time"
+    if requested == "complaint_time" and is_price and not is_time:
+        return "complaint_price"
+    return None
 
 
 def draft(slots: Mapping[str, Any], started: float | None) -> dict[str, Any]:

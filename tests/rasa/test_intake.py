@@ -139,3 +139,11 @@ def test_a_shop_named_as_such_at_the_address_question_is_taken() -> None:
     got = read(message("店名叫益丰大药房，在人民路88号", shop="益丰大药房", address="人民路88号"),
                "complaint_address", filled)  # fmt: skip
     assert got == {"complaint_shop": "益丰大药房", "complaint_address": "人民路88号"}
+
+
+def test_a_time_given_when_the_price_is_asked_is_the_time_and_the_price_is_asked_again() -> None:
+    assert read(message("上礼拜天下午"), "complaint_price", {}) == {"complaint_time": "上礼拜天下午"}
+    assert read(message("35一只"), "complaint_time", {}) == {"complaint_price": "35一只"}
+    # what may answer the question asked stays its answer: a price with its day, a time with a figure
+    assert read(message("昨天买的 35一只"), "complaint_price", {}) == {"complaint_price": "昨天买的 35一只"}
+    assert read(message("3号下午"), "complaint_time", {}) == {"complaint_time": "3号下午"}

@@ -99,14 +99,23 @@ def only_asking(text: str) -> bool:
     return bool(clauses) and bool(_ONLY_ASKING_CLAUSE.match(clauses[-1]))
 
 
+# A cancellation before the message's last clause counts only as the citizen's decision about this report
+# (see is_cancel)
+_DECIDES_REPORT = re.compile(
+    r"^(那|那就)?(这事|这个事|这件事|我|还是|先|暂时|就)[^，,。.]*(投诉|举报|投|报|登记|提交)"
+)
+# what turns a disclaimer round ("我不想投诉 但是楼下药店卖50一只"); not "卖" alone, which the rule asked
+# about has too ("就想知道有没有规定最高卖多少")
+_BUT = re.compile(r"但|可是|不过")
+
+
 def is_cancel(text: str) -> bool:
     value = plain(text)
     if value in CANCEL_WORDS or _CANCEL_OPENING.match(value):
         return True
     clauses = _deciding_clauses(value)
-    for i, clause in enumerate(clauses):
-        if _NO_REPORT_MEANT.match(clause) and not any(_REPORTS_AFTER.search(c) for c in clauses[i + 1 :]):
-            return True
+    if _disclaimer_stands(clauses, _REPORTS_AFTER):
+        return True
     # the cancellation as the last clause, or before an account of why ("这事先不报了 我让他自己去说"):
     # when the clause before it is the citizen's own words and nothing after it reports ("先不报了，等我
     # 拿到小票再说")
@@ -126,20 +135,16 @@ def is_cancel(text: str) -> bool:
     return False
 
 
-_DECIDES_REPORT = re.compile(
-    r"^(那|那就)?(这事|这个事|这件事|我|还是|先|暂时|就)[^，,。.]*(投诉|举报|投|报|登记|提交)"
-)
-# what turns a disclaimer round ("我不想投诉 但是楼下药店卖50一只"); not "卖" alone, which the rule asked
-# about has too ("就想知道有没有规定最高卖多少")
-_BUT = re.compile(r"但|可是|不过")
-
-
 def disclaims_report(text: str) -> bool:
     """A clause says the citizen does not mean to report ("我不是要投诉哈，就想知道有没有规定"), and nothing
-    after it reports ("我不想投诉 但是楼下药店卖50一只" reports)."""
-    clauses = _deciding_clauses(plain(text))
+    after it turns that round ("我不想投诉 但是楼下药店卖50一只" reports)."""
+    return _disclaimer_stands(_deciding_clauses(plain(text)), _BUT)
+
+
+def _disclaimer_stands(clauses: list[str], turns_round: re.Pattern[str]) -> bool:
+    """A clause of `clauses` says no report is meant, and no clause after it matches `turns_round`."""
     return any(
-        _NO_REPORT_MEANT.match(c) and not any(_BUT.search(after) for after in clauses[i + 1 :])
+        _NO_REPORT_MEANT.match(c) and not any(turns_round.search(after) for after in clauses[i + 1 :])
         for i, c in enumerate(clauses)
     )
 
@@ -157,9 +162,8 @@ _FILE_CLAUSE = re.compile(
     # ("按这个提交就行")
     r"(帮我|给我)?(提交|交上去|递交|报上去|上报|确认提交|确认|登记|登记上)(一下|下)?(就行|就好|就可以|即可)?"
     r"(吧|了|啊|呗)?$"
-    # "发吧", "就这么报": sending or reporting it, said with 吧 or with "like this"
-    r"|^(嗯+|对|好|行)?(那)?(就)?(这样|这么|按这个|照这个|按照这个)?(报|发)(上去|出去)?(吧|呗)$"
-    r"|^(嗯+|对|好|行)?(那)?(就)?(这样|这么|按这个|照这个|按照这个)(报|发)(上去|出去)?(吧|呗)?$"
+    # "发吧", "就这么报": sending or reporting it, said "like this" or with 吧
+    r"|^(嗯+|对|好|行)?(那)?(就)?((这样|这么|按这个|照这个|按照这个)(报|发)(上去|出去)?(吧|呗)?|(报|发)(上去|出去)?(吧|呗))$"
     # asking us to act on it ("麻烦你们尽快去查一下", "麻烦你们去管管") files it as it stands
     r"|^(麻烦|请)?(你们?)?(尽快|赶紧|快点)?(去)?(查|查查|查一查|管|管管|管一管|处理|核实|核查|查处|整治|严查)"
     r"(一下|下)?(吧|啊)?$"

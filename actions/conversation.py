@@ -287,7 +287,6 @@ def _calm_words(text: str) -> bool:
     return message_anger(Turn(text, "", 0.0, None)) == 0
 
 
-SAID_TO_US = re.compile(r"你|您")
 CLOSING_CHARS = 24  # a closing is short: a longer message says something more, and is read as before
 
 
@@ -345,6 +344,9 @@ def _distress_first(t: Turn, c: Conversation) -> bool:
 def _distress_with_need(t: Turn, c: Conversation) -> bool:
     """A first sigh beside a concrete question ("一个人闷在家里，心里慌得很，唉。取口罩能让社区送吗")."""
     return t.section is not None and c.anger_before < ANGER_BEFORE_CALM and found("distress", t.text)
+
+
+SAID_TO_US = re.compile(r"你|您")
 
 
 def _calm_question(text: str) -> bool:

@@ -68,13 +68,11 @@ CITIZENS = 2000  # at least this many citizens at any rate
 # over the gateway's flood limit of 20 (FLOOD_PER_MINUTE), and a 3x burst had one such text.
 TEXTS_PER_CITIZEN_MINUTE = 4.0
 SAFE_SHARE = 0.2
+P99_LIMIT_MS = 1000.0
 
 
 def citizens_for(rate: float) -> int:
     return max(CITIZENS, math.ceil(rate * 60 / TEXTS_PER_CITIZEN_MINUTE))
-
-
-P99_LIMIT_MS = 1000.0
 
 
 def rss_mb(pid: int | None) -> float:

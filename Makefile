@@ -93,6 +93,9 @@ eval: envs
 # Whole conversations through the front door (our set and the held-out ones): the share that ends right.
 eval-conversations: envs
 	$(VENV)/bin/python -m bot train
+	@# the complaint form's reading of replies (confirm, cancel), rules alone and with the learned reading
+	$(RASA_VENV)/bin/python scripts/evaluate_form_replies.py --replies eval/form_replies_holdout_2026-12-07.jsonl --out reports/form_replies/holdout.json
+	$(RASA_VENV)/bin/python scripts/evaluate_form_replies.py --replies eval/form_replies_holdout2_2026-12-07.jsonl --out reports/form_replies/holdout2.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --out reports/conversations/latest.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout.yml --out reports/conversations/holdout.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout2.yml --out reports/conversations/holdout2.json
@@ -109,6 +112,7 @@ eval-conversations: envs
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout13.yml --out reports/conversations/holdout13.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout14.yml --out reports/conversations/holdout14.json
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout15.yml --out reports/conversations/holdout15.json
+	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout16.yml --out reports/conversations/holdout16.json
 
 # One training run swings by several points; compare configurations on several seeds, e.g.
 #   make eval-seeds SEEDS_OUT=reports/nlu/seeds-before   (change the data or config.yml)

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from actions import complaint, intake
+from actions import complaint, form_reader, intake
 from actions.conversation import (
     ANGER_HIGH,
     ANGRY_REQUEST,
@@ -58,6 +58,9 @@ HANDOFF_REASON_ANGRY = "angry"
 HANDOFF_REASON_UNRESOLVED = "unresolved"
 HANDED_OVER = "handed_over"  # complaint_confirm when a person took the intake over
 CATEGORIES = {"report_price_gouging": "举报", "report_fake_goods": "举报", "complain_other": "投诉"}
+# The form's reading of replies is fitted when the action server imports this module (about a second), not
+# while a citizen waits for the answer to their first reply.
+form_reader.warm()
 
 _redis: aioredis.Redis | None = None
 
@@ -394,7 +397,11 @@ def intake_started(events: list[dict[str, Any]]) -> float | None:
 def read_message(tracker: Tracker) -> dict[str, Any]:
     """What the latest message gives the form (actions/intake.py)."""
     message = intake.Message.from_parse(tracker.latest_message)
-    return intake.read(message, tracker.get_slot("requested_slot"), tracker.slots)
+    requested = tracker.get_slot("requested_slot")
+    reading = None
+    if requested and not message.text.startswith("/"):  # a menu button's intent is no reply
+        reading = form_reader.read_reply(message.text, at_summary=requested == "complaint_confirm")
+    return intake.read(message, requested, tracker.slots, reading)
 
 
 # How the confirmation slot ends the form: filed, cancelled, or not needed (the citizen was only asking).
@@ -465,6 +472,10 @@ class ValidateComplaintForm(FormValidationAction):
         if value in FORM_ENDS:  # already decided this turn (a cancellation read from any question)
             return {"complaint_confirm": value}
         decision = complaint.confirmation(str(value or ""))
+        if decision is None and value:
+            # the rules undecided: the learned reading (actions/form_reader.py). Its cancellations were read
+            # with the message (intake.read), which knows whether it held a detail.
+            decision = "yes" if form_reader.read_reply(str(value), at_summary=True).confirms() else None
         if decision in FORM_ENDS:
             return {"complaint_confirm": decision}
         if decision is None:

@@ -28,6 +28,12 @@ CONFIRM_WORDS = ("确认", "是", "对", "没错", "没问题", "可以", "提�
 _DECORATION = re.compile(r"\[[\u4e00-\u9fa5A-Za-z]{1,4}\]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
+# A question in the citizen's words ("确认之后还能改吗", "提交了多久有人处理"): it asks, it does not decide.
+ASKS = re.compile(
+    r"[?？]|[吗么呢]$|多久|要不要|会不会|能不能|可不可以|是不是|有没有|怎么|为啥|为什么|什么时候"
+)
+
+
 def clean(text: str) -> str:
     return text.strip().strip("。.!！~～").strip()
 
@@ -238,12 +244,17 @@ def confirmation(text: str) -> str | None:
     if target is not None:
         return target
     value = plain(text).lower()
-    asks = "?" in value or "？" in value
+    # a question mark anywhere, or a first clause that asks about confirming ("确认之后还能改吗",
+    # "提交了多久有人处理"): no yes; the summary is asked again
+    first = next((c for c in re.split(r"[，,。.!！;；\s]+", value) if c), "")
+    asks = "?" in value or "？" in value or bool(ASKS.search(first))
     if value in CONFIRM_WORDS or (value.startswith(("确认", "提交", "是的", "对的")) and not asks):
         return "yes"
     hesitant = any(word in value for word in ("不", "别", "等", "先", "再", "改", "错"))
-    if not hesitant and (
-        any(word in value for word in ("确认", "提交")) or value.startswith(("没问题", "可以", "好的"))
+    if (
+        not hesitant
+        and not asks
+        and (any(word in value for word in ("确认", "提交")) or value.startswith(("没问题", "可以", "好的")))
     ):
         return "yes"  # "没问题，提交", "好的确认"
     return None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions import complaint
+from actions.form_reader import Reading
 from lexicon.cues import SUPPOSES
 from lexicon.intents import QUESTIONS
 
@@ -29,6 +30,8 @@ NAMED_SLOTS = ("complaint_shop", "complaint_address", "complaint_price", "compla
 INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodbye", "bot_challenge"})
 INTERRUPTION_CONFIDENCE = 0.75
 DETAIL_QUESTIONS = frozenset(REQUIRED) - {"complaint_what"}
+# A reply this short that files the report says only that; a longer one may say more, kept in the description.
+PLAIN_YES_CHARS = 12
 # A note about evidence this short says nothing else; a longer message may answer the question too.
 EVIDENCE_NOTE_CHARS = 24
 
@@ -96,11 +99,23 @@ def _held(value: Any) -> bool:
     return value not in (None, "", complaint.SKIPPED)
 
 
-def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> dict[str, Any]:
+def read(
+    message: Message, requested: str | None, filled: Mapping[str, Any], reading: Reading | None = None
+) -> dict[str, Any]:
     """What the message gives the form: details from its entities, and the requested question's answer in
     the citizen's own words (unless the details already answered it, or the message is about something
-    else). Empty: the form lets the message go to the rest of the assistant."""
-    if complaint.is_cancel(message.text):
+    else). Empty: the form lets the message go to the rest of the assistant. `reading` is the learned
+    reading of the reply (actions/form_reader.py), for what the rules leave undecided."""
+    # the learned reading cancels only a reply with no detail of the report in it ("不弄了 反正就卖了80"
+    # answers; a product named in the reason does not count: "原来是我买成防尘口罩了 不用报了") that is not
+    # a question or a request for a person the model is sure of ("不弄了 给我转人工" drops nothing)
+    learned_cancel = (
+        reading is not None
+        and reading.cancels()
+        and all(entity == "product" for entity, _, _ in message.entities)
+        and not is_interruption(message)
+    )
+    if complaint.is_cancel(message.text) or learned_cancel:
         return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "cancel"}
     if nothing_reported(message, filled) and complaint.only_asking(message.text):
         return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "only_asking"}
@@ -119,11 +134,14 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
     if requested is None or requested in values:
         return values
     if requested in DETAIL_QUESTIONS and complaint.files_now(message.text):
-        # the citizen thinks they are done: the questions left are skipped, and it is filed as confirmed
-        left = {s: complaint.SKIPPED for s in REQUIRED if not filled.get(s) and s not in values}
-        return values | left | {"complaint_confirm": "yes"}
+        return _filed(values, filled)
     if not values and is_interruption(message):
         return {}
+    if requested in DETAIL_QUESTIONS and not values and reading is not None and reading.confirms():
+        # done in words the rules do not know ("不用再问了 按我前面说的报"): filed, and what they said with it
+        # kept in the description, since it may say more than "file it"
+        said = message.text.strip()
+        return _filed(_described(filled, said) if len(said) > PLAIN_YES_CHARS else {}, filled)
     if message.text.startswith("/"):  # a menu button's intent, not the citizen's words: ask for them
         return values
     said = message.text.strip()
@@ -135,11 +153,7 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
     ):
         # "付款记录有的" answers no question: it goes into the description (once, however often it comes),
         # and the question is asked again
-        described = str(filled.get("complaint_what") or "")
-        described = "" if described == complaint.SKIPPED else described
-        if said in described:
-            return {}
-        return {"complaint_what": "；".join(p for p in (described, said) if p)[-300:]}
+        return _described(filled, said)
     other = other_detail(said, requested)
     if other is not None and not values:
         # plainly the other of price and time ("上礼拜天下午" when asked the price): that detail, and the
@@ -148,6 +162,21 @@ def read(message: Message, requested: str | None, filled: Mapping[str, Any]) -> 
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values
+
+
+def _filed(values: dict[str, Any], filled: Mapping[str, Any]) -> dict[str, Any]:
+    """The citizen thinks they are done: the questions left are skipped, and it is filed as confirmed."""
+    left = {s: complaint.SKIPPED for s in REQUIRED if not filled.get(s) and s not in values}
+    return values | left | {"complaint_confirm": "yes"}
+
+
+def _described(filled: Mapping[str, Any], said: str) -> dict[str, Any]:
+    """`said` added to the description (once, however often it comes)."""
+    described = str(filled.get("complaint_what") or "")
+    described = "" if described == complaint.SKIPPED else described
+    if said in described:
+        return {}
+    return {"complaint_what": "；".join(p for p in (described, said) if p)[-300:]}
 
 
 # When it happened, in the words people use (the NLU's `time` pattern knows only a few); and a price

@@ -40,8 +40,11 @@ TRAINING_INPUTS = (
     "lexicon",
     "requirements/rasa.lock",
 )
-# Read by the action server only (the conversation rules), never by the model: changing them needs no retrain.
-NOT_TRAINING_INPUTS = frozenset({"lexicon/conversation_cues.yml", "lexicon/conversation.py"})
+# Read by the action server only (the conversation rules, the form's replies), never by the model: changing
+# them needs no retrain.
+NOT_TRAINING_INPUTS = frozenset(
+    {"lexicon/conversation_cues.yml", "lexicon/conversation.py", "lexicon/form_replies.yml"}
+)
 TRACKER_DB = 1  # Rasa's tracker and lock stores live in their own Redis database
 TRACKER_RETENTION_SECONDS = 7 * 86400  # a citizen's tracker outlives their last message by a week
 ENCODER_CACHE_ENV = "FRONT_DOOR_ENCODER_CACHE"  # nlu_components.encoders.CACHE_ENV (that package needs Rasa)

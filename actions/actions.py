@@ -59,7 +59,7 @@ HANDOFF_REASON_UNRESOLVED = "unresolved"
 HANDED_OVER = "handed_over"  # complaint_confirm when a person took the intake over
 CATEGORIES = {"report_price_gouging": "举报", "report_fake_goods": "举报", "complain_other": "投诉"}
 # The form's reading of replies is fitted when the action server imports this module (about a second), not
-# while a citizen waits for the answer to their first reply.
+# while a citizen waits for the answer to their first reply. If it cannot be, the rules read alone.
 form_reader.warm()
 
 _redis: aioredis.Redis | None = None
@@ -468,14 +468,17 @@ class ValidateComplaintForm(FormValidationAction):
     async def validate_complaint_time(self, value: Any, *_: Any) -> dict[str, Any]:
         return self._answer("complaint_time", value)
 
-    async def validate_complaint_confirm(self, value: Any, *_: Any) -> dict[str, Any]:
+    async def validate_complaint_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         if value in FORM_ENDS:  # already decided this turn (a cancellation read from any question)
             return {"complaint_confirm": value}
         decision = complaint.confirmation(str(value or ""))
-        if decision is None and value:
-            # the rules undecided: the learned reading (actions/form_reader.py). Its cancellations were read
-            # with the message (intake.read), which knows whether it held a detail.
-            decision = "yes" if form_reader.read_reply(str(value), at_summary=True).confirms() else None
+        if decision is None and value and form_reader.read_reply(str(value), at_summary=True).confirms():
+            # the rules undecided, the learned reading (actions/form_reader.py) hears a yes; what was said
+            # with it stays in the description. (Its cancellations were read with the message, intake.read,
+            # which knows whether it held a detail.)
+            return {"complaint_confirm": "yes", **intake.kept_with_yes(tracker.slots, str(value))}
         if decision in FORM_ENDS:
             return {"complaint_confirm": decision}
         if decision is None:

@@ -28,9 +28,12 @@ CONFIRM_WORDS = ("确认", "是", "对", "没错", "没问题", "可以", "提�
 _DECORATION = re.compile(r"\[[\u4e00-\u9fa5A-Za-z]{1,4}\]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-# A question in the citizen's words ("确认之后还能改吗", "提交了多久有人处理"): it asks, it does not decide.
+# A question in the citizen's words ("确认之后还能改吗", "提交了多久有人处理"): the learned reading of a
+# reply (actions/form_reader.py) neither confirms nor cancels it. Not a yes said with 呢 ("好的呢"), 什么
+# ending in 么 ("没什么"), or a doubled no ("没有没有，确认提交", "不是不是").
 ASKS = re.compile(
-    r"[?？]|[吗么呢]$|多久|要不要|会不会|能不能|可不可以|是不是|有没有|怎么|为啥|为什么|什么时候"
+    r"[?？]|吗$|(?<![什这那怎多要])么$|多久|要不要|会不会|能不能|可不可以|(?<!不)是不是|(?<!没)有没有|怎么(?!样都|都)"
+    r"|为啥|为什么|什么时候"
 )
 
 
@@ -141,6 +144,30 @@ def is_cancel(text: str) -> bool:
     return False
 
 
+# a booking cancelled ("我之前预约的 先取消 后面再约就约不上了") is not the report cancelled
+_BOOKING_CANCELLED = re.compile(r"约.*取消|取消.*约")
+# someone else's words in an account ("店员说 没关系 不用登记了"), not the citizen's own ("不想说了")
+_SOMEONE_SAID = re.compile(
+    r"(他|她|老板|店员|店家|店主|商家|人家|他们|对方|工作人员|客服)[^，,。.!！\s]{0,4}(说|讲|告诉我|让我|叫我)"
+)
+
+
+def keeps_report(text: str) -> bool:
+    """The rules' reasons a cancellation wording cancels nothing: a question ("不投诉了？那要你们干嘛"),
+    someone else's words ("老板说不用登记了 可他还在卖"), a report or a "not yet" after it ("不想投诉，
+    就想他们把价格降下来", "先不报了 等我拿到小票再说"), or a booking cancelled. The learned reading
+    (actions/form_reader.py) cancels nothing that one of these keeps."""
+    value = plain(text)
+    clauses = _deciding_clauses(value)
+    return (
+        bool(ASKS.search(value))
+        or bool(_SOMEONE_SAID.search(value))
+        or any(_REPORTED_SPEECH.search(c) for c in clauses[:-1])
+        or any(_REPORTS_AFTER.search(c) for c in clauses[1:])
+        or bool(_BOOKING_CANCELLED.search(value))
+    )
+
+
 def disclaims_report(text: str) -> bool:
     """A clause says the citizen does not mean to report ("我不是要投诉哈，就想知道有没有规定"), and nothing
     after it turns that round ("我不想投诉 但是楼下药店卖50一只" reports)."""
@@ -244,13 +271,11 @@ def confirmation(text: str) -> str | None:
     if target is not None:
         return target
     value = plain(text).lower()
-    # a question mark anywhere, or a first clause that asks about confirming ("确认之后还能改吗",
-    # "提交了多久有人处理"): no yes; the summary is asked again
-    first = next((c for c in re.split(r"[，,。.!！;；\s]+", value) if c), "")
-    asks = "?" in value or "？" in value or bool(ASKS.search(first))
+    asks = "?" in value or "？" in value
     if value in CONFIRM_WORDS or (value.startswith(("确认", "提交", "是的", "对的")) and not asks):
         return "yes"
     hesitant = any(word in value for word in ("不", "别", "等", "先", "再", "改", "错"))
+    # (not a question about it: "提交了多久有人处理？")
     if (
         not hesitant
         and not asks

@@ -11,6 +11,7 @@ minute: so a cancellation needs more belief than a confirmation, and a question 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ import yaml
 
 from actions import complaint
 
+log = logging.getLogger(__name__)
 EXAMPLES = Path(__file__).resolve().parent.parent / "lexicon" / "form_replies.yml"
 # Chosen on five-fold cross-validation of the examples: no example cancelled that was not a cancellation (at
 # 0.6 two were, and a held-out conversation's sigh "反正我是不敢戴了 唉" read 0.60 and dropped its report),
@@ -59,7 +61,8 @@ def load_examples(path: Path = EXAMPLES) -> list[tuple[str, bool, str]]:
 
 
 def document(text: str, at_summary: bool) -> str:
-    return (_SUMMARY_MARK if at_summary else _QUESTION_MARK) + complaint.plain(text).lower()
+    # emoji and WeChat's emoticon codes stay: a reply of "👌" or "[OK]" says yes, "[疑问]" does not
+    return (_SUMMARY_MARK if at_summary else _QUESTION_MARK) + complaint.clean(text).lower()
 
 
 def fit(examples: list[tuple[str, bool, str]]) -> Any:
@@ -82,17 +85,26 @@ def _model() -> Any:
 
 
 def warm() -> None:
-    """Fit the model now (at the action server's start), not on a citizen's first reply."""
-    _model()
+    """Fit the model now (at the action server's start), not on a citizen's first reply. A model that cannot
+    be fitted (a broken examples file) is logged, and the rules read alone: the form still works."""
+    try:
+        _model()
+    except Exception:
+        log.exception("the form's learned reading is unavailable; the rules read replies alone")
 
 
 def read_reply(text: str, at_summary: bool, model: Any = None) -> Reading:
-    model = model if model is not None else _model()
-    probabilities = dict(
-        zip(model.classes_, model.predict_proba([document(text, at_summary)])[0], strict=True)
-    )
-    return Reading(
-        confirm=float(probabilities.get("confirm", 0.0)),
-        cancel=float(probabilities.get("cancel", 0.0)),
-        asks=bool(complaint.ASKS.search(complaint.plain(text))),  # a question never confirms
-    )
+    asks = bool(complaint.ASKS.search(complaint.plain(text)))  # a question never confirms
+    if model is None:
+        return _read_with_served_model(text, at_summary, asks)
+    believed = dict(zip(model.classes_, model.predict_proba([document(text, at_summary)])[0], strict=True))
+    return Reading(float(believed.get("confirm", 0.0)), float(believed.get("cancel", 0.0)), asks)
+
+
+@lru_cache(maxsize=256)  # the form reads one reply up to three times in a turn (intake.read, validation)
+def _read_with_served_model(text: str, at_summary: bool, asks: bool) -> Reading:
+    try:
+        model = _model()
+    except Exception:
+        return Reading(confirm=0.0, cancel=0.0, asks=asks)  # logged by warm(); the rules decide
+    return read_reply(text, at_summary, model)

@@ -31,7 +31,9 @@ INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodb
 INTERRUPTION_CONFIDENCE = 0.75
 DETAIL_QUESTIONS = frozenset(REQUIRED) - {"complaint_what"}
 # A reply this short that files the report says only that; a longer one may say more, kept in the description.
-PLAIN_YES_CHARS = 12
+PLAIN_YES_CHARS = 6
+# A question or a request for a person: never a cancellation, whatever the learned reading believes
+ASKS_OR_FETCHES = frozenset({*QUESTIONS, "request_human"})
 # A note about evidence this short says nothing else; a longer message may answer the question too.
 EVIDENCE_NOTE_CHARS = 24
 
@@ -106,16 +108,7 @@ def read(
     the citizen's own words (unless the details already answered it, or the message is about something
     else). Empty: the form lets the message go to the rest of the assistant. `reading` is the learned
     reading of the reply (actions/form_reader.py), for what the rules leave undecided."""
-    # the learned reading cancels only a reply with no detail of the report in it ("不弄了 反正就卖了80"
-    # answers; a product named in the reason does not count: "原来是我买成防尘口罩了 不用报了") that is not
-    # a question or a request for a person the model is sure of ("不弄了 给我转人工" drops nothing)
-    learned_cancel = (
-        reading is not None
-        and reading.cancels()
-        and all(entity == "product" for entity, _, _ in message.entities)
-        and not is_interruption(message)
-    )
-    if complaint.is_cancel(message.text) or learned_cancel:
+    if complaint.is_cancel(message.text) or _learned_cancel(message, requested, reading):
         return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "cancel"}
     if nothing_reported(message, filled) and complaint.only_asking(message.text):
         return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "only_asking"}
@@ -137,13 +130,11 @@ def read(
         return _filed(values, filled)
     if not values and is_interruption(message):
         return {}
-    if requested in DETAIL_QUESTIONS and not values and reading is not None and reading.confirms():
-        # done in words the rules do not know ("不用再问了 按我前面说的报"): filed, and what they said with it
-        # kept in the description, since it may say more than "file it"
-        said = message.text.strip()
-        return _filed(_described(filled, said) if len(said) > PLAIN_YES_CHARS else {}, filled)
     if message.text.startswith("/"):  # a menu button's intent, not the citizen's words: ask for them
         return values
+    if requested in DETAIL_QUESTIONS and not values and reading is not None and reading.confirms():
+        # done in words the rules do not know ("不用再问了 按我前面说的报"): filed, with what they said kept
+        return _filed(kept_with_yes(filled, message.text), filled)
     said = message.text.strip()
     if (
         requested in DETAIL_QUESTIONS
@@ -162,6 +153,29 @@ def read(
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values
+
+
+def _learned_cancel(message: Message, requested: str | None, reading: Reading | None) -> bool:
+    """The learned reading cancels what the rules left open: not a menu button, not a reply holding a detail
+    of the report ("不弄了 反正就卖了80" answers; a product named in a reason is none: "原来是我买成防尘口罩
+    了 不用报了"), not one the rules keep for a reason of theirs (complaint.keeps_report), not one they file,
+    and not a question or a request for a person the NLU is sure of ("不弄了 给我转人工" drops nothing)."""
+    if reading is None or not reading.cancels() or message.text.startswith("/"):
+        return False
+    if any(entity != "product" for entity, _, _ in message.entities) or complaint.keeps_report(message.text):
+        return False
+    if complaint.files_now(message.text) or (
+        requested == "complaint_confirm" and complaint.confirmation(message.text) is not None
+    ):
+        return False
+    return not (message.intent in ASKS_OR_FETCHES and message.confidence >= INTERRUPTION_CONFIDENCE)
+
+
+def kept_with_yes(filled: Mapping[str, Any], said: str) -> dict[str, Any]:
+    """A yes the rules do not know may say more ("小票有 直接交吧"): the description keeps it, unless it is
+    a word or two ("qr", "要得")."""
+    said = said.strip()
+    return _described(filled, said) if len(said) > PLAIN_YES_CHARS else {}
 
 
 def _filed(values: dict[str, Any], filled: Mapping[str, Any]) -> dict[str, Any]:

@@ -80,7 +80,9 @@ from actions.actions import ActionStartComplaint, ActionSubmitComplaint, Validat
         ("图片发错了 我撤回了", None),  # a WeChat message taken back
         ("不想投诉，就想他们把价格降下来", None),
         ("不是现在要投诉，等我拿到小票再说", None),
-        ("就这些了", None),  # no more to add, not "it is right": filed unconfirmed if they leave
+        # no more to add, not "it is right" by the rules: the learned reading (actions/form_reader.py) hears
+        # it as a yes at the summary (tests/rasa/test_form_reader.py)
+        ("就这些了", None),
         ("是的 内容没错 麻烦提交一下", "yes"),
         ("好的 不过价格我再核实下", None),
         ("是的 这样能查到吗？", None),

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import complaint, form_reader
@@ -111,33 +112,88 @@ def test_the_rules_still_decide_first() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "asks"),
     [
-        ("确认以后还可以修改吗", None),
-        ("提交了要等几天", "yes"),  # no question word: filing said, a wait remarked
-        ("提交完多久会有结果", None),
-        ("可以提交了？", None),
-        ("确认 多久能有结果？", None),  # asked again: the question is answered first
+        ("确认以后还可以修改吗", True),
+        ("提交完多久会有结果", True),
+        ("这样提交了会不会泄露我的信息", True),
+        ("好的呢", False),  # a yes said with 呢
+        ("是的呢 提交吧", False),
+        ("没有没有，确认提交", False),  # a doubled no, not 有没有
+        ("没什么 确认", False),  # 什么, not a question's 么
+        ("不是不是 就是这家", False),
+        ("怎么都行 你们看着办", False),
     ],
 )
-def test_a_question_about_confirming_does_not_confirm(text: str, expected: str | None) -> None:
+def test_what_counts_as_a_question(text: str, asks: bool) -> None:
+    assert form_reader.read_reply(text, True).asks is asks
+
+
+# What the rules decline on purpose: a cancellation wording in a question, someone else's words, a report or a
+# "not yet" after it, a booking cancelled. The learned reading must not cancel these either.
+KEPT_BY_THE_RULES = [
+    "不报了？那你们还管不管",
+    "我不想投诉了？你们就这样打发人",
+    "店里的人说不用登记了 结果还是假的",
+    "老板讲不用报了 但是他还在卖高价",
+    "我不想投诉 就想让他们把多收的钱退了",
+    "先不登记了 等我找到小票再说",
+    "暂时不报了 回头问问我家里人",
+    "网上预约的名额被取消了 我想先问问",
+    "我刚把预约取消了 后面再约",
+]
+
+
+@pytest.mark.parametrize("text", KEPT_BY_THE_RULES)
+@pytest.mark.parametrize("requested", ["complaint_price", "complaint_confirm"])
+def test_the_learned_reading_cancels_nothing_the_rules_keep(text: str, requested: str) -> None:
+    assert complaint.is_cancel(text) is False
+    reading = form_reader.read_reply(text, requested == "complaint_confirm")
+    assert read(message(text), requested, HELD, reading).get("complaint_confirm") != "cancel"
+
+
+def test_a_menu_button_is_never_a_learned_decision() -> None:
+    sure = Reading(confirm=0.9, cancel=0.95, asks=False)
+    assert read(message("/ask_mask_booking"), "complaint_time", HELD, sure) == {}
+
+
+def test_a_longer_learned_yes_keeps_what_it_said() -> None:
+    yes = Reading(confirm=0.8, cancel=0.0, asks=False)
+    got = read(message("小票有 直接交吧"), "complaint_price", HELD, yes)
+    assert got["complaint_confirm"] == "yes"
+    assert got["complaint_what"].endswith("小票有 直接交吧")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("提交了多久有人处理？", None),
+        ("确认以后还能改吗？", None),
+        ("确认 谢谢", "yes"),
+        ("好的呢 确认", "yes"),
+    ],
+)
+def test_a_question_mark_about_filing_does_not_file(text: str, expected: str | None) -> None:
     assert complaint.confirmation(text) == expected
 
 
 def validate_confirm(value: str) -> dict[str, Any]:
     method = ValidateComplaintForm().validate_complaint_confirm
-    return asyncio.run(method(value, CollectingDispatcher(), None, {}))
+    state = Tracker("o_test", dict(HELD), {"text": value}, [], False, None, {"name": "complaint_form"}, None)
+    return asyncio.run(method(value, CollectingDispatcher(), state, {}))
 
 
 def test_the_summary_hears_a_yes_and_a_no_the_rules_do_not_know() -> None:
-    assert validate_confirm("冇问题 交上去") == {"complaint_confirm": "yes"}
+    assert validate_confirm("冇问题") == {"complaint_confirm": "yes"}  # a word or two: nothing kept
+    said = "冇问题 交上去 佢哋个老板好黑心"
+    assert validate_confirm(said) == {
+        "complaint_confirm": "yes",
+        "complaint_what": f"{HELD['complaint_what']}；{said}",
+    }
     # the cancellation is read with the message (intake.read), which knows whether it holds a detail
-    cancelled = read(
-        message("这个我不报了 删掉"),
-        "complaint_confirm",
-        HELD,
-        form_reader.read_reply("这个我不报了 删掉", True),
-    )
+    text = "这个我不报了 删掉"
+    cancelled = read(message(text), "complaint_confirm", HELD, form_reader.read_reply(text, True))
     assert cancelled["complaint_confirm"] == "cancel"
     assert validate_confirm("cancel") == {"complaint_confirm": "cancel"}
-    assert validate_confirm("确认之后多久有人联系我") == {"complaint_confirm": None}
+    assert validate_confirm("确认之后多久有人联系我") == {"complaint_confirm": "yes"}  # the rules: 确认
+    assert validate_confirm("那个…我再想想") == {"complaint_confirm": None}

@@ -473,14 +473,11 @@ class ValidateComplaintForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value in FORM_ENDS:  # already decided this turn (a cancellation read from any question)
             return {"complaint_confirm": value}
-        decision = complaint.confirmation(str(value or ""))
-        if decision is None and value and form_reader.read_reply(str(value), at_summary=True).confirms():
-            # the rules undecided, the learned reading (actions/form_reader.py) hears a yes; what was said
-            # with it stays in the description. (Its cancellations were read with the message, intake.read,
-            # which knows whether it held a detail.)
-            return {"complaint_confirm": "yes", **intake.kept_with_yes(tracker.slots, str(value))}
+        text = str(value or "")
+        reading = form_reader.read_reply(text, at_summary=True) if text else None
+        decision, also = intake.confirmation(text, tracker.slots, reading)
         if decision in FORM_ENDS:
-            return {"complaint_confirm": decision}
+            return {"complaint_confirm": decision, **also}
         if decision is None:
             return {"complaint_confirm": None}  # unclear: the form asks again
         return {decision: None, "complaint_confirm": None}  # ask that question again, then confirm

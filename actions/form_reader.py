@@ -3,8 +3,9 @@
 The rules in actions/complaint.py know the plain wordings and decide first. Citizens confirm and cancel in
 far more words than rules can list ("没毛病 交吧", "唔使喇，唔投诉喇", "qr"); each new set of conversations
 written apart brought new ones. So where the rules are undecided, a character n-gram model learned from
-the examples in lexicon/form_replies.yml reads the reply. It is small and fitted when first used (well under
-a second): the examples are its only input, so the same file always gives the same model.
+the examples in lexicon/form_replies.yml reads the reply. It is small and fitted when the action server starts
+(about a second with scikit-learn's import): the examples are its only input, so the same file always gives
+the same model.
 
 Cancelling a report the citizen meant to keep loses it, while filing one they meant to drop costs an agent a
 minute: so a cancellation needs more belief than a confirmation, and a question never confirms."""
@@ -94,17 +95,20 @@ def warm() -> None:
 
 
 def read_reply(text: str, at_summary: bool, model: Any = None) -> Reading:
-    asks = bool(complaint.ASKS.search(complaint.plain(text)))  # a question never confirms
     if model is None:
-        return _read_with_served_model(text, at_summary, asks)
+        return _read_with_served_model(text, at_summary)
     believed = dict(zip(model.classes_, model.predict_proba([document(text, at_summary)])[0], strict=True))
-    return Reading(float(believed.get("confirm", 0.0)), float(believed.get("cancel", 0.0)), asks)
+    return Reading(float(believed.get("confirm", 0.0)), float(believed.get("cancel", 0.0)), _asks(text))
 
 
 @lru_cache(maxsize=256)  # the form reads one reply up to three times in a turn (intake.read, validation)
-def _read_with_served_model(text: str, at_summary: bool, asks: bool) -> Reading:
+def _read_with_served_model(text: str, at_summary: bool) -> Reading:
     try:
         model = _model()
-    except Exception:
-        return Reading(confirm=0.0, cancel=0.0, asks=asks)  # logged by warm(); the rules decide
+    except Exception:  # logged by warm(); the rules decide alone
+        return Reading(confirm=0.0, cancel=0.0, asks=_asks(text))
     return read_reply(text, at_summary, model)
+
+
+def _asks(text: str) -> bool:
+    return bool(complaint.ASKS.search(complaint.plain(text)))  # a question never confirms

@@ -171,6 +171,18 @@ def _learned_cancel(message: Message, requested: str | None, reading: Reading | 
     return not (message.intent in ASKS_OR_FETCHES and message.confidence >= INTERRUPTION_CONFIDENCE)
 
 
+def confirmation(
+    text: str, filled: Mapping[str, Any], reading: Reading | None
+) -> tuple[str | None, dict[str, Any]]:
+    """The summary's answer: the rules' (complaint.confirmation), then the learned reading's yes where they
+    are undecided, with the slots that yes sets (what it said, kept in the description). The learned
+    reading's cancellations were read with the message (`read`), which knows whether it held a detail."""
+    decision = complaint.confirmation(text)
+    if decision is None and reading is not None and reading.confirms():
+        return "yes", kept_with_yes(filled, text)
+    return decision, {}
+
+
 def kept_with_yes(filled: Mapping[str, Any], said: str) -> dict[str, Any]:
     """A yes the rules do not know may say more ("小票有 直接交吧"): the description keeps it, unless it is
     a word or two ("qr", "要得")."""

@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions import complaint, form_reader, intake
+from actions import form_reader, intake
 
 DECIDED = ("confirm", "cancel")
 # a report the form holds when the reply comes: the reply decides what happens to it
@@ -24,7 +24,7 @@ HELD = {"complaint_what": "药店把口罩价格翻了好几倍", "complaint_sho
 
 
 def gold(label: str) -> str:
-    return label if label in ("confirm", "cancel", "correct", "skip") else "other"
+    return label if label in form_reader.DECISIONS else form_reader.OTHER
 
 
 def decide(asked: str, text: str, learned: bool) -> str:
@@ -40,9 +40,7 @@ def decide(asked: str, text: str, learned: bool) -> str:
         return "confirm"
     if not at_summary:
         return "other"
-    decision = complaint.confirmation(text)
-    if decision is None and learned and reading is not None:
-        decision = "yes" if reading.confirms() else None  # as validate_complaint_confirm
+    decision, _ = intake.confirmation(text, HELD, reading)  # as validate_complaint_confirm
     return {"yes": "confirm", "cancel": "cancel"}.get(decision or "", "other")
 
 

@@ -93,26 +93,17 @@ eval: envs
 # Whole conversations through the front door (our set and the held-out ones): the share that ends right.
 eval-conversations: envs
 	$(VENV)/bin/python -m bot train
-	@# the complaint form's reading of replies (confirm, cancel), rules alone and with the learned reading
-	$(RASA_VENV)/bin/python scripts/evaluate_form_replies.py --replies eval/form_replies_holdout_2026-12-07.jsonl --out reports/form_replies/holdout.json
-	$(RASA_VENV)/bin/python scripts/evaluate_form_replies.py --replies eval/form_replies_holdout2_2026-12-07.jsonl --out reports/form_replies/holdout2.json
+	@# the complaint form's reading of replies (confirm, cancel, aside), rules alone and with the learned reading
+	for set in eval/form_replies_holdout*.jsonl; do \
+	  name=$$(basename $$set .jsonl); name=$${name#form_replies_}; name=$${name%_2026-*}; \
+	  $(RASA_VENV)/bin/python scripts/evaluate_form_replies.py --replies $$set --out reports/form_replies/$$name.json || exit 1; \
+	done
 	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --out reports/conversations/latest.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout.yml --out reports/conversations/holdout.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout2.yml --out reports/conversations/holdout2.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout3.yml --out reports/conversations/holdout3.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout4.yml --out reports/conversations/holdout4.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout5.yml --out reports/conversations/holdout5.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout6.yml --out reports/conversations/holdout6.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout7.yml --out reports/conversations/holdout7.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout8.yml --out reports/conversations/holdout8.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout9.yml --out reports/conversations/holdout9.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout10.yml --out reports/conversations/holdout10.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout11.yml --out reports/conversations/holdout11.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout12.yml --out reports/conversations/holdout12.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout13.yml --out reports/conversations/holdout13.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout14.yml --out reports/conversations/holdout14.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout15.yml --out reports/conversations/holdout15.json
-	PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations eval/conversations_holdout16.yml --out reports/conversations/holdout16.json
+	@# every held-out conversation set (eval/README.md says which are still first runs)
+	for set in eval/conversations_holdout*.yml; do \
+	  name=$$(basename $$set .yml); name=$${name#conversations_}; \
+	  PYTHONPATH=. $(VENV)/bin/python scripts/evaluate_conversations.py --conversations $$set --out reports/conversations/$$name.json || exit 1; \
+	done
 
 # One training run swings by several points; compare configurations on several seeds, e.g.
 #   make eval-seeds SEEDS_OUT=reports/nlu/seeds-before   (change the data or config.yml)

@@ -404,6 +404,13 @@ def read_message(tracker: Tracker) -> dict[str, Any]:
     return intake.read(message, requested, tracker.slots, reading)
 
 
+# Said before the question is asked again, when the citizen's reply was not an answer (intake.set_aside): a
+# question about the process, or a request to wait.
+ASIDE_QUESTION = (
+    "您的问题可以在登记完成后回复“人工”向工作人员咨询。不清楚的信息回复“跳过”即可，我们先接着登记："
+)
+ASIDE_WAIT = "好的，不着急，您准备好了直接回复我就行。"
+
 # How the confirmation slot ends the form: filed, cancelled, or not needed (the citizen was only asking).
 FORM_ENDS = ("yes", "cancel", "only_asking")
 
@@ -426,6 +433,9 @@ class ValidateComplaintForm(FormValidationAction):
             signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "escalation")
             return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
         found_now = read_message(tracker)
+        if intake.set_aside(found_now, tracker.get_slot("requested_slot")):
+            asks = form_reader.read_reply(message.text, at_summary=False).asks
+            dispatcher.utter_message(text=ASIDE_QUESTION if asks else ASIDE_WAIT)
         events = await super().run(dispatcher, tracker, domain)
         if "complaint_product" in found_now:  # not a question of the form, so not validated by it
             events.append(SlotSet("complaint_product", found_now["complaint_product"]))

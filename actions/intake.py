@@ -135,6 +135,10 @@ def read(
     if requested in DETAIL_QUESTIONS and not values and reading is not None and reading.confirms():
         # done in words the rules do not know ("不用再问了 按我前面说的报"): filed, with what they said kept
         return _filed(kept_with_yes(filled, message.text), filled)
+    if requested != "complaint_confirm" and not values and reading is not None and reading.sets_aside():
+        # not an answer ("等下 我翻翻付款记录", "必须写店名吗", "你是机器人吗"): nothing stored as the shop or
+        # the price, and the question asked again (set_aside)
+        return {requested: None}
     said = message.text.strip()
     if (
         requested in DETAIL_QUESTIONS
@@ -153,6 +157,11 @@ def read(
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values
+
+
+def set_aside(found: Mapping[str, Any], requested: str | None) -> bool:
+    """What `read` found is an aside at the question asked: the question is emptied to be asked again."""
+    return requested is not None and requested in found and found[requested] is None
 
 
 def _learned_cancel(message: Message, requested: str | None, reading: Reading | None) -> bool:

@@ -3,8 +3,9 @@
 form's own decision code (actions/intake.py `read` and the summary's confirmation). Writes a JSON report.
 
 Run in Rasa's environment: `.venv-rasa/bin/python scripts/evaluate_form_replies.py --replies FILE --out FILE`.
-Each line: {"asked": "summary"|"what"|"shop"|"address"|"price"|"time", "text", "label"}; answer and aside
-count as "other" (the form's other rules decide those)."""
+Each line: {"asked": "summary"|"what"|"shop"|"address"|"price"|"time", "text", "label"}; an answer counts as
+"other" (the form's other rules decide it), and so does an aside at the summary (asked again either way); an
+aside at a question is scored: the form stores nothing and asks again."""
 
 from __future__ import annotations
 
@@ -18,17 +19,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from actions import form_reader, intake
 
-DECIDED = ("confirm", "cancel")
+DECIDED = ("confirm", "cancel", "aside")
 # a report the form holds when the reply comes: the reply decides what happens to it
 HELD = {"complaint_what": "药店把口罩价格翻了好几倍", "complaint_shop": "某药店"}
 
 
-def gold(label: str) -> str:
+def gold(label: str, asked: str) -> str:
+    if label == form_reader.ASIDE:
+        return form_reader.ASIDE if asked != "summary" else form_reader.OTHER
     return label if label in form_reader.DECISIONS else form_reader.OTHER
 
 
 def decide(asked: str, text: str, learned: bool) -> str:
-    """What the form does with the reply: confirm (file it), cancel, or other (ask again, take the answer)."""
+    """What the form does with the reply: confirm (file it), cancel, aside (store nothing, ask again), or
+    other (take the answer, or ask again at the summary)."""
     at_summary = asked == "summary"
     requested = "complaint_confirm" if at_summary else f"complaint_{asked}"
     reading = form_reader.read_reply(text, at_summary) if learned else None
@@ -38,6 +42,8 @@ def decide(asked: str, text: str, learned: bool) -> str:
         return "cancel"
     if found.get("complaint_confirm") == "yes":
         return "confirm"
+    if intake.set_aside(found, requested):
+        return "aside"
     if not at_summary:
         return "other"
     decision, _ = intake.confirmation(text, HELD, reading)  # as validate_complaint_confirm
@@ -47,9 +53,15 @@ def decide(asked: str, text: str, learned: bool) -> str:
 def score(rows: list[dict[str, Any]], decisions: list[str]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for label in DECIDED:
-        tp = sum(gold(r["label"]) == label and d == label for r, d in zip(rows, decisions, strict=True))
-        fp = sum(gold(r["label"]) != label and d == label for r, d in zip(rows, decisions, strict=True))
-        fn = sum(gold(r["label"]) == label and d != label for r, d in zip(rows, decisions, strict=True))
+        tp = sum(
+            gold(r["label"], r["asked"]) == label and d == label for r, d in zip(rows, decisions, strict=True)
+        )
+        fp = sum(
+            gold(r["label"], r["asked"]) != label and d == label for r, d in zip(rows, decisions, strict=True)
+        )
+        fn = sum(
+            gold(r["label"], r["asked"]) == label and d != label for r, d in zip(rows, decisions, strict=True)
+        )
         result[label] = {
             "precision": round(tp / max(1, tp + fp), 3),
             "recall": round(tp / max(1, tp + fn), 3),
@@ -59,10 +71,16 @@ def score(rows: list[dict[str, Any]], decisions: list[str]) -> dict[str, Any]:
         }
     # the costly mistakes: a report dropped that the citizen meant to keep, or filed when they meant to drop it
     result["kept_report_cancelled"] = sum(
-        d == "cancel" and gold(r["label"]) != "cancel" for r, d in zip(rows, decisions, strict=True)
+        d == "cancel" and gold(r["label"], r["asked"]) != "cancel"
+        for r, d in zip(rows, decisions, strict=True)
     )
     result["dropped_report_filed"] = sum(
-        d == "confirm" and gold(r["label"]) == "cancel" for r, d in zip(rows, decisions, strict=True)
+        d == "confirm" and gold(r["label"], r["asked"]) == "cancel"
+        for r, d in zip(rows, decisions, strict=True)
+    )
+    # an answer not stored: the citizen is asked for it again
+    result["answer_set_aside"] = sum(
+        d == "aside" and r["label"] == "answer" for r, d in zip(rows, decisions, strict=True)
     )
     return result
 
@@ -82,9 +100,10 @@ def main() -> int:
         report[name] = score(rows, decisions)
         if learned:
             misses = [
-                {"asked": r["asked"], "text": r["text"], "label": gold(r["label"]), "decided": d}
+                {"asked": r["asked"], "text": r["text"], "label": gold(r["label"], r["asked"]), "decided": d}
                 for r, d in zip(rows, decisions, strict=True)
-                if d != gold(r["label"]) and (d in DECIDED or gold(r["label"]) in DECIDED)
+                if d != gold(r["label"], r["asked"])
+                and (d in DECIDED or gold(r["label"], r["asked"]) in DECIDED)
             ]
     report["misses_with_learned"] = misses
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +113,8 @@ def main() -> int:
         print(
             f"{name:18s} confirm P {r['confirm']['precision']} R {r['confirm']['recall']} | cancel P "
             f"{r['cancel']['precision']} R {r['cancel']['recall']} | kept report cancelled "
-            f"{r['kept_report_cancelled']} | dropped report filed {r['dropped_report_filed']}"
+            f"{r['kept_report_cancelled']} | dropped report filed {r['dropped_report_filed']} | aside P "
+            f"{r['aside']['precision']} R {r['aside']['recall']} | answer set aside {r['answer_set_aside']}"
         )
     return 0
 

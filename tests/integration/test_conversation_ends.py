@@ -129,3 +129,25 @@ async def test_a_citizen_only_asking_how_to_report_is_told_how_and_nothing_is_fi
     [(_, ending)] = await player.play_all([script])
     assert "登记投诉举报" in ending.replies[0]  # the form opened
     assert "这次先不登记" in ending.replies[-1] and ending.sent_later == []
+
+
+async def test_a_citizen_asking_the_form_to_wait_is_not_taken_at_their_word(
+    stack: Launcher, http: aiohttp.ClientSession
+) -> None:
+    """A reply that answers nothing ("等下 我出去看看门牌号") is no address: the form says to take their time
+    and asks for the address again, and the address that follows is the one on the draft."""
+    client = aioredis.Redis.from_url(stack.redis_url, decode_responses=True)
+    citizen = WeChatSimulator(
+        url=f"{stack.gateway_url}/wechat", token=TOKEN, openid=f"o_e2e_{uuid.uuid4().hex}"
+    )
+    try:
+        asked = await citizen.send_text(http, "举报广济大药房口罩一只卖60元")
+        assert asked is not None and "商家的地址" in asked
+        reply = await citizen.send_text(http, "等下 我出去看看门牌号")
+        assert reply is not None and "不着急" in reply and "商家的地址" in reply
+        await citizen.send_text(http, "东风路18号")
+        draft = json.loads(await client.get(keys.intake(citizen.openid)) or "{}")
+        assert draft["details"]["address"] == "东风路18号"
+        assert "门牌号" not in draft["summary"]
+    finally:
+        await client.aclose()

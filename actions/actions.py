@@ -33,6 +33,7 @@ from actions.conversation import (
     gives_up,
     misread_report,
     reading_behind_ambiguity,
+    report_behind_anger,
     rule_question,
     says_only_the_wish,
     section_of,
@@ -265,8 +266,10 @@ class ActionHandleFallback(Action):
         if anger >= ANGER_HIGH:
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "fallback_angry")
         ranking = tracker.latest_message.get("intent_ranking") or []
-        reading = reading_behind_ambiguity(latest.text, ranking) or venting_behind_report(
-            latest.text, ranking, conversation
+        reading = (
+            reading_behind_ambiguity(latest.text, ranking)
+            or venting_behind_report(latest.text, ranking, conversation)
+            or report_behind_anger(latest.text, ranking)
         )
         reports = reading is not None and reading.intent in REPORTS and not tracker.active_loop.get("name")
         if reports or starts_report(tracker):  # a report only unsure of its kind, or a calm wish to report
@@ -341,7 +344,7 @@ class ActionStartComplaint(Action):
         followed = intent not in REPORTS
         if followed:
             ranking = tracker.latest_message.get("intent_ranking") or []
-            reading = reading_behind_ambiguity(text, ranking)
+            reading = reading_behind_ambiguity(text, ranking) or report_behind_anger(text, ranking)
             intent = reading.intent if reading is not None else intent
         conversation = conversation_before_latest(tracker.events)
         instead = misread_report(latest_turn(tracker), conversation)
@@ -353,9 +356,11 @@ class ActionStartComplaint(Action):
         # a shopkeeper asking about their own shop's prices ("我是药店店员…定多少钱不算违规", then
         # "我们按进价加一点卖也不行吗") reports no one, unless they tell what a shop did
         own_shop = any(found("own_shop", t) for t in (text, *(turn.text for turn in conversation.earlier)))
-        if (rule_question(text) and not names_a_shop(tracker)) or (
-            own_shop and not found("wants_to_report", text)
-        ):
+        # a shop named in the question is where the price was seen, when the citizen says they report no
+        # one ("楼下药房卖3块5一个，这个价正常吗？不是要告谁")
+        shop_named = names_a_shop(tracker) and not complaint.disclaims_report(text)
+        asks_the_rule = rule_question(text) and not shop_named
+        if asks_the_rule or (own_shop and not found("wants_to_report", text)):
             # a question about the rules: answered and told how to report; a form opened by it would be
             # filed unconfirmed when the citizen leaves
             if intent == "report_price_gouging":

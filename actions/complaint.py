@@ -69,8 +69,12 @@ _POLITE_CLAUSE = re.compile(
 
 
 def _deciding_clauses(value: str) -> list[str]:
-    """The message's clauses without the politeness around them."""
-    return [c for c in _CLAUSES.split(value) if c and not _POLITE_CLAUSE.match(c)]
+    """The message's clauses without the politeness around them, a clause said twice running once ("不用报了
+    不用报了" typed without a space)."""
+    return [_ONCE.sub(r"\1", c) for c in _CLAUSES.split(value) if c and not _POLITE_CLAUSE.match(c)]
+
+
+_ONCE = re.compile(r"^(.{2,8}?)\1+$")
 
 
 # ... unless the clause before it hands over to someone else's words ("老板说，不用登记了").
@@ -82,7 +86,8 @@ _CANCEL_OPENING = re.compile(r"^(取消|算了)($|[，,。.!！~ 吧啊算不了
 # "我就随便问问 没想举报谁哈": a clause of its own saying the citizen does not mean to report, with nothing
 # after it that reports ("我本来不想投诉的，但他们太过分了", "不想投诉，就想让药店退钱" report)
 _NO_REPORT_MEANT = re.compile(
-    r"^(我)?(就|只是|也)?(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要|不是现在要|现在不是要)(要)?(举报|投诉)(谁|哪家|他们|什么)?"
+    r"^(我)?(就|只是|也)?(没想|不想|不是想|不是要|没打算|不打算|并不想|没说要|不是现在要|现在不是要)(要)?(举报|投诉|告(?!诉))"
+    r"(谁|哪家|他们|什么)?"
     r"(哈|啊|呀|的|哦)?$"
 )
 # ("就想他们把价格降下来" reports; "就是想心里有个数" does not); "not now" ("等我拿到小票再说") keeps

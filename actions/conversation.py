@@ -353,9 +353,11 @@ def _calm_question(text: str) -> bool:
     """A question at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧") that accuses, reproaches,
     asks rhetorically or sounds exasperated in nothing (`_unsure_anger_first` checks the words are calm)."""
     asks = _asks(text) or found("tag_question", text)
+    # the account or its pages named as a place ("在你们公众号里点哪里") aim at no one
+    said = pattern("channel").sub("", text)
     # a question about the rules names those who make them ("政府有没有规定最高卖多少") without aiming at
     # them; said to us ("你们这种做法合理吗") it is aimed
-    aimed = (found("addressed", text) or found("at_people", text)) and not (
+    aimed = (found("addressed", said) or found("at_people", said)) and not (
         rule_question(text) and not SAID_TO_US.search(text)
     )
     barbed = ACCUSATION.search(text) or REPROACH.search(text) or RHETORICAL.search(text)
@@ -597,3 +599,19 @@ def venting_behind_report(
     if misread_report(as_report, conversation) != "action_respond_to_anger":
         return None
     return Turn(text, "express_anger", confidence, as_report.section)
+
+
+# What a shop charged, said as such ("一包口罩收了我两百", "卖我80一盒"): the account of a report
+CHARGED = re.compile(r"(收|要|卖|宰)了?(我|俺|我们)[^，。,.!！?？]{0,2}[\d一二三四五六七八九十两百千万]+")
+
+
+def report_behind_anger(text: str, ranking: Iterable[dict[str, Any]]) -> Turn | None:
+    """A fallback torn between anger and a report, whose calm words say what a shop charged the citizen
+    ("这个收据你们看看 一包口罩收了我两百"): the report, for the form to take in. None otherwise."""
+    readings = [(str(e.get("name")), float(e.get("confidence") or 0.0)) for e in ranking]
+    readings = [r for r in readings if r[0] != "nlu_fallback"][:2]
+    names = {name for name, _ in readings}
+    report = next((r for r in readings if r[0] in REPORTS), None)
+    if report is None or "express_anger" not in names or not CHARGED.search(text) or not _calm_words(text):
+        return None
+    return Turn(text, report[0], report[1], None)

@@ -285,6 +285,9 @@ def test_venting_about_an_answer_that_did_not_help_is_not_a_report() -> None:
         ("店员一看我拍照就说，不要再投诉了", False),
         ("我想投诉 但老板说 不用投诉了", False),
         ("老板威胁我，算了吧", False),
+        # said twice running with no space between, as people type it
+        ("不登记了不登记了", True),
+        ("我搞错了 不用投诉了不用投诉了", True),
     ],
 )
 def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> None:
@@ -406,3 +409,23 @@ def test_a_long_run_of_yes_sounds_is_read_at_once() -> None:
 def test_a_disclaimer_followed_by_what_the_shop_did_still_reports() -> None:
     assert complaint.disclaims_report("我不是要投诉哈 就想知道政府有没有规定最高卖多少")
     assert not complaint.disclaims_report("我不想投诉 但是楼下药店卖50一只 这合理吗")
+    # 告, as people say it ("不是要告谁"), but not 告诉
+    assert complaint.disclaims_report("超市的酒精卖40一瓶正常吗 我不是要告谁 就问问")
+    assert not complaint.disclaims_report("我不是要告诉你 那家店卖40一瓶")
+
+
+def test_a_price_question_about_a_named_shop_that_disclaims_a_report_opens_no_form() -> None:
+    """The shop is where the price was seen when the citizen says they report no one; without the disclaimer
+    a named shop's price is a report, as before."""
+    text = "惠康超市口罩卖3块一个 这个价正常吗？不是要告谁 就是问问"
+    asked = tracker({}, text)
+    asked.latest_message["entities"] = [
+        {"entity": "shop", "value": "惠康超市"},
+        {"entity": "price", "value": "3块一个"},
+    ]
+    events, _ = run(ActionStartComplaint(), asked)
+    assert events == [FollowupAction("action_listen")]
+    reported = tracker({}, "惠康超市口罩卖3块一个 这个价正常吗？")
+    reported.latest_message["entities"] = asked.latest_message["entities"]
+    events, messages = run(ActionStartComplaint(), reported)
+    assert messages[0]["response"] == "utter_complaint_start"

@@ -461,3 +461,30 @@ def test_a_rule_question_that_disclaims_a_report_and_names_the_government_is_not
         [said("政府到底有没有规定最高卖多少？你们管不管！", "express_anger", confidence=0.6)]
     )
     assert angry.outcome is Outcome.HANDOFF
+
+
+def test_a_question_about_where_to_click_in_our_account_is_said_to_no_one() -> None:
+    """"你们这个公众号" names the account as a place: a calm question about it, read as anger, is offered a
+    person, not queued for one; aimed at us with the account named too, it is anger as before."""
+    where = decision_for([said("是不是在你们小程序下面那个菜单里点？", "express_anger", confidence=0.6)])
+    assert (where.outcome, where.rule) == (Outcome.OFFER, "unsure_anger_first")
+    aimed = decision_for([said("你们是不是故意把公众号弄得这么难用？", "express_anger", confidence=0.6)])
+    assert aimed.outcome is Outcome.HANDOFF
+
+
+def test_a_fallback_torn_between_anger_and_a_report_that_says_what_was_charged_is_the_report() -> None:
+    from actions.conversation import report_behind_anger
+
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "express_anger", "confidence": 0.41},
+        {"name": "report_price_gouging", "confidence": 0.37},
+    ]
+    text = "你们看下这张小票 两只口罩要了我九十"
+    assert report_behind_anger(text, ranking) == Turn(text, "report_price_gouging", 0.37, None)
+    # nothing charged, or said in anger: not read as a report
+    assert report_behind_anger("你们看下这张小票", ranking) is None
+    assert report_behind_anger("两只口罩要了我九十 气死了", ranking) is None
+    # torn between anger and a question: not this reading's to decide
+    questions = [ranking[0], ranking[1], {"name": "ask_mask_booking", "confidence": 0.37}]
+    assert report_behind_anger(text, questions) is None

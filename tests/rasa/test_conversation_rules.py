@@ -464,7 +464,7 @@ def test_a_rule_question_that_disclaims_a_report_and_names_the_government_is_not
 
 
 def test_a_question_about_where_to_click_in_our_account_is_said_to_no_one() -> None:
-    """"你们这个公众号" names the account as a place: a calm question about it, read as anger, is offered a
+    """ "你们这个公众号" names the account as a place: a calm question about it, read as anger, is offered a
     person, not queued for one; aimed at us with the account named too, it is anger as before."""
     where = decision_for([said("是不是在你们小程序下面那个菜单里点？", "express_anger", confidence=0.6)])
     assert (where.outcome, where.rule) == (Outcome.OFFER, "unsure_anger_first")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,11 +29,13 @@ from actions.conversation import (
     PERSON_FOR_CASE,
     Conversation,
     Outcome,
+    asks_something,
     closes,
     conversation_before_latest,
     decide,
     gives_up,
     misread_report,
+    question_behind_report,
     reading_behind_ambiguity,
     report_behind_anger,
     rule_question,
@@ -246,7 +250,8 @@ class ActionHandleFallback(Action):
     risen over turns, or an offer of a person followed by another message we do not understand: a person.
     Held back only because two readings we can act on were close (anger and a question, two questions), or
     torn between anger and a report of no shop that vents about an answer given: read and answered by the
-    conversation rules. Not understood in a conversation about a personal case: a person.
+    conversation rules. Torn between anger and a report that calmly says what was charged ("收了我两百"): the
+    form. Not understood in a conversation about a personal case: a person.
     """
 
     def name(self) -> str:
@@ -350,6 +355,12 @@ class ActionStartComplaint(Action):
         instead = misread_report(latest_turn(tracker), conversation)
         if instead is not None:
             return [FollowupAction(instead)]
+        asked = question_behind_report(
+            latest_turn(tracker), conversation, tracker.latest_message.get("intent_ranking") or []
+        )
+        priced = any(e.get("entity") == "price" for e in tracker.latest_message.get("entities") or [])
+        if asked is not None and not names_a_shop(tracker) and not priced:
+            return await respond(dispatcher, tracker, latest=asked) or [FollowupAction("action_listen")]
         if closes(text):  # "好的我回去把包装仔细看看", heard as a report: nothing to take in
             dispatcher.utter_message(text=GIVEN_UP)
             return [FollowupAction("action_listen")]
@@ -406,7 +417,24 @@ def read_message(tracker: Tracker) -> dict[str, Any]:
     reading = None
     if requested and not message.text.startswith("/"):  # a menu button's intent is no reply
         reading = form_reader.read_reply(message.text, at_summary=requested == "complaint_confirm")
+        if set_aside_just_before(tracker.events):
+            # the question was asked again after an aside: what comes now is taken as said, or a reply the
+            # model misreads would be asked for again and again
+            reading = replace(reading, aside=0.0)
     return intake.read(message, requested, tracker.slots, reading)
+
+
+def set_aside_just_before(events: list[dict[str, Any]]) -> bool:
+    """The bot's reply to the citizen's previous message set it aside (ASIDE_WAIT or ASIDE_QUESTION)."""
+    users = 0
+    for event in reversed(events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "bot" and event.get("text") in (ASIDE_WAIT, ASIDE_QUESTION):
+            return True
+    return False
 
 
 # Said before the question is asked again, when the citizen's reply was not an answer (intake.set_aside): a
@@ -415,6 +443,9 @@ ASIDE_QUESTION = (
     "您的问题可以在登记完成后回复“人工”向工作人员咨询。不清楚的信息回复“跳过”即可，我们先接着登记："
 )
 ASIDE_WAIT = "好的，不着急，您准备好了直接回复我就行。"
+# an aside that opens by asking the form to wait is a wait, whatever it asks after ("等下 我看看小票上写的
+# 多少"); not "等多久…"
+ASKS_TO_WAIT = re.compile(r"\s*(等(?!多久|到|几)|稍等|稍后|回头|晚点|我(先|再)?(找|翻|看|查|问|想))")
 
 # How the confirmation slot ends the form: filed, cancelled, or not needed (the citizen was only asking).
 FORM_ENDS = ("yes", "cancel", "only_asking")
@@ -439,7 +470,7 @@ class ValidateComplaintForm(FormValidationAction):
             return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
         found_now = read_message(tracker)
         if intake.set_aside(found_now, tracker.get_slot("requested_slot")):
-            asks = form_reader.read_reply(message.text, at_summary=False).asks
+            asks = asks_something(message.text) and not ASKS_TO_WAIT.match(message.text)
             dispatcher.utter_message(text=ASIDE_QUESTION if asks else ASIDE_WAIT)
         events = await super().run(dispatcher, tracker, domain)
         if "complaint_product" in found_now:  # not a question of the form, so not validated by it
@@ -460,7 +491,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     @staticmethod
     def _answer(slot: str, value: Any) -> dict[str, Any]:
-        if value is None:  # a reset (the intake starting), not an answer
+        if value is None:  # a reset (the intake starting) or an aside (intake.set_aside), not an answer
             return {slot: None}
         text = str(value)
         if complaint.is_cancel(text):

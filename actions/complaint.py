@@ -68,13 +68,13 @@ _POLITE_CLAUSE = re.compile(
 )
 
 
+_ONCE = re.compile(r"^(.{2,8}?)\1+$")  # a clause said twice or more running
+
+
 def _deciding_clauses(value: str) -> list[str]:
     """The message's clauses without the politeness around them, a clause said twice running once ("不用报了
     不用报了" typed without a space)."""
     return [_ONCE.sub(r"\1", c) for c in _CLAUSES.split(value) if c and not _POLITE_CLAUSE.match(c)]
-
-
-_ONCE = re.compile(r"^(.{2,8}?)\1+$")
 
 
 # ... unless the clause before it hands over to someone else's words ("老板说，不用登记了").

@@ -232,7 +232,7 @@ def _individual_again(t: Turn, c: Conversation) -> bool:
         and t.section is None
         and _calm_words(t.text)
         and not found("declines", t.text)
-        and (_asks(t.text) or found("worry", t.text) or found("tag_question", t.text))
+        and (asks_something(t.text) or found("worry", t.text) or found("tag_question", t.text))
     )
     # right after that offer, more of the case that the model only half reads as a question ("家里也没人拿我
     # 身份证去弄" after "提示我身份证号已经约过了"): the citizen is still on it, not asking something new
@@ -240,7 +240,7 @@ def _individual_again(t: Turn, c: Conversation) -> bool:
         before
         and c.offered_last
         and t.confidence < ANGER_UNSURE
-        and not _asks(t.text)  # a new question ("预约结果怎么查") is read as asked
+        and not asks_something(t.text)  # a new question ("预约结果怎么查") is read as asked
         and not closes(t.text)
         and not found("got_it", t.text)
         and not found("declines", t.text)
@@ -290,14 +290,14 @@ def _calm_words(text: str) -> bool:
 CLOSING_CHARS = 24  # a closing is short: a longer message says something more, and is read as before
 
 
-def _asks(text: str) -> bool:
+def asks_something(text: str) -> bool:
     return bool(QUESTION.search(text)) or found("asks", text)
 
 
 def closes(text: str) -> bool:
     """The citizen takes the answer and says what they will do ("好吧 知道了 那我到时候再抢"), in calm words
     and asking nothing: whatever the model made of it, there is nothing to answer, ask again or hand over."""
-    if len(text) > CLOSING_CHARS or _asks(text) or found("more_than_closing", text):
+    if len(text) > CLOSING_CHARS or asks_something(text) or found("more_than_closing", text):
         return False
     tag = pattern("tag_question").search(text)
     if tag and not pattern("closes_tag").search(text, tag.end()):
@@ -352,7 +352,7 @@ SAID_TO_US = re.compile(r"你|您")
 def _calm_question(text: str) -> bool:
     """A question at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧") that accuses, reproaches,
     asks rhetorically or sounds exasperated in nothing (`_unsure_anger_first` checks the words are calm)."""
-    asks = _asks(text) or found("tag_question", text)
+    asks = asks_something(text) or found("tag_question", text)
     # the account or its pages named as a place ("在你们公众号里点哪里") aim at no one
     said = pattern("channel").sub("", text)
     # a question about the rules names those who make them ("政府有没有规定最高卖多少") without aiming at
@@ -398,7 +398,7 @@ def wishes_to_report(text: str) -> bool:
         and _calm_words(text)
         and not found("addressed", text)
         # "要投诉的话打什么电话", "我想举报 还是算了吧", "如果我要投诉…": no report yet
-        and not _asks(text)
+        and not asks_something(text)
         and not found("hypothetical", text)
         and not complaint.is_cancel(text)
     )
@@ -583,6 +583,31 @@ def misread_report(latest: Turn, conversation: Conversation) -> str | None:
     return None
 
 
+REPORT_UNSURE = 0.5  # a report the model believes less than this may be a question it misread
+QUESTION_BEHIND_REPORT_AT = 0.1  # ... and a question it believes at least this, the one answered
+
+
+def question_behind_report(
+    latest: Turn, conversation: Conversation, ranking: Iterable[dict[str, Any]]
+) -> Turn | None:
+    """A question, in a conversation of questions, that the model barely takes for a report ("多少钱一包，一包
+    几个" after asking which masks are booked): no report words and no wish to report in it, so it is answered
+    as the likeliest question of the ranking. The caller checks it names no shop. None otherwise."""
+    if latest.intent not in REPORTS or latest.confidence >= REPORT_UNSURE or not asks_something(latest.text):
+        return None
+    if found("report_words", latest.text) or found("wants_to_report", latest.text):
+        return None
+    if rule_question(latest.text):
+        return None  # answered as a rule question, with how to report (ActionStartComplaint)
+    if not any(turn.section is not None for turn in conversation.earlier[-2:]):
+        return None  # not following questions just asked: what it is about is not known from before
+    readings = ((str(e.get("name")), float(e.get("confidence") or 0.0)) for e in ranking)
+    question = next(((n, c) for n, c in readings if n in INTENT_SECTIONS), None)
+    if question is None or question[1] < QUESTION_BEHIND_REPORT_AT:
+        return None
+    return Turn(latest.text, question[0], question[1], INTENT_SECTIONS[question[0]])
+
+
 def venting_behind_report(
     text: str, ranking: Iterable[dict[str, Any]], conversation: Conversation
 ) -> Turn | None:
@@ -602,7 +627,13 @@ def venting_behind_report(
 
 
 # What a shop charged, said as such ("一包口罩收了我两百", "卖我80一盒"): the account of a report
-CHARGED = re.compile(r"(收|要|卖|宰)了?(我|俺|我们)[^，。,.!！?？]{0,2}[\d一二三四五六七八九十两百千万]+")
+# (a figure, not "一": "要我再约一次" charges nothing)
+CHARGED = re.compile(
+    r"(收|要|卖|宰)了?(我|俺|我们)[^，。,.!！?？]{0,2}(\d+|[两三四五六七八九十百千][一二三四五六七八九十两百千万]*)"
+)
+
+
+TORN_WITHIN = 0.1  # two readings this close are torn
 
 
 def report_behind_anger(text: str, ranking: Iterable[dict[str, Any]]) -> Turn | None:
@@ -614,4 +645,6 @@ def report_behind_anger(text: str, ranking: Iterable[dict[str, Any]]) -> Turn | 
     report = next((r for r in readings if r[0] in REPORTS), None)
     if report is None or "express_anger" not in names or not CHARGED.search(text) or not _calm_words(text):
         return None
+    if report[1] < readings[0][1] - TORN_WITHIN:
+        return None  # far behind anger: not torn
     return Turn(text, report[0], report[1], None)

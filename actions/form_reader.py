@@ -103,6 +103,7 @@ def _pipeline() -> Any:
 
 
 def fit(examples: list[tuple[str, bool, str]]) -> Reader:
+    """Both models from the examples: the decisions (an aside is OTHER there) and aside-or-not."""
     documents = [document(t, s) for t, s, _ in examples]
     decisions = _pipeline().fit(documents, [label if label != ASIDE else OTHER for *_, label in examples])
     aside = _pipeline().fit(documents, [label == ASIDE for *_, label in examples])
@@ -123,6 +124,10 @@ def warm() -> None:
         log.exception("the form's learned reading is unavailable; the rules read replies alone")
 
 
+def _belief(model: Any, doc: str, label: Any) -> float:
+    return float(dict(zip(model.classes_, model.predict_proba([doc])[0], strict=True)).get(label, 0.0))
+
+
 def read_reply(text: str, at_summary: bool, reader: Reader | None = None) -> Reading:
     if reader is None:
         return _read_with_served_model(text, at_summary)
@@ -130,7 +135,7 @@ def read_reply(text: str, at_summary: bool, reader: Reader | None = None) -> Rea
     believed = dict(zip(reader.decisions.classes_, reader.decisions.predict_proba([doc])[0], strict=True))
     # at the summary an aside changes nothing: a reply that neither confirms nor corrects is asked again
     # anyway
-    aside = 0.0 if at_summary else float(reader.aside.predict_proba([doc])[0][1])
+    aside = 0.0 if at_summary else _belief(reader.aside, doc, True)
     return Reading(
         float(believed.get("confirm", 0.0)), float(believed.get("cancel", 0.0)), _asks(text), aside
     )

@@ -106,8 +106,9 @@ def read(
 ) -> dict[str, Any]:
     """What the message gives the form: details from its entities, and the requested question's answer in
     the citizen's own words (unless the details already answered it, or the message is about something
-    else). Empty: the form lets the message go to the rest of the assistant. `reading` is the learned
-    reading of the reply (actions/form_reader.py), for what the rules leave undecided."""
+    else). Empty: the form lets the message go to the rest of the assistant. The requested question set to
+    None: an aside, asked again (set_aside). `reading` is the learned reading of the reply
+    (actions/form_reader.py), for what the rules leave undecided."""
     if complaint.is_cancel(message.text) or _learned_cancel(message, requested, reading):
         return {s: complaint.SKIPPED for s in REQUIRED} | {"complaint_confirm": "cancel"}
     if nothing_reported(message, filled) and complaint.only_asking(message.text):
@@ -135,11 +136,16 @@ def read(
     if requested in DETAIL_QUESTIONS and not values and reading is not None and reading.confirms():
         # done in words the rules do not know ("不用再问了 按我前面说的报"): filed, with what they said kept
         return _filed(kept_with_yes(filled, message.text), filled)
+    said = message.text.strip()
+    other = other_detail(said, requested)
+    if other is not None and not values:
+        # plainly the other of price and time ("上礼拜天下午" when asked the price): that detail, and the
+        # question asked again
+        return {other: said}
     if requested != "complaint_confirm" and not values and reading is not None and reading.sets_aside():
         # not an answer ("等下 我翻翻付款记录", "必须写店名吗", "你是机器人吗"): nothing stored as the shop or
         # the price, and the question asked again (set_aside)
         return {requested: None}
-    said = message.text.strip()
     if (
         requested in DETAIL_QUESTIONS
         and not values
@@ -149,11 +155,6 @@ def read(
         # "付款记录有的" answers no question: it goes into the description (once, however often it comes),
         # and the question is asked again
         return _described(filled, said)
-    other = other_detail(said, requested)
-    if other is not None and not values:
-        # plainly the other of price and time ("上礼拜天下午" when asked the price): that detail, and the
-        # question asked again
-        return {other: said}
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values

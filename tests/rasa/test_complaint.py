@@ -429,3 +429,29 @@ def test_a_price_question_about_a_named_shop_that_disclaims_a_report_opens_no_fo
     reported.latest_message["entities"] = asked.latest_message["entities"]
     events, messages = run(ActionStartComplaint(), reported)
     assert messages[0]["response"] == "utter_complaint_start"
+
+
+def test_a_follow_up_question_barely_read_as_a_report_is_answered_not_taken_in() -> None:
+    earlier = [
+        {
+            "event": "user",
+            "text": "这批能约的是什么口罩",
+            "parse_data": {"intent": {"name": "ask_mask_booking", "confidence": 0.9}},
+        },
+        {"event": "bot", "text": "口罩预约办法……"},
+    ]
+    text = "一包多少钱 几个一包"
+    t = tracker({}, text)
+    t.latest_message["intent"] = {"name": "report_price_gouging", "confidence": 0.36}
+    t.latest_message["intent_ranking"] = [
+        {"name": "report_price_gouging", "confidence": 0.36},
+        {"name": "ask_mask_booking", "confidence": 0.2},
+    ]
+    t.events = [*earlier, {"event": "user", "text": text, "parse_data": t.latest_message}]
+    events, messages = run(ActionStartComplaint(), t)
+    assert events == [FollowupAction("action_listen")]
+    assert all(m.get("response") != "utter_complaint_start" for m in messages) and messages
+    # the same with a shop named: a report, the form opens
+    t.latest_message["entities"] = [{"entity": "shop", "value": "惠康超市"}]
+    _, messages = run(ActionStartComplaint(), t)
+    assert messages[0]["response"] == "utter_complaint_start"

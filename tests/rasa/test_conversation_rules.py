@@ -485,6 +485,42 @@ def test_a_fallback_torn_between_anger_and_a_report_that_says_what_was_charged_i
     # nothing charged, or said in anger: not read as a report
     assert report_behind_anger("你们看下这张小票", ranking) is None
     assert report_behind_anger("两只口罩要了我九十 气死了", ranking) is None
+    assert report_behind_anger("你们是不是要我再约一次", ranking) is None  # no figure charged
+    far = [ranking[0], ranking[1], {"name": "report_price_gouging", "confidence": 0.2}]
+    assert report_behind_anger(text, far) is None  # far behind anger: not torn
     # torn between anger and a question: not this reading's to decide
     questions = [ranking[0], ranking[1], {"name": "ask_mask_booking", "confidence": 0.37}]
     assert report_behind_anger(text, questions) is None
+
+
+def test_a_follow_up_question_barely_read_as_a_report_is_answered_as_a_question() -> None:
+    from actions.conversation import question_behind_report
+
+    earlier = conversation_before_latest(
+        [
+            said("这批能约的是什么口罩", "ask_mask_booking"),
+            said("一包多少钱 几个一包", "report_price_gouging", 0.36),
+        ]
+    )
+    ranking = [
+        {"name": "report_price_gouging", "confidence": 0.36},
+        {"name": "ask_mask_booking", "confidence": 0.2},
+    ]
+    latest = Turn("一包多少钱 几个一包", "report_price_gouging", 0.36, None)
+    assert question_behind_report(latest, earlier, ranking) == Turn(
+        latest.text, "ask_mask_booking", 0.2, "booking"
+    )
+    # a report the model believes, one with report words, or a first message: a report as before
+    sure = Turn(latest.text, "report_price_gouging", 0.8, None)
+    assert question_behind_report(sure, earlier, ranking) is None
+    worded = Turn("那家店口罩一包多少钱？我要举报", "report_price_gouging", 0.36, None)
+    assert question_behind_report(worded, earlier, ranking) is None
+    assert (
+        question_behind_report(latest, conversation_before_latest([said(latest.text, "x")]), ranking) is None
+    )
+    # a question about the rules is answered as one (with how to report), not as the likeliest question
+    rule = Turn("一包多少钱算正常", "report_price_gouging", 0.36, None)
+    assert question_behind_report(rule, earlier, ranking) is None
+    # the question behind it barely believed: no reading
+    faint = [ranking[0], {"name": "ask_mask_booking", "confidence": 0.05}]
+    assert question_behind_report(latest, earlier, faint) is None

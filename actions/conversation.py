@@ -353,8 +353,9 @@ def _calm_question(text: str) -> bool:
     """A question at no one of us ("明白了，那只能让家长各自用自己的身份证约是吧") that accuses, reproaches,
     asks rhetorically or sounds exasperated in nothing (`_unsure_anger_first` checks the words are calm)."""
     asks = asks_something(text) or found("tag_question", text)
-    # the account or its pages named as a place ("在你们公众号里点哪里") aim at no one
-    said = pattern("channel").sub("", text)
+    # the account or its pages named as a place ("在你们公众号里点哪里"), and a question about what the bot
+    # can do ("你都能回答啥"), aim at no one
+    said = pattern("about_the_bot").sub("", pattern("channel").sub("", text))
     # a question about the rules names those who make them ("政府有没有规定最高卖多少") without aiming at
     # them; said to us ("你们这种做法合理吗") it is aimed
     aimed = (found("addressed", said) or found("at_people", said)) and not (

@@ -524,3 +524,11 @@ def test_a_follow_up_question_barely_read_as_a_report_is_answered_as_a_question(
     # the question behind it barely believed: no reading
     faint = [ranking[0], {"name": "ask_mask_booking", "confidence": 0.05}]
     assert question_behind_report(latest, earlier, faint) is None
+
+
+def test_a_question_about_what_the_bot_can_do_read_as_anger_is_offered_a_person_not_queued() -> None:
+    earlier = [said("你是真人吗", "bot_challenge")]
+    what = decision_for([*earlier, said("那你可以帮我查什么", "express_anger", confidence=0.55)])
+    assert (what.outcome, what.rule) == (Outcome.OFFER, "unsure_anger_first")
+    scorn = decision_for([*earlier, said("那你还能干点啥", "express_anger", confidence=0.55)])
+    assert scorn.outcome is Outcome.HANDOFF

@@ -127,15 +127,17 @@ def read(
         del values["complaint_shop"]
     if requested is None or requested in values:
         return values
-    if requested in DETAIL_QUESTIONS and complaint.files_now(message.text):
+    if _may_file_at(requested, filled) and complaint.files_now(message.text):
         return _filed(values, filled)
     if not values and is_interruption(message):
         return {}
     if message.text.startswith("/"):  # a menu button's intent, not the citizen's words: ask for them
         return values
-    if requested in DETAIL_QUESTIONS and not values and reading is not None and reading.confirms():
+    if _may_file_at(requested, filled) and not values and reading is not None and reading.confirms():
         # done in words the rules do not know ("不用再问了 按我前面说的报"): filed, with what they said kept
-        return _filed(kept_with_yes(filled, message.text), filled)
+        # (not as the account asked for: "就按我前面说的交吧" tells nothing that happened)
+        kept = kept_with_yes(filled, message.text) if requested != "complaint_what" else {}
+        return _filed(kept, filled)
     said = message.text.strip()
     other = other_detail(said, requested)
     if other is not None and not values:
@@ -158,6 +160,15 @@ def read(
     if requested in ("complaint_confirm", "complaint_what") or not values:
         values[requested] = message.text
     return values
+
+
+def _may_file_at(requested: str | None, filled: Mapping[str, Any]) -> bool:
+    """A citizen who says they are done files the report at a question about a detail, or when asked what
+    happened if it already names a shop, place, product or price ("药店口罩卖80" opened it): with nothing
+    named, "直接报吧" at that question would file an empty ticket."""
+    if requested in DETAIL_QUESTIONS:
+        return True
+    return requested == "complaint_what" and any(_held(filled.get(s)) for s in NAMED_SLOTS)
 
 
 def set_aside(found: Mapping[str, Any], requested: str | None) -> bool:

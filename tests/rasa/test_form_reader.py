@@ -301,3 +301,14 @@ def run_form(
     )
     dispatcher = CollectingDispatcher()
     return asyncio.run(ValidateComplaintForm().run(dispatcher, state, domain)), dispatcher.messages
+
+
+def test_done_when_asked_what_happened_files_only_a_report_that_names_something() -> None:
+    yes = Reading(confirm=0.8, cancel=0.0, asks=False)
+    named = {"complaint_shop": "安康药房", "complaint_price": "80元"}
+    got = read(message("前面都说了 直接帮我报吧"), "complaint_what", named, yes)
+    # filed, and "just file it" is not kept as what happened
+    assert got["complaint_confirm"] == "yes" and got["complaint_what"] == complaint.SKIPPED
+    assert read(message("就这样 提交吧"), "complaint_what", named)["complaint_confirm"] == "yes"  # the rules'
+    # nothing named yet: filing would open an empty ticket, so the words are taken as the account, as before
+    assert "complaint_confirm" not in read(message("前面都说了 直接帮我报吧"), "complaint_what", {}, yes)

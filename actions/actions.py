@@ -352,11 +352,12 @@ class ActionStartComplaint(Action):
             reading = reading_behind_ambiguity(text, ranking) or report_behind_anger(text, ranking)
             intent = reading.intent if reading is not None else intent
         conversation = conversation_before_latest(tracker.events)
-        instead = misread_report(latest_turn(tracker), conversation)
+        latest = latest_turn(tracker)
+        instead = misread_report(latest, conversation)
         if instead is not None:
             return [FollowupAction(instead)]
         asked = question_behind_report(
-            latest_turn(tracker), conversation, tracker.latest_message.get("intent_ranking") or []
+            latest, conversation, tracker.latest_message.get("intent_ranking") or []
         )
         priced = any(e.get("entity") == "price" for e in tracker.latest_message.get("entities") or [])
         if asked is not None and not names_a_shop(tracker) and not priced:

@@ -616,8 +616,7 @@ def venting_behind_report(
     answer it vents about ("跑到网点说早就没货了，折腾死了" after being told where to pick up, complaint 0.37
     against anger 0.34): what misread_report does for such a report, read as anger about that section.
     None otherwise."""
-    readings = [(str(e.get("name")), float(e.get("confidence") or 0.0)) for e in ranking]
-    readings = [r for r in readings if r[0] != "nlu_fallback"][:2]
+    readings = _top_two(ranking)
     if len(readings) < 2 or readings[0][0] not in REPORTS or readings[1][0] != "express_anger":
         return None
     intent, confidence = readings[0]
@@ -632,16 +631,19 @@ def venting_behind_report(
 CHARGED = re.compile(
     r"(收|要|卖|宰)了?(我|俺|我们)[^，。,.!！?？]{0,2}(\d+|[两三四五六七八九十百千][一二三四五六七八九十两百千万]*)"
 )
-
-
 TORN_WITHIN = 0.1  # two readings this close are torn
+
+
+def _top_two(ranking: Iterable[dict[str, Any]]) -> list[tuple[str, float]]:
+    """The two likeliest readings of the ranking other than the fallback, as (intent, confidence)."""
+    readings = ((str(e.get("name")), float(e.get("confidence") or 0.0)) for e in ranking)
+    return [r for r in readings if r[0] != "nlu_fallback"][:2]
 
 
 def report_behind_anger(text: str, ranking: Iterable[dict[str, Any]]) -> Turn | None:
     """A fallback torn between anger and a report, whose calm words say what a shop charged the citizen
     ("这个收据你们看看 一包口罩收了我两百"): the report, for the form to take in. None otherwise."""
-    readings = [(str(e.get("name")), float(e.get("confidence") or 0.0)) for e in ranking]
-    readings = [r for r in readings if r[0] != "nlu_fallback"][:2]
+    readings = _top_two(ranking)
     names = {name for name, _ in readings}
     report = next((r for r in readings if r[0] in REPORTS), None)
     if report is None or "express_anger" not in names or not CHARGED.search(text) or not _calm_words(text):

@@ -124,21 +124,20 @@ def warm() -> None:
         log.exception("the form's learned reading is unavailable; the rules read replies alone")
 
 
-def _belief(model: Any, doc: str, label: Any) -> float:
-    return float(dict(zip(model.classes_, model.predict_proba([doc])[0], strict=True)).get(label, 0.0))
+def _beliefs(model: Any, doc: str) -> dict[Any, float]:
+    """The model's belief in each of its classes, by class (not by index)."""
+    return {k: float(v) for k, v in zip(model.classes_, model.predict_proba([doc])[0], strict=True)}
 
 
 def read_reply(text: str, at_summary: bool, reader: Reader | None = None) -> Reading:
     if reader is None:
         return _read_with_served_model(text, at_summary)
     doc = document(text, at_summary)
-    believed = dict(zip(reader.decisions.classes_, reader.decisions.predict_proba([doc])[0], strict=True))
+    believed = _beliefs(reader.decisions, doc)
     # at the summary an aside changes nothing: a reply that neither confirms nor corrects is asked again
     # anyway
-    aside = 0.0 if at_summary else _belief(reader.aside, doc, True)
-    return Reading(
-        float(believed.get("confirm", 0.0)), float(believed.get("cancel", 0.0)), _asks(text), aside
-    )
+    aside = 0.0 if at_summary else _beliefs(reader.aside, doc).get(True, 0.0)
+    return Reading(believed.get("confirm", 0.0), believed.get("cancel", 0.0), _asks(text), aside)
 
 
 @lru_cache(maxsize=256)  # the form reads one reply up to three times in a turn (intake.read, validation)

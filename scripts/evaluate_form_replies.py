@@ -51,17 +51,12 @@ def decide(asked: str, text: str, learned: bool) -> str:
 
 
 def score(rows: list[dict[str, Any]], decisions: list[str]) -> dict[str, Any]:
+    golds = [gold(r["label"], r["asked"]) for r in rows]
     result: dict[str, Any] = {}
     for label in DECIDED:
-        tp = sum(
-            gold(r["label"], r["asked"]) == label and d == label for r, d in zip(rows, decisions, strict=True)
-        )
-        fp = sum(
-            gold(r["label"], r["asked"]) != label and d == label for r, d in zip(rows, decisions, strict=True)
-        )
-        fn = sum(
-            gold(r["label"], r["asked"]) == label and d != label for r, d in zip(rows, decisions, strict=True)
-        )
+        tp = sum(g == label and d == label for r, g, d in zip(rows, golds, decisions, strict=True))
+        fp = sum(g != label and d == label for r, g, d in zip(rows, golds, decisions, strict=True))
+        fn = sum(g == label and d != label for r, g, d in zip(rows, golds, decisions, strict=True))
         result[label] = {
             "precision": round(tp / max(1, tp + fp), 3),
             "recall": round(tp / max(1, tp + fn), 3),
@@ -71,16 +66,14 @@ def score(rows: list[dict[str, Any]], decisions: list[str]) -> dict[str, Any]:
         }
     # the costly mistakes: a report dropped that the citizen meant to keep, or filed when they meant to drop it
     result["kept_report_cancelled"] = sum(
-        d == "cancel" and gold(r["label"], r["asked"]) != "cancel"
-        for r, d in zip(rows, decisions, strict=True)
+        d == "cancel" and g != "cancel" for r, g, d in zip(rows, golds, decisions, strict=True)
     )
     result["dropped_report_filed"] = sum(
-        d == "confirm" and gold(r["label"], r["asked"]) == "cancel"
-        for r, d in zip(rows, decisions, strict=True)
+        d == "confirm" and g == "cancel" for r, g, d in zip(rows, golds, decisions, strict=True)
     )
     # an answer not stored: the citizen is asked for it again
     result["answer_set_aside"] = sum(
-        d == "aside" and r["label"] == "answer" for r, d in zip(rows, decisions, strict=True)
+        d == "aside" and r["label"] == "answer" for r, g, d in zip(rows, golds, decisions, strict=True)
     )
     return result
 
@@ -95,15 +88,15 @@ def main() -> int:
     ]
     report: dict[str, Any] = {"replies": str(args.replies), "messages": len(rows)}
     misses: list[dict[str, str]] = []
+    golds = [gold(r["label"], r["asked"]) for r in rows]
     for name, learned in (("rules", False), ("rules_and_learned", True)):
         decisions = [decide(r["asked"], r["text"], learned) for r in rows]
         report[name] = score(rows, decisions)
         if learned:
             misses = [
-                {"asked": r["asked"], "text": r["text"], "label": gold(r["label"], r["asked"]), "decided": d}
-                for r, d in zip(rows, decisions, strict=True)
-                if d != gold(r["label"], r["asked"])
-                and (d in DECIDED or gold(r["label"], r["asked"]) in DECIDED)
+                {"asked": r["asked"], "text": r["text"], "label": g, "decided": d}
+                for r, g, d in zip(rows, golds, decisions, strict=True)
+                if d != g and (d in DECIDED or g in DECIDED)
             ]
     report["misses_with_learned"] = misses
     args.out.parent.mkdir(parents=True, exist_ok=True)

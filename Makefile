@@ -80,6 +80,7 @@ eval: envs
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/holdout_realstyle_2026-12-06.jsonl --out reports/nlu/holdout-realstyle
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/holdout_messages_2026-12-06c.jsonl --out reports/nlu/holdout2
 	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/holdout3_messages_2026-12-06.jsonl --out reports/nlu/holdout3
+	PYTHONPATH=. $(RASA_VENV)/bin/python scripts/evaluate_nlu.py --model models/current.tar.gz --messages eval/holdout4_messages_2026-12-07.jsonl --out reports/nlu/holdout4
 	@# Only a full earlier run is kept for the comparison (git holds just its confusion matrix).
 	@if [ -f reports/nlu/cv/cv_predictions.json ]; then rm -rf reports/nlu/previous && mkdir -p reports/nlu/previous && \
 		mv reports/nlu/cv reports/nlu/previous/cv; fi

@@ -57,6 +57,7 @@ from bot.wechat.api import WeChatAPI
 from bot.wechat.crypto import MessageCrypto
 from bot.wechat.menu import load_menu
 from bot.workers.inbox import InboxWorker
+from bot.workers.memory import HeapTrimmer
 from bot.workers.outbox import OutboxPolicy, OutboxSender
 from bot.workers.tasks import TaskSet
 
@@ -162,6 +163,8 @@ async def workers_context(app: web.Application) -> AsyncIterator[None]:
     )
     tasks.spawn(_forever("ticket timers", desk.escalate_forever), "ticket timers")
     tasks.spawn(_forever("intake timers", desk.file_abandoned_forever), "intake timers")
+    # not _forever: where there is nothing to trim (no glibc) it returns at once and stays returned
+    tasks.spawn(HeapTrimmer.for_this_process().run(), "heap trimmer")
     try:
         yield
     finally:

@@ -1,0 +1,103 @@
+"""Hand back to the system the heap a rush freed.
+
+In a burst the gateway holds thousands of pushes at once (their connections, requests, parsed messages and
+Redis replies). Once they are answered the objects are freed, but glibc's malloc keeps the pages it got for
+them, so the process stayed at its peak size. `malloc_trim(0)` gives back every whole free page. Measured
+after a 10x burst (700 pushes/s for 30 s), a trim took the gateway from 176 to 155 MB. The rest is Python's
+own small-object arenas, each held by a few live objects (`sys._debugmallocstats`: 100 arenas of 1 MB, 33 MB
+in use): only a restart, or the system allocator for every object (PYTHONMALLOC=malloc: 105 MB after the
+trim, for 8 % more CPU a push), gives those back.
+
+The resident size cannot tell when to trim: it stays at the peak whether the rush is still in flight or over.
+Python's count of live objects can: a trim is asked for when that count has fallen by `FALL` from its peak
+since the last trim (the rush's objects freed) and the process is `GROWTH_MB` above the smallest size it has
+had. A trim walks the heap, a few milliseconds on the event loop, so a steady process never pays for one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 30.0
+GROWTH_MB = 16.0
+FALL = 0.2  # share of the live objects at their peak that must have been freed
+
+
+def malloc_trim() -> Callable[[], object] | None:
+    """glibc's malloc_trim(0), or None where the C library has none (musl, macOS): nothing to trim there."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return lambda: trim(0)
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory, from /proc (None where there is no /proc)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class HeapTrimmer:
+    def __init__(
+        self,
+        trim: Callable[[], object] | None,
+        resident: Callable[[], float | None],
+        live_objects: Callable[[], int],
+        growth_mb: float = GROWTH_MB,
+    ) -> None:
+        self._trim = trim
+        self._resident = resident
+        self._live = live_objects
+        self._growth_mb = growth_mb
+        self._smallest = resident()
+        self._peak = live_objects()  # live objects at their most since the last trim
+
+    @classmethod
+    def for_this_process(cls) -> HeapTrimmer:
+        return cls(malloc_trim(), resident_mb, sys.getallocatedblocks)
+
+    @property
+    def available(self) -> bool:
+        return self._trim is not None and self._smallest is not None
+
+    def check(self) -> float:
+        """Trim if a rush's objects have been freed; returns the MB handed back (0 when none was due)."""
+        now, live = self._resident(), self._live()
+        if self._trim is None or now is None or self._smallest is None:
+            return 0.0
+        self._smallest = min(self._smallest, now)
+        self._peak = max(self._peak, live)
+        if now - self._smallest < self._growth_mb or live > (1 - FALL) * self._peak:
+            return 0.0
+        self._trim()
+        self._peak = live
+        after = self._resident() or now
+        return max(0.0, now - after)
+
+    async def run(self, every: float = CHECK_SECONDS) -> None:
+        if not self.available:
+            log.info("no malloc_trim or /proc here: freed heap is not handed back after rushes")
+            return
+        while True:
+            await asyncio.sleep(every)
+            freed = self.check()
+            if freed >= 1.0:
+                log.info("handed %.0f MB of freed heap back to the system", freed)

@@ -33,6 +33,7 @@ from actions.conversation import (
     closes,
     conversation_before_latest,
     decide,
+    follows_rule_question,
     gives_up,
     misread_report,
     question_behind_report,
@@ -371,7 +372,9 @@ class ActionStartComplaint(Action):
         # a shop named in the question is where the price was seen, when the citizen says they report no
         # one ("楼下药房卖3块5一个，这个价正常吗？不是要告谁")
         shop_named = names_a_shop(tracker) and not complaint.disclaims_report(text)
-        asks_the_rule = rule_question(text) and not shop_named
+        asks_the_rule = not shop_named and (
+            rule_question(text) or follows_rule_question(latest, conversation)
+        )
         if asks_the_rule or (own_shop and not found("wants_to_report", text)):
             # a question about the rules: answered and told how to report; a form opened by it would be
             # filed unconfirmed when the citizen leaves

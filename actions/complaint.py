@@ -101,15 +101,21 @@ _REPORTS_AFTER = re.compile(
 # "就先问问哈，暂时还没碰到": the citizen asked how to report, and has nothing to report yet. As the last
 # clause only: "我还没碰到过这么黑的店" reports.
 _ONLY_ASKING_CLAUSE = re.compile(
-    r"^(我)?(就|只是|只|先|就先|随便|顺便)?(问问|问一下|了解一下|打听一下)(而已|看|哈|啊|呀|吧)?$"
+    r"^(我)?(就|就是|只是|只|先|就先|随便|顺便)?(问问|问一下|了解一下|打听一下)(而已|看|哈|啊|呀|吧)?$"
     r"|^(我)?(暂时|目前|现在)?(还)?没(有)?(碰到|遇到|遇上|发生)(过)?(呢|哈|啊|呀)?$"
+    # no shop in mind ("就是问问 没具体哪家")
+    r"|^(也)?没(有)?(具体|特定|说)?(哪家|哪个店|哪一家|的店|商家)(啦|哈|啊|呀)?$"
 )
+# thanks or a sign-off after the clause that says it ("就是问问 没具体哪家 谢谢")
+_COURTESY_CLAUSE = re.compile(r"^(谢谢|谢啦|多谢|感谢|麻烦了|辛苦了|好的|嗯+|哈+)(你们?|啦|了|哈)?$")
 
 
 def only_asking(text: str) -> bool:
-    """The message ends by saying there is nothing to report yet. Whether that ends the form depends on what
-    the form holds (actions/intake.py): a report given already stays a report."""
+    """The message ends by saying there is nothing to report yet (thanks after it aside). Whether that ends
+    the form depends on what the form holds (actions/intake.py): a report given already stays a report."""
     clauses = [c for c in _CLAUSES.split(plain(text)) if c]
+    while len(clauses) > 1 and _COURTESY_CLAUSE.match(clauses[-1]):
+        clauses.pop()
     return bool(clauses) and bool(_ONLY_ASKING_CLAUSE.match(clauses[-1]))
 
 

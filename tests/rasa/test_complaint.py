@@ -302,6 +302,9 @@ def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> 
         ("我还没遇到过", True),
         # a report that says it never met anything like it is a report
         ("我还没碰到过这么黑的店", False),
+        # no shop in mind, thanks after it
+        ("哦哦 就是问问 没具体哪家 谢谢", True),
+        ("谢谢", False),
         ("我想问问哪里可以举报", False),
         ("药店说没货", False),
     ],

@@ -180,6 +180,16 @@ def test_a_fallback_between_two_readings_we_can_act_on_is_read() -> None:
     ]:
         read = reading_behind_ambiguity(text, ranking(*guesses))
         assert read is not None and read.intent == "express_anger", text
+    # anger only just ahead, in a calm question at no one: the question ("是…还是…" asks a choice)
+    choice = reading_behind_ambiguity(
+        "这个是随机抽的还是拼手速啊", ranking(("express_anger", 0.33), ("ask_booking_result", 0.28))
+    )
+    assert choice == Turn("这个是随机抽的还是拼手速啊", "ask_booking_result", 0.33, "booking_result")
+    # ... the same question aimed at us, with a barb, is venting with a need
+    barbed = reading_behind_ambiguity(
+        "你们这预约到底是随机抽的还是走后门啊", ranking(("express_anger", 0.33), ("ask_booking_result", 0.28))
+    )
+    assert barbed is not None and barbed.intent == "express_anger"
     # ... but aimed at us, it is venting with a need
     aimed = reading_behind_ambiguity(
         "你们这网点设得太离谱了 到底哪家能领", ranking(("ask_mask_pickup", 0.36), ("express_anger", 0.33))
@@ -532,3 +542,27 @@ def test_a_question_about_what_the_bot_can_do_read_as_anger_is_offered_a_person_
     assert (what.outcome, what.rule) == (Outcome.OFFER, "unsure_anger_first")
     scorn = decision_for([*earlier, said("那你还能干点啥", "express_anger", confidence=0.55)])
     assert scorn.outcome is Outcome.HANDOFF
+
+
+def test_a_question_barely_read_as_a_report_right_after_a_rule_question_is_more_of_it() -> None:
+    from actions.conversation import Conversation, follows_rule_question
+
+    def turn(text: str, intent: str, confidence: float) -> Turn:
+        return Turn(text, intent, confidence, None)
+
+    asked_rule = Conversation(
+        (turn("怎么分辨口罩是不是假的", "report_fake_goods", 0.8), turn("吓死我了", "nlu_fallback", 0.3)),
+        offered_last=False,
+        anger_before=0.0,
+    )
+    more = turn("主要看包装上哪些东西", "report_fake_goods", 0.39)
+    assert follows_rule_question(more, asked_rule)
+    # a report said after it, a sure report, or no rule question just before: read as before
+    assert not follows_rule_question(
+        turn("楼下药店卖的就是这种 我要举报", "report_fake_goods", 0.45), asked_rule
+    )
+    assert not follows_rule_question(turn("主要看包装上哪些东西", "report_fake_goods", 0.8), asked_rule)
+    asked_booking = Conversation(
+        (Turn("口罩怎么预约", "ask_mask_booking", 0.9, "booking"),), offered_last=False, anger_before=0.0
+    )
+    assert not follows_rule_question(more, asked_booking)

@@ -533,8 +533,8 @@ def reading_behind_ambiguity(text: str, ranking: Iterable[dict[str, Any]]) -> Tu
     sections = [INTENT_SECTIONS[n] for n in (first, second) if n in INTENT_SECTIONS]
     if "express_anger" in (first, second) and sections:
         calm = _calm_words(text) and not ACCUSATION.search(text) and not found("exasperated", text)
-        # anger only just ahead of a question, in a calm question at no one ("这个是随机抽的还是拼手速啊"):
-        # the question, as `_unsure_anger_first` reads such a message when the model is sure of the anger
+        # anger only just ahead of a question (a fallback), in a calm question at no one ("这个是随机抽的还是
+        # 拼手速啊"): the question is answered
         leads = first != "express_anger" or _calm_question(text)
         if leads and calm and not found("distress", text) and not found("addressed", text):
             # nothing in the words is angry, or aimed at us ("就是口罩预约结果 打字太慢了😂"): the question
@@ -612,6 +612,10 @@ def question_behind_report(
     return Turn(latest.text, question[0], question[1], INTENT_SECTIONS[question[0]])
 
 
+# a shop in the words, whether or not the entity extractor found one ("就是楼下那家药店 …")
+SHOP_WORDS = re.compile(r"药店|药房|超市|商家|商店|小卖部|那家|这家|店里|店家|老板")
+
+
 def follows_rule_question(latest: Turn, conversation: Conversation) -> bool:
     """A question the model barely takes for a report, right after a question about the rules ("主要看包装上
     哪些东西" after "怎么分辨口罩是不是假的"): more of that question, answered as it was, with no form opened.
@@ -622,6 +626,7 @@ def follows_rule_question(latest: Turn, conversation: Conversation) -> bool:
         and asks_something(latest.text)
         and not found("report_words", latest.text)
         and not found("wants_to_report", latest.text)
+        and not SHOP_WORDS.search(latest.text)
         and any(rule_question(turn.text) for turn in conversation.earlier[-2:])
     )
 

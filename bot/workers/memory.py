@@ -9,16 +9,17 @@ in use): only a restart, or the system allocator for every object (PYTHONMALLOC=
 trim, for 8 % more CPU a push), gives those back.
 
 The resident size cannot tell when to trim: it stays at the peak whether the rush is still in flight or over.
-Python's count of live objects can: a trim is asked for when that count has fallen by `FALL` from its peak
-since the last trim (the rush's objects freed) and the process is `GROWTH_MB` above the smallest size it has
-had. A trim walks the heap, a few milliseconds on the event loop, so a steady process never pays for one.
+Python's count of allocated blocks (`sys.getallocatedblocks`, its small objects) can: a trim is asked for when
+that count has fallen by `FALL` from its peak since the last trim (the rush's objects freed) and the process
+has grown by `GROWTH_MB` since the size the last trim left (or its smallest before any). So one rush costs one
+trim, and a steady process none. A trim walks the heap, so it runs in a worker thread, off the event loop.
+Under PYTHONMALLOC=malloc the count is always 0 and the trimmer stands aside.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import logging
 import os
 import sys
@@ -29,16 +30,14 @@ log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 30.0
 GROWTH_MB = 16.0
-FALL = 0.2  # share of the live objects at their peak that must have been freed
+FALL = 0.2  # share of the allocated blocks at their peak that must have been freed
 
 
 def malloc_trim() -> Callable[[], object] | None:
-    """glibc's malloc_trim(0), or None where the C library has none (musl, macOS): nothing to trim there."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
+    """glibc's malloc_trim(0), or None where the C library has none (musl, macOS): nothing to trim there.
+    Looked up in the process itself (no `ldconfig` run, which slim images lack)."""
     try:
-        trim = ctypes.CDLL(name).malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
     trim.argtypes = [ctypes.c_size_t]
@@ -60,15 +59,15 @@ class HeapTrimmer:
         self,
         trim: Callable[[], object] | None,
         resident: Callable[[], float | None],
-        live_objects: Callable[[], int],
+        allocated_blocks: Callable[[], int],
         growth_mb: float = GROWTH_MB,
     ) -> None:
         self._trim = trim
         self._resident = resident
-        self._live = live_objects
+        self._blocks = allocated_blocks
         self._growth_mb = growth_mb
-        self._smallest = resident()
-        self._peak = live_objects()  # live objects at their most since the last trim
+        self._baseline = resident()  # the size the last trim left, or the smallest before any
+        self._peak = allocated_blocks()  # blocks at their most since the last trim
 
     @classmethod
     def for_this_process(cls) -> HeapTrimmer:
@@ -76,28 +75,30 @@ class HeapTrimmer:
 
     @property
     def available(self) -> bool:
-        return self._trim is not None and self._smallest is not None
+        # no count of blocks (PYTHONMALLOC=malloc): no telling a rush's end, so no trimming
+        return self._trim is not None and self._baseline is not None and self._peak > 0
 
     def check(self) -> float:
         """Trim if a rush's objects have been freed; returns the MB handed back (0 when none was due)."""
-        now, live = self._resident(), self._live()
-        if self._trim is None or now is None or self._smallest is None:
+        now, blocks = self._resident(), self._blocks()
+        if not self.available or self._trim is None or now is None or self._baseline is None:
             return 0.0
-        self._smallest = min(self._smallest, now)
-        self._peak = max(self._peak, live)
-        if now - self._smallest < self._growth_mb or live > (1 - FALL) * self._peak:
+        self._baseline = min(self._baseline, now)
+        self._peak = max(self._peak, blocks)
+        if now - self._baseline < self._growth_mb or blocks > (1 - FALL) * self._peak:
             return 0.0
         self._trim()
-        self._peak = live
+        self._peak = blocks
         after = self._resident() or now
+        self._baseline = after
         return max(0.0, now - after)
 
     async def run(self, every: float = CHECK_SECONDS) -> None:
         if not self.available:
-            log.info("no malloc_trim or /proc here: freed heap is not handed back after rushes")
+            log.info("no malloc_trim, /proc or block count here: freed heap is not handed back after rushes")
             return
         while True:
             await asyncio.sleep(every)
-            freed = self.check()
+            freed = await asyncio.to_thread(self.check)
             if freed >= 1.0:
                 log.info("handed %.0f MB of freed heap back to the system", freed)

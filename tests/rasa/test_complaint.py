@@ -304,7 +304,10 @@ def test_a_cancellation_is_heard_inside_a_sentence(text: str, cancels: bool) -> 
         ("我还没碰到过这么黑的店", False),
         # no shop in mind, thanks after it
         ("哦哦 就是问问 没具体哪家 谢谢", True),
+        ("就是问问 麻烦你们了", True),
         ("谢谢", False),
+        # an answer at the shop question, not a withdrawal
+        ("网上买的 没有商家", False),
         ("我想问问哪里可以举报", False),
         ("药店说没货", False),
     ],

@@ -562,6 +562,10 @@ def test_a_question_barely_read_as_a_report_right_after_a_rule_question_is_more_
         turn("楼下药店卖的就是这种 我要举报", "report_fake_goods", 0.45), asked_rule
     )
     assert not follows_rule_question(turn("主要看包装上哪些东西", "report_fake_goods", 0.8), asked_rule)
+    # a shop in the words, found by the extractor or not
+    assert not follows_rule_question(
+        turn("就是楼下那家药店 口罩没有生产日期 你们能管吗", "report_fake_goods", 0.45), asked_rule
+    )
     asked_booking = Conversation(
         (Turn("口罩怎么预约", "ask_mask_booking", 0.9, "booking"),), offered_last=False, anger_before=0.0
     )

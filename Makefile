@@ -24,17 +24,20 @@ train: envs
 
 envs: $(VENV)/.stamp $(RASA_VENV)/.stamp
 
-$(VENV)/.stamp: requirements/gateway.lock
+# Each environment gets the locked pip first (requirements/pip.in says why), then its lock.
+$(VENV)/.stamp: requirements/gateway.lock requirements/pip.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "the gateway needs Python >= 3.11"'
 	@echo "==> creating $(VENV) (gateway, tools, tests)"
 	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/pip.lock
 	$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/gateway.lock
 	touch $@
 
-$(RASA_VENV)/.stamp: requirements/rasa.lock
+$(RASA_VENV)/.stamp: requirements/rasa.lock requirements/pip.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (pyenv install 3.10) or set PYTHON310"; exit 1; }
 	@echo "==> creating $(RASA_VENV) (Rasa 3.6.21, about 2.7 GB; a few minutes)"
 	$(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/pip.lock
 	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/rasa.lock
 	touch $@
 

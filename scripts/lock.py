@@ -47,7 +47,13 @@ class Lock:
 
 # gateway: the development environment (`make`); runtime: what the gateway image installs (Dockerfile), the
 # same versions without the tools and tests; rasa: the Rasa server and actions, both places.
-LOCKS = (Lock("gateway", "3.11"), Lock("runtime", "3.11", within="gateway"), Lock("rasa", "3.10"))
+# pip: the installer itself, put into each new environment before its lock (its wheel serves 3.10 and 3.11).
+LOCKS = (
+    Lock("gateway", "3.11"),
+    Lock("runtime", "3.11", within="gateway"),
+    Lock("rasa", "3.10"),
+    Lock("pip", "3.10", within="gateway"),
+)
 
 
 def input_hash(path: Path) -> str:

@@ -612,10 +612,6 @@ def question_behind_report(
     return Turn(latest.text, question[0], question[1], INTENT_SECTIONS[question[0]])
 
 
-# a shop in the words, whether or not the entity extractor found one ("就是楼下那家药店 …")
-SHOP_WORDS = re.compile(r"药店|药房|超市|商家|商店|小卖部|那家|这家|店里|店家|老板")
-
-
 def follows_rule_question(latest: Turn, conversation: Conversation) -> bool:
     """A question the model barely takes for a report, right after a question about the rules ("主要看包装上
     哪些东西" after "怎么分辨口罩是不是假的"): more of that question, answered as it was, with no form opened.
@@ -626,7 +622,7 @@ def follows_rule_question(latest: Turn, conversation: Conversation) -> bool:
         and asks_something(latest.text)
         and not found("report_words", latest.text)
         and not found("wants_to_report", latest.text)
-        and not SHOP_WORDS.search(latest.text)
+        and not found("shop_words", latest.text)
         and any(rule_question(turn.text) for turn in conversation.earlier[-2:])
     )
 

@@ -11,9 +11,10 @@ trim, for 8 % more CPU a push), gives those back.
 The resident size cannot tell when to trim: it stays at the peak whether the rush is still in flight or over.
 Python's count of allocated blocks (`sys.getallocatedblocks`, its small objects) can: a trim is asked for when
 that count has fallen by `FALL` from its peak since the last trim (the rush's objects freed) and the process
-has grown by `GROWTH_MB` since the size the last trim left (or its smallest before any). So one rush costs one
-trim, and a steady process none. A trim walks the heap, so it runs in a worker thread, off the event loop.
-Under PYTHONMALLOC=malloc the count is always 0 and the trimmer stands aside.
+has grown by `GROWTH_MB` since the size the last trim left (or its smallest before any). So a rush costs a
+trim or two (one more if its blocks dip by a fifth while it lasts), and a steady process none. A trim walks
+the heap, so it runs in a worker thread, off the event loop. Under PYTHONMALLOC=malloc the count is always 0
+and the trimmer stands aside.
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ class HeapTrimmer:
     def check(self) -> float:
         """Trim if a rush's objects have been freed; returns the MB handed back (0 when none was due)."""
         now, blocks = self._resident(), self._blocks()
-        if not self.available or self._trim is None or now is None or self._baseline is None:
-            return 0.0
+        if self._trim is None or self._baseline is None or self._peak == 0 or now is None:
+            return 0.0  # not available (see above), or /proc unreadable this once
         self._baseline = min(self._baseline, now)
         self._peak = max(self._peak, blocks)
         if now - self._baseline < self._growth_mb or blocks > (1 - FALL) * self._peak:

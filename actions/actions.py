@@ -29,6 +29,7 @@ from actions.conversation import (
     PERSON_FOR_CASE,
     Conversation,
     Outcome,
+    asks_calmly,
     asks_something,
     closes,
     conversation_before_latest,
@@ -44,6 +45,7 @@ from actions.conversation import (
     section_of,
     understood_intents,
     venting_behind_report,
+    vents_at_us,
     wishes_to_report,
 )
 from actions.conversation import Turn as ConversationTurn
@@ -200,7 +202,19 @@ class ActionRespondToAnger(Action):
     ) -> list[EventType]:
         if starts_report(tracker):  # "那我要反映一下这个事": the form, not the anger rules
             return [FollowupAction("action_start_complaint")]
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        text = str(tracker.latest_message.get("text") or "")
+        if not tracker.active_loop.get("name") and report_behind_anger(text, ranking) is not None:
+            # anger only just ahead of a report, in calm words saying what was charged ("这个收据你们看看
+            # 一包口罩收了我两百"): torn as a fallback would be, and taken in the same way
+            return [FollowupAction("action_start_complaint")]
         return await respond(dispatcher, tracker)
+
+
+def first_miss(tracker: Tracker) -> bool:
+    """The latest message is the first in a row that the model did not understand."""
+    intents = understood_intents(tracker.events)
+    return len(intents) < 2 or intents[-2] != "nlu_fallback"
 
 
 def starts_report(tracker: Tracker) -> bool:
@@ -288,6 +302,11 @@ class ActionHandleFallback(Action):
         if gives_up(latest.text):
             dispatcher.utter_message(text=GIVEN_UP)
             return []
+        if conversation.offered_last and first_miss(tracker) and asks_calmly(latest.text):
+            # the offer came with an answer (venting with a need), not after a message we missed: a calm
+            # question we do not catch is asked again, a person one word away, not "我还是没能理解"
+            dispatcher.utter_message(response="utter_default")
+            return []
         if conversation.offered_last:
             dispatcher.utter_message(text="抱歉，我还是没能理解，我请工作人员来帮您。")
             return signal_handoff(dispatcher, tracker, HANDOFF_REASON_UNRESOLVED, anger, "fallback_again")
@@ -369,6 +388,15 @@ class ActionStartComplaint(Action):
         # a shopkeeper asking about their own shop's prices ("我是药店店员…定多少钱不算违规", then
         # "我们按进价加一点卖也不行吗") reports no one, unless they tell what a shop did
         own_shop = any(found("own_shop", t) for t in (text, *(turn.text for turn in conversation.earlier)))
+        # a case of their own heard as a report, naming no shop and asking to report nothing (a shopkeeper
+        # told a customer reported them, the status of their own report): only a person can look into it,
+        # so the conversation rules offer one, or hand over when it comes back
+        if (
+            found("individual_case", text)
+            and (own_shop or not names_a_shop(tracker))
+            and not found("wants_to_report", text)
+        ):
+            return await respond(dispatcher, tracker, latest=latest) or [FollowupAction("action_listen")]
         # a shop named in the question is where the price was seen, when the citizen says they report no
         # one ("楼下药房卖3块5一个，这个价正常吗？不是要告谁")
         shop_named = names_a_shop(tracker) and not complaint.disclaims_report(text)
@@ -471,6 +499,11 @@ class ValidateComplaintForm(FormValidationAction):
             # form has (the gateway moves the draft onto the handoff's ticket).
             anger = conversation_before_latest(tracker.events).anger_with(latest_turn(tracker))
             signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "escalation")
+            return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
+        if tracker.get_slot("requested_slot") and vents_at_us(latest_turn(tracker)):
+            # anger at us, not an answer to the question: a person takes the complaint over, as above
+            anger = conversation_before_latest(tracker.events).anger_with(latest_turn(tracker))
+            signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "form_anger")
             return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
         found_now = read_message(tracker)
         if intake.set_aside(found_now, tracker.get_slot("requested_slot")):

@@ -294,6 +294,11 @@ def asks_something(text: str) -> bool:
     return bool(QUESTION.search(text)) or found("asks", text)
 
 
+def asks_calmly(text: str) -> bool:
+    """A question or a tag asking to be told yes, in calm words ("一般是每天几点开始放的")."""
+    return _calm_words(text) and (asks_something(text) or found("tag_question", text))
+
+
 def closes(text: str) -> bool:
     """The citizen takes the answer and says what they will do ("好吧 知道了 那我到时候再抢"), in calm words
     and asking nothing: whatever the model made of it, there is nothing to answer, ask again or hand over."""
@@ -363,6 +368,24 @@ def _calm_question(text: str) -> bool:
     )
     barbed = ACCUSATION.search(text) or REPROACH.search(text) or RHETORICAL.search(text)
     return asks and not aimed and not barbed and not found("exasperated", text)
+
+
+# The model's belief above which anger at us, in angry words, is no answer to a question of the complaint form
+FORM_ANGER_SURE = 0.9
+
+
+def vents_at_us(t: Turn) -> bool:
+    """Anger at us or the system, in angry words the model is sure of, naming no shop ("什么破系统 搞半天就是
+    糊弄人 气死我了"): said at a question of the complaint form it is no answer (it was taken as the shop's
+    name); a person takes the complaint over. Anger at the shop ("这家店太黑了 气死我了") is part of the
+    report."""
+    return (
+        t.intent == "express_anger"
+        and t.confidence >= FORM_ANGER_SURE
+        and not _calm_words(t.text)
+        and found("addressed", t.text)
+        and not found("shop_words", t.text)
+    )
 
 
 def _unsure_anger_first(t: Turn, c: Conversation) -> bool:

@@ -54,6 +54,14 @@ SCRIPTS = [
     # more of a personal case, read as out of scope: a person
     Script("e2e-personal-then-lost", "unresolved", ("预约时身份证号填错了一位", "怎么改啊"), "person",
            reason="unresolved"),
+    # anger at us at a question of the form is no answer to it: a person takes the complaint over
+    Script("e2e-form-anger", "anger_in_form", ("我要举报药店卖假口罩", "你们这破系统问来问去 烦死了 气死我了😡"),
+           "person", reason="angry"),
+    # a shopkeeper told a customer reported them: their own case, which only a person can look into
+    Script("e2e-reported-shop", "unresolved", ("我开小超市的 有人举报了我 说我口罩卖贵了", "我这个情况会不会罚款 要怎么处理"),
+           "person", reason="unresolved"),
+    # whether here is where one would report, some day: answered, no form, nothing filed later
+    Script("e2e-where-to-report", "only_asking", ("要是以后碰到药店乱涨价 是在这里反映吧", "好的 谢谢"), "answered"),
 ]  # fmt: skip
 
 

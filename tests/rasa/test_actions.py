@@ -20,7 +20,13 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as actions_module
-from actions.actions import ActionAnswerContent, ActionAnswerOutOfScope, ActionHandleFallback, ActionHandoff
+from actions.actions import (
+    ActionAnswerContent,
+    ActionAnswerOutOfScope,
+    ActionHandleFallback,
+    ActionHandoff,
+    ActionRespondToAnger,
+)
 from actions.signals import anger_score, trailing_repeats, user_intents
 from bot.core.content import format_section
 from bot.storage import keys
@@ -421,3 +427,42 @@ def test_a_person_asked_for_right_after_venting_is_an_angry_handoff() -> None:
     asked = tracker("request_human", "找个人来跟我说", 0.9, events=[calm, user("request_human")])
     _, messages = run(ActionHandoff(), asked)
     assert messages[1]["custom"]["handoff"]["reason"] == "request_human"
+
+
+def test_a_calm_question_missed_after_an_offer_made_with_an_answer_is_asked_again() -> None:
+    """The offer came with the answer to venting, not after a message we missed: a calm question we do not
+    catch is asked again, not handed over as "我还是没能理解"; a second miss, or an angry one, is handed over."""
+    venting = user("ask_booking_result", "约了三次都没中 真的服了")
+    offer = {"event": "action", "name": "utter_offer_human"}
+    guesses = (("out_of_scope", 0.45), ("ask_mask_booking", 0.44))
+    events, messages = run(
+        ActionHandleFallback(), ambiguous("一般是每天几点开始放的", [venting, offer], *guesses)
+    )
+    assert events == [] and messages[0]["response"] == "utter_default"
+    missed = user("nlu_fallback", "那个那个")
+    _events, messages = run(
+        ActionHandleFallback(), ambiguous("一般是每天几点开始放的", [missed, offer], *guesses)
+    )
+    assert next(m["custom"]["handoff"] for m in messages if m.get("custom"))["rule"] == "fallback_again"
+    _events, messages = run(
+        ActionHandleFallback(), ambiguous("你们到底几点放 烦死了", [venting, offer], *guesses)
+    )
+    assert any(m.get("custom") for m in messages)
+
+
+def test_anger_only_just_ahead_of_a_report_saying_what_was_charged_opens_the_form() -> None:
+    def read(text: str, anger: float, report: float) -> Tracker:
+        t = tracker("express_anger", text, anger, events=[user("greet"), user("express_anger", text)])
+        t.latest_message["intent_ranking"] = [
+            {"name": "express_anger", "confidence": anger},
+            {"name": "report_price_gouging", "confidence": report},
+        ]
+        return t
+
+    events, _ = run(ActionRespondToAnger(), read("这个收据你们看看 一包口罩收了我两百", 0.45, 0.37))
+    assert events == [FollowupAction("action_start_complaint")]
+    # far ahead, or in angry words: the anger rules as before
+    for text, anger, report in [("这个收据你们看看 一包口罩收了我两百", 0.7, 0.2),
+                                ("黑心药店一包口罩收了我两百 气死了", 0.45, 0.37)]:  # fmt: skip
+        events, _ = run(ActionRespondToAnger(), read(text, anger, report))
+        assert events != [FollowupAction("action_start_complaint")], text

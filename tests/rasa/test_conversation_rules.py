@@ -15,6 +15,7 @@ from actions.conversation import (
     rule_question,
     section_of,
     similarity,
+    vents_at_us,
 )
 
 
@@ -570,3 +571,51 @@ def test_a_question_barely_read_as_a_report_right_after_a_rule_question_is_more_
         (Turn("口罩怎么预约", "ask_mask_booking", 0.9, "booking"),), offered_last=False, anger_before=0.0
     )
     assert not follows_rule_question(more, asked_booking)
+
+
+def test_more_kinds_of_personal_case_are_offered_then_handed_over() -> None:
+    for first, then, intent in [
+        # the one who booked kept away by a closed road, and the general answer put aside
+        (
+            "我爱人约上了 短信在她手机上 可她在老家封路了回不来",
+            "你说的是一般情况 我就问我们家这种能不能代领",
+            "ask_mask_pickup",
+        ),
+        # kept in by closed management at work, then asking that the share wait
+        ("单位封闭管理 不让出厂门 约上了也去不了药店", "能不能让药店帮我留几天", "ask_mask_pickup"),
+        # a shopkeeper told a customer reported them
+        ("我是开小卖部的 听说有人举报了我 说口罩卖贵了", "我这个情况要怎么处理", "report_price_gouging"),
+    ]:
+        offer = decision_for([said(first, intent)])
+        assert (offer.outcome, offer.rule) == (Outcome.OFFER, "individual_first"), first
+        handed = decision_for([said(first, intent), offered(), said(then, intent)])
+        assert (handed.outcome, handed.reason) == (Outcome.HANDOFF, "unresolved"), then
+
+
+def test_the_answer_put_aside_as_known_asks_again() -> None:
+    first = said("领口罩要带什么", "ask_mask_pickup")
+    again = said("带什么我知道 问题是我白天上班去不了", "ask_mask_pickup")
+    assert decision_for([first, again]).rule == "second_time"
+    # a new question after "我知道了" is routine
+    assert decision_for([first, said("我知道了 那几点开门", "ask_mask_pickup")]).outcome is Outcome.ANSWER
+
+
+def test_a_calm_tag_question_about_using_the_account_is_no_anger() -> None:
+    decision = decision_for([said("那就是等短信呗 不用一直盯着小程序对吧", "express_anger", confidence=0.55)])
+    assert (decision.outcome, decision.rule) == (Outcome.OFFER, "unsure_anger_first")
+
+
+def test_anger_at_us_in_the_form_is_no_answer_but_anger_at_the_shop_is_part_of_the_report() -> None:
+    def turn(text: str, confidence: float = 0.97) -> Turn:
+        return Turn(text, "express_anger", confidence, None)
+
+    assert vents_at_us(turn("你们这破系统问来问去 烦死了 气死我了😡"))
+    assert not vents_at_us(turn("那家药店太黑了 气死我了"))  # at the shop: more of the report
+    assert not vents_at_us(turn("你们这破系统问来问去 烦死了", confidence=0.6))  # the model unsure
+    assert not vents_at_us(turn("你们快点处理吧"))  # calm words
+    assert not vents_at_us(Turn("你们这破系统 气死我了", "report_fake_goods", 0.97, None))
+
+
+def test_where_one_would_report_some_day_is_a_rule_question() -> None:
+    assert rule_question("明白了 那以后万一碰到乱涨价的 是在这里反映对吧")
+    assert not rule_question("我要在这里举报楼下药店")

@@ -388,11 +388,12 @@ class ActionStartComplaint(Action):
         # a shopkeeper asking about their own shop's prices ("我是药店店员…定多少钱不算违规", then
         # "我们按进价加一点卖也不行吗") reports no one, unless they tell what a shop did
         own_shop = any(found("own_shop", t) for t in (text, *(turn.text for turn in conversation.earlier)))
-        # a case of their own heard as a report, naming no shop and asking to report nothing (a shopkeeper
-        # told a customer reported them, the status of their own report): only a person can look into it,
-        # so the conversation rules offer one, or hand over when it comes back
+        # their own matter with us heard as a report (the status of their own report; their own shop
+        # reported, said as a shopkeeper): only a person can look into it, so the conversation rules offer
+        # one, or hand over when it comes back. Not a shop's excuse or promise, which is a report
         if (
-            found("individual_case", text)
+            found("own_matter", text)
+            and (own_shop or not found("reported_me", text))
             and (own_shop or not names_a_shop(tracker))
             and not found("wants_to_report", text)
         ):

@@ -295,8 +295,9 @@ def asks_something(text: str) -> bool:
 
 
 def asks_calmly(text: str) -> bool:
-    """A question or a tag asking to be told yes, in calm words ("一般是每天几点开始放的")."""
-    return _calm_words(text) and (asks_something(text) or found("tag_question", text))
+    """A question or a tag asking to be told yes, in calm words, aimed at no one and asking for no person
+    ("一般是每天几点开始放的"; not "你们是干什么吃的？" or "能不能找个真人")."""
+    return _calm_words(text) and _calm_question(text) and not asks_for_person(text)
 
 
 def closes(text: str) -> bool:
@@ -370,21 +371,24 @@ def _calm_question(text: str) -> bool:
     return asks and not aimed and not barbed and not found("exasperated", text)
 
 
-# The model's belief above which anger at us, in angry words, is no answer to a question of the complaint form
+# The model's belief above which anger at us, in angry words, is no answer to a question of the complaint
+# form; weariness with the questions themselves ("有完没完") needs less of it
 FORM_ANGER_SURE = 0.9
+FORM_ANGER_WEARY = 0.75
 
 
 def vents_at_us(t: Turn) -> bool:
-    """Anger at us or the system, in angry words the model is sure of, naming no shop ("什么破系统 搞半天就是
-    糊弄人 气死我了"): said at a question of the complaint form it is no answer (it was taken as the shop's
-    name); a person takes the complaint over. Anger at the shop ("这家店太黑了 气死我了") is part of the
-    report."""
+    """Anger at this service or its questions that the model is sure of, naming no seller and asking us to
+    act on nothing ("什么破系统 搞半天就是糊弄人 气死我了", "别问了 有完没完"): said at a question of the
+    complaint form it is no answer (it was taken as the shop's name); a person takes the complaint over.
+    Anger at the shop ("这家店太黑了 气死我了", "那个微商 你们能不能管管 气死了") is part of the report."""
+    weary = found("weary_of_form", t.text)
     return (
         t.intent == "express_anger"
-        and t.confidence >= FORM_ANGER_SURE
-        and not _calm_words(t.text)
-        and found("addressed", t.text)
+        and t.confidence >= (FORM_ANGER_WEARY if weary else FORM_ANGER_SURE)
+        and (weary or (found("at_the_service", t.text) and not _calm_words(t.text)))
         and not found("shop_words", t.text)
+        and not found("wants_to_report", t.text)
     )
 
 
@@ -671,6 +675,7 @@ def venting_behind_report(
 # (a figure, not "一": "要我再约一次" charges nothing)
 CHARGED = re.compile(
     r"(收|要|卖|宰)了?(我|俺|我们)[^，。,.!！?？]{0,2}(\d+|[两三四五六七八九十百千][一二三四五六七八九十两百千万]*)"
+    r"(?![\d一二三四五六七八九十两百千万]*\s*(点|天|次|人|个人|遍|回|趟|小时|分钟))"
 )
 TORN_WITHIN = 0.1  # two readings this close are torn
 

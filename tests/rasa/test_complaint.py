@@ -461,3 +461,23 @@ def test_a_follow_up_question_barely_read_as_a_report_is_answered_not_taken_in()
     t.latest_message["entities"] = [{"entity": "shop", "value": "惠康超市"}]
     _, messages = run(ActionStartComplaint(), t)
     assert messages[0]["response"] == "utter_complaint_start"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "form"),
+    [
+        # their own matter with us: no form, a person offered
+        ("我开小超市的 有人举报了我 说我口罩卖贵了", "report_price_gouging", False),
+        ("我投诉的那家药店处理了吗", "complain_other", False),
+        # a shop's excuse, promise or retaliation, and a case of their own with a report: the form
+        ("老板说有人举报了我 不让我进店买口罩了", "complain_other", True),
+        ("药店说帮我留到明天 结果第二天去就高价卖给别人了", "report_price_gouging", True),
+        ("在药店买的口罩回家发现是过期的 我这种情况怎么办", "report_fake_goods", True),
+    ],
+)
+def test_their_own_matter_heard_as_a_report_opens_no_form(text: str, intent: str, form: bool) -> None:
+    events, messages = run(ActionStartComplaint(), tracker({}, text, intent=intent))
+    opened = any(m.get("response") == "utter_complaint_start" for m in messages)
+    assert opened is form, (events, messages)
+    if not form:
+        assert events == [FollowupAction("utter_offer_human")]

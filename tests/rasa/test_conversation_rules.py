@@ -8,6 +8,7 @@ from actions.conversation import (
     ANGER_HIGH,
     Outcome,
     Turn,
+    asks_calmly,
     carried_anger,
     closes,
     conversation_before_latest,
@@ -614,6 +615,17 @@ def test_anger_at_us_in_the_form_is_no_answer_but_anger_at_the_shop_is_part_of_t
     assert not vents_at_us(turn("你们这破系统问来问去 烦死了", confidence=0.6))  # the model unsure
     assert not vents_at_us(turn("你们快点处理吧"))  # calm words
     assert not vents_at_us(Turn("你们这破系统 气死我了", "report_fake_goods", 0.97, None))
+    # weary of the questions, whatever aims it; at a seller, or asking us to act on one: the report
+    assert vents_at_us(turn("别问了 有完没完 气死了", confidence=0.8))
+    assert not vents_at_us(turn("那个微商 你们能不能管管 气死了"))
+    assert not vents_at_us(turn("口罩包装上面什么都没写 气死了"))
+
+
+def test_only_a_calm_question_at_no_one_is_asked_again_after_an_offer() -> None:
+    for text in ["一般是每天几点开始放的", "哦，就是按公示里写的网点去是吧"]:
+        assert asks_calmly(text), text
+    for text in ["你们是干什么吃的？", "凭什么别人能约上我约不上？", "你是机器人吧 能不能找个真人"]:
+        assert not asks_calmly(text), text
 
 
 def test_where_one_would_report_some_day_is_a_rule_question() -> None:

@@ -393,8 +393,7 @@ class ActionStartComplaint(Action):
         # one, or hand over when it comes back. Not a shop's excuse or promise, which is a report
         if (
             found("own_matter", text)
-            and (own_shop or not found("reported_me", text))
-            and (own_shop or not names_a_shop(tracker))
+            and (own_shop or not (found("reported_me", text) or names_a_shop(tracker)))
             and not found("wants_to_report", text)
         ):
             return await respond(dispatcher, tracker, latest=latest) or [FollowupAction("action_listen")]
@@ -495,16 +494,15 @@ class ValidateComplaintForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = intake.Message.from_parse(tracker.latest_message)
-        if tracker.get_slot("requested_slot") and found("escalation", message.text):
-            # A threat to go elsewhere ends the questions: a person takes the complaint over, with what the
-            # form has (the gateway moves the draft onto the handoff's ticket).
-            anger = conversation_before_latest(tracker.events).anger_with(latest_turn(tracker))
-            signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "escalation")
-            return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
-        if tracker.get_slot("requested_slot") and vents_at_us(latest_turn(tracker)):
-            # anger at us, not an answer to the question: a person takes the complaint over, as above
-            anger = conversation_before_latest(tracker.events).anger_with(latest_turn(tracker))
-            signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, "form_anger")
+        latest = latest_turn(tracker)
+        # A threat to go elsewhere, or anger at us instead of an answer, ends the questions: a person takes
+        # the complaint over, with what the form has (the gateway moves the draft onto the handoff's ticket).
+        angry_rule = (
+            "escalation" if found("escalation", message.text) else "form_anger" if vents_at_us(latest) else ""
+        )
+        if tracker.get_slot("requested_slot") and angry_rule:
+            anger = conversation_before_latest(tracker.events).anger_with(latest)
+            signal_handoff(dispatcher, tracker, HANDOFF_REASON_ANGRY, anger, angry_rule)
             return [SlotSet("complaint_confirm", HANDED_OVER), SlotSet("requested_slot", None)]
         found_now = read_message(tracker)
         if intake.set_aside(found_now, tracker.get_slot("requested_slot")):

@@ -672,7 +672,7 @@ def venting_behind_report(
 
 
 # What a shop charged, said as such ("一包口罩收了我两百", "卖我80一盒"): the account of a report
-# (a figure, not "一": "要我再约一次" charges nothing)
+# (a figure, not "一": "要我再约一次" charges nothing; an amount, not a time or a count: "要我三点再来")
 CHARGED = re.compile(
     r"(收|要|卖|宰)了?(我|俺|我们)[^，。,.!！?？]{0,2}(\d+|[两三四五六七八九十百千][一二三四五六七八九十两百千万]*)"
     r"(?![\d一二三四五六七八九十两百千万]*\s*(点|天|次|人|个人|遍|回|趟|小时|分钟))"

@@ -62,6 +62,8 @@ async def _steps(url: str, rates: list[float], seconds: float, server_pid: int) 
                 "pushes": len(step.results),
                 "acked_within_5s_pct": round(100 * len(acked) / pushes, 2),
                 "p99_ms": round(percentile([r.latency * 1000 for r in acked], 0.99), 1),
+                "generator_lag_ms": step.lag_ms(),
+                "generator_offered_in_s": round(step.offered_in, 1),
                 "cpu_ms_per_push": {
                     "server": round(1000 * (after[0] - before[0]) / pushes, 3),
                     "load": round(1000 * (after[1] - before[1]) / pushes, 3),

@@ -208,6 +208,9 @@ async def run_steps(
                     rate, step.results, records, len(sends), drained, notices, refused, notices_repeated
                 )
                 summary["citizens"] = len(citizens.openids)
+                # the generator's own saturation (WeChat's servers are not on our cores): see `Step.lags`
+                summary["generator_lag_ms"] = step.lag_ms()
+                summary["generator_offered_in_s"] = round(step.offered_in, 1)
                 summary["tickets_filed_unconfirmed"] = filed
                 summary["cpu_ms_per_push"] = cpu_ms
                 # the part spent while pushes were offered and delivered (the acknowledgements' own cost),

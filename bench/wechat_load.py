@@ -127,6 +127,31 @@ class Step:
     rate: float  # pushes a second offered
     seconds: float
     results: list[PushResult] = field(default_factory=list)
+    # How late the generator's own event loop ran its timers, sampled every LAG_PROBE s while the step's
+    # pushes were offered and delivered. WeChat's servers do not share our cores; this generator does. Seconds
+    # of lag mean the step measured the machine's saturation, not the gateway: pushes left late (the offered
+    # rate was not offered) and replies were read late (cut-offs counted that WeChat would not have).
+    lags: list[float] = field(default_factory=list)
+    offered_in: float = 0.0  # seconds the generator took to start the step's pushes (`seconds` when on time)
+
+    def lag_ms(self) -> dict[str, float]:
+        ordered = sorted(self.lags) or [0.0]
+        return {
+            "p50": round(1000 * ordered[len(ordered) // 2], 1),
+            "p99": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
+            "max": round(1000 * ordered[-1], 1),
+        }
+
+
+LAG_PROBE = 0.05
+
+
+async def _probe_lag(lags: list[float]) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(LAG_PROBE)
+        lags.append(max(0.0, loop.time() - before - LAG_PROBE))
 
 
 class OpenLoop:
@@ -152,6 +177,16 @@ class OpenLoop:
 
     async def run(self, session: aiohttp.ClientSession, step: Step) -> Step:
         tasks: set[asyncio.Task[None]] = set()
+        probe = asyncio.create_task(_probe_lag(step.lags))
+        try:
+            await self._offer(session, step, tasks)
+        finally:
+            probe.cancel()
+        return step
+
+    async def _offer(
+        self, session: aiohttp.ClientSession, step: Step, tasks: set[asyncio.Task[None]]
+    ) -> None:
         started = time.monotonic()
         sent = 0
         while True:
@@ -168,9 +203,9 @@ class OpenLoop:
                 task = asyncio.create_task(self._single(session, step))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+        step.offered_in = time.monotonic() - started
         if tasks:
             await asyncio.gather(*tasks)
-        return step
 
     def _free_citizen(self) -> str:
         while True:

@@ -214,3 +214,22 @@ def test_filing_notices_are_counted_from_what_was_sent_and_a_repeated_one_is_a_d
     ]
     assert filing_notices(sends) == (3, 1)
     assert filing_notices([{"touser": "o1", "content": None}]) == (0, 0)
+
+
+async def test_the_generator_reports_its_own_loop_lag() -> None:
+    """A step whose generator was blocked says so: its lag figures show the block, not zero."""
+    import asyncio
+    import time
+
+    from bench.wechat_load import Step, _probe_lag
+
+    step = Step(rate=1.0, seconds=1.0)
+    probe = asyncio.create_task(_probe_lag(step.lags))
+    await asyncio.sleep(0.12)
+    time.sleep(0.3)  # noqa: ASYNC251  the generator's loop held up, as by a saturated core
+    await asyncio.sleep(0.12)
+    probe.cancel()
+    lag = step.lag_ms()
+    assert lag["max"] >= 250.0
+    assert lag["p50"] < 100.0
+    assert Step(rate=1.0, seconds=1.0).lag_ms() == {"p50": 0.0, "p99": 0.0, "max": 0.0}

@@ -383,10 +383,14 @@ def vents_at_us(t: Turn) -> bool:
     complaint form it is no answer (it was taken as the shop's name); a person takes the complaint over.
     Anger at the shop ("这家店太黑了 气死我了", "那个微商 你们能不能管管 气死了") is part of the report."""
     weary = found("weary_of_form", t.text)
+    # an accusation of doing nothing said to us ("就是不作为 你们根本不当回事"): at this office, whatever words
+    # name it (a reproach about the shops, "你们怎么不去管管那些药店", names a shop and is the report)
+    barbed = ACCUSATION.search(t.text) or REPROACH.search(t.text)
+    reproached = bool(barbed) and bool(SAID_TO_US.search(t.text))
     return (
         t.intent == "express_anger"
         and t.confidence >= (FORM_ANGER_WEARY if weary else FORM_ANGER_SURE)
-        and (weary or (found("at_the_service", t.text) and not _calm_words(t.text)))
+        and (weary or reproached or (found("at_the_service", t.text) and not _calm_words(t.text)))
         and not found("shop_words", t.text)
         and not found("wants_to_report", t.text)
     )

@@ -11,7 +11,8 @@ from typing import Any
 
 from actions import complaint
 from actions.form_reader import Reading
-from lexicon.cues import SUPPOSES
+from lexicon.conversation import found
+from lexicon.cues import QUESTION, SUPPOSES
 from lexicon.intents import QUESTIONS
 
 # entity -> slot: details found in any message of the form fill their slot, whatever was asked (the entity's
@@ -29,6 +30,9 @@ NAMED_SLOTS = ("complaint_shop", "complaint_address", "complaint_price", "compla
 # question: the form lets it through (a question is answered, a person is fetched) and asks again after.
 INTERRUPTIONS = frozenset({*QUESTIONS, "request_human", "greet", "thank", "goodbye", "bot_challenge"})
 INTERRUPTION_CONFIDENCE = 0.75
+# A routine question the model reads at least this surely, asked in so many words at a question of the form
+# ("这期每人限几个" when asked the shop), is answered and the question asked again: it names no shop or place.
+ROUTINE_QUESTION_IN_FORM = 0.3
 DETAIL_QUESTIONS = frozenset(REQUIRED) - {"complaint_what"}
 # A reply this short that files the report says only that; a longer one may say more, kept in the description.
 PLAIN_YES_CHARS = 6
@@ -84,6 +88,20 @@ def is_interruption(message: Message) -> bool:
 ONLY_ASKING_CHARS = 20
 
 
+def asks_routine_question(message: Message, requested: str | None) -> bool:
+    """At a question of the form, a routine question (booking, results, pickup, announcements) asked in so
+    many words, naming no detail: the model's doubt between it and a report is no answer to the form."""
+    return (
+        requested in DETAIL_QUESTIONS
+        and message.intent in QUESTIONS
+        and message.confidence >= ROUTINE_QUESTION_IN_FORM
+        and not message.entities
+        and bool(QUESTION.search(message.text) or found("asks", message.text))
+        and not found("shop_words", message.text)
+        and not complaint.is_skip(message.text)
+    )
+
+
 def nothing_reported(message: Message, filled: Mapping[str, Any]) -> bool:
     """The form holds no report yet: no shop, place, product or price, and what happened is empty or only
     supposed ("万一碰到药店乱涨价可以找谁"); the message names none either and is short."""
@@ -129,7 +147,7 @@ def read(
         return values
     if _may_file_at(requested, filled) and complaint.files_now(message.text):
         return _filed(values, filled)
-    if not values and is_interruption(message):
+    if not values and (is_interruption(message) or asks_routine_question(message, requested)):
         return {}
     if message.text.startswith("/"):  # a menu button's intent, not the citizen's words: ask for them
         return values
@@ -234,14 +252,23 @@ _TIME_WORDS = re.compile(
     r"|刚才|刚刚|\d{1,2}\s*[月日号点]|[一二三四五六七八九十两]{1,3}(月|号|点)"
 )
 _PRICE_WORDS = re.compile(r"\d|[一二三四五六七八九十两百千]+\s*(元|块|毛|角|钱)|多少钱|价")
+# A reply that is a price and nothing else ("一个十五", "十五块一个", "一包要八十"): a figure with a unit or
+# said of one piece, never a house number ("28号")
+_NUMBER = r"[\d一二两三四五六七八九十百千.]+"
+_PIECE = r"(每|一)(个|只|包|盒|瓶|袋|片)"
+_ONLY_PRICE = re.compile(
+    rf"^\W*({_PIECE}(要|卖)?\s*{_NUMBER}\s*(元|块|毛|角)?钱?|(要|卖)?{_NUMBER}\s*((元|块|毛|角)钱?\s*({_PIECE})?|{_PIECE}))\W*$"
+)
 OTHER_DETAIL_CHARS = 16  # a short answer: a longer one may be an account that mentions both
 
 
 def other_detail(text: str, requested: str | None) -> str | None:
-    """The slot a short answer plainly fills instead of the one asked: a time when the price was asked, or a
-    price when the time was asked; None when it may answer what was asked."""
+    """The slot a short answer plainly fills instead of the one asked: a time when the price was asked, a
+    price when the time, the shop or the place was asked; None when it may answer what was asked."""
     if len(text) > OTHER_DETAIL_CHARS:
         return None
+    if requested in ("complaint_shop", "complaint_address") and _ONLY_PRICE.match(text):
+        return "complaint_price"  # asked who or where, the citizen said what it cost
     is_time, is_price = bool(_TIME_WORDS.search(text)), bool(_PRICE_WORDS.search(text))
     if requested == "complaint_price" and is_time and not is_price:
         return "complaint_time"

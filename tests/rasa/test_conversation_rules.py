@@ -619,6 +619,10 @@ def test_anger_at_us_in_the_form_is_no_answer_but_anger_at_the_shop_is_part_of_t
     assert vents_at_us(turn("别问了 有完没完 气死了", confidence=0.8))
     assert not vents_at_us(turn("那个微商 你们能不能管管 气死了"))
     assert not vents_at_us(turn("口罩包装上面什么都没写 气死了"))
+    # an accusation of doing nothing, said to us: at this office; about the shops, the report
+    assert vents_at_us(turn("说到底就是不作为 举报了也白搭 你们根本不当回事"))
+    assert not vents_at_us(turn("你们怎么不去管管那些药店 气死了"))
+    assert not vents_at_us(turn("就是不作为 气死了"))  # said to no one
 
 
 def test_only_a_calm_question_at_no_one_is_asked_again_after_an_offer() -> None:

@@ -147,3 +147,22 @@ def test_a_time_given_when_the_price_is_asked_is_the_time_and_the_price_is_asked
     # what may answer the question asked stays its answer: a price with its day, a time with a figure
     assert read(message("昨天买的 35一只"), "complaint_price", {}) == {"complaint_price": "昨天买的 35一只"}
     assert read(message("3号下午"), "complaint_time", {}) == {"complaint_time": "3号下午"}
+
+
+def test_a_price_given_when_the_shop_or_place_is_asked_is_the_price_and_the_question_asked_again() -> None:
+    assert read(message("一个十五"), "complaint_shop", {}) == {"complaint_price": "一个十五"}
+    assert read(message("十二块一包"), "complaint_address", {}) == {"complaint_price": "十二块一包"}
+    # a house number or a name with a figure is the answer
+    assert read(message("28号"), "complaint_address", {}) == {"complaint_address": "28号"}
+    assert read(message("7号楼下的小卖部"), "complaint_shop", {}) == {"complaint_shop": "7号楼下的小卖部"}
+
+
+def test_a_routine_question_at_a_question_of_the_form_is_let_through_though_the_model_doubts() -> None:
+    assert read(message("这轮每人能约几个", "ask_mask_booking", 0.37), "complaint_shop", {}) == {}
+    # not asked in so many words, or naming a shop: the answer, as before
+    assert read(message("领取点旁边", "ask_mask_pickup", 0.4), "complaint_address", {}) == {
+        "complaint_address": "领取点旁边"
+    }
+    assert read(message("哪个药店来着", "ask_mask_pickup", 0.4), "complaint_shop", {}) == {
+        "complaint_shop": "哪个药店来着"
+    }

@@ -374,6 +374,10 @@ def _calm_question(text: str) -> bool:
 # The model's belief above which anger at us, in angry words, is no answer to a question of the complaint
 # form; weariness with the questions themselves ("有完没完") needs less of it
 FORM_ANGER_SURE = 0.9
+# This office by name or as "you" (plural: a bare 你 is as often the clerk quoted, or 你说), and the people a
+# reproach in the form is as often about (then it is the report)
+US = re.compile(r"你们|您们|市场监管|市监局|监管局|12315")
+THIRD_PARTY = re.compile(r"店员|收银|摊|卖家|卖口罩的|网点|领取点|物业|社区|工作人员|大爷|大妈|他们|老板")
 FORM_ANGER_WEARY = 0.75
 
 
@@ -383,10 +387,10 @@ def vents_at_us(t: Turn) -> bool:
     complaint form it is no answer (it was taken as the shop's name); a person takes the complaint over.
     Anger at the shop ("这家店太黑了 气死我了", "那个微商 你们能不能管管 气死了") is part of the report."""
     weary = found("weary_of_form", t.text)
-    # an accusation of doing nothing said to us ("就是不作为 你们根本不当回事"): at this office, whatever words
-    # name it (a reproach about the shops, "你们怎么不去管管那些药店", names a shop and is the report)
+    # an accusation of doing nothing said to us ("就是不作为 你们根本不当回事"): at this office, whatever
+    # words name it (a reproach about the shops, "你们怎么不去管管那些药店", names a shop and is the report)
     barbed = ACCUSATION.search(t.text) or REPROACH.search(t.text)
-    reproached = bool(barbed) and bool(SAID_TO_US.search(t.text))
+    reproached = bool(barbed and US.search(t.text)) and not THIRD_PARTY.search(t.text)
     return (
         t.intent == "express_anger"
         and t.confidence >= (FORM_ANGER_WEARY if weary else FORM_ANGER_SURE)

@@ -33,6 +33,10 @@ INTERRUPTION_CONFIDENCE = 0.75
 # A routine question the model reads at least this surely, asked in so many words at a question of the form
 # ("这期每人限几个" when asked the shop), is answered and the question asked again: it names no shop or place.
 ROUTINE_QUESTION_IN_FORM = 0.3
+# ... unless it names a pickup point or a branch, or says the detail is forgotten ("叫啥来着"): an answer
+PLACE_OR_FORGOTTEN = re.compile(
+    r"网点|领取点|取货点|定点|分店|门店|来着|忘了|不记得|不清楚|说不[清上]|没注意|不知道"
+)
 DETAIL_QUESTIONS = frozenset(REQUIRED) - {"complaint_what"}
 # A reply this short that files the report says only that; a longer one may say more, kept in the description.
 PLAIN_YES_CHARS = 6
@@ -98,6 +102,7 @@ def asks_routine_question(message: Message, requested: str | None) -> bool:
         and not message.entities
         and bool(QUESTION.search(message.text) or found("asks", message.text))
         and not found("shop_words", message.text)
+        and not PLACE_OR_FORGOTTEN.search(message.text)
         and not complaint.is_skip(message.text)
     )
 
@@ -254,10 +259,13 @@ _TIME_WORDS = re.compile(
 _PRICE_WORDS = re.compile(r"\d|[一二三四五六七八九十两百千]+\s*(元|块|毛|角|钱)|多少钱|价")
 # A reply that is a price and nothing else ("一个十五", "十五块一个", "一包要八十"): a figure with a unit or
 # said of one piece, never a house number ("28号")
-_NUMBER = r"[\d一二两三四五六七八九十百千.]+"
-_PIECE = r"(每|一)(个|只|包|盒|瓶|袋|片)"
+# ("三块五一个", "八十多一盒", "15元/只")
+_NUMBER = r"[\d一二两三四五六七八九十百千.]+(多|来|几)?"
+_UNIT = r"(元|块|毛|角)钱?[\d一二两三四五六七八九]?"
+_PIECE = r"(每|一)(个|只|包|盒|瓶|袋|片|支|箱)"
 _ONLY_PRICE = re.compile(
-    rf"^\W*({_PIECE}(要|卖)?\s*{_NUMBER}\s*(元|块|毛|角)?钱?|(要|卖)?{_NUMBER}\s*((元|块|毛|角)钱?\s*({_PIECE})?|{_PIECE}))\W*$"
+    rf"^\W*({_PIECE}(要|卖)?\s*{_NUMBER}\s*({_UNIT})?"
+    rf"|(要|卖)?{_NUMBER}\s*({_UNIT}\s*(/?\s*({_PIECE}|[个只包盒支]))?|{_PIECE}))\W*$"
 )
 OTHER_DETAIL_CHARS = 16  # a short answer: a longer one may be an account that mentions both
 

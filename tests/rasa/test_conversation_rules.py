@@ -623,6 +623,10 @@ def test_anger_at_us_in_the_form_is_no_answer_but_anger_at_the_shop_is_part_of_t
     assert vents_at_us(turn("说到底就是不作为 举报了也白搭 你们根本不当回事"))
     assert not vents_at_us(turn("你们怎么不去管管那些药店 气死了"))
     assert not vents_at_us(turn("就是不作为 气死了"))  # said to no one
+    assert vents_at_us(turn("市场监管局就是不作为 打电话也没人管"))  # this office by name
+    # a reproach about someone else, with "you" in it: the report
+    assert not vents_at_us(turn("那个店员说你爱买不买 凭什么这么横"))
+    assert not vents_at_us(turn("社区干部把口罩全发给自己亲戚 难道你们不知道吗"))
 
 
 def test_only_a_calm_question_at_no_one_is_asked_again_after_an_offer() -> None:

@@ -152,6 +152,8 @@ def test_a_time_given_when_the_price_is_asked_is_the_time_and_the_price_is_asked
 def test_a_price_given_when_the_shop_or_place_is_asked_is_the_price_and_the_question_asked_again() -> None:
     assert read(message("一个十五"), "complaint_shop", {}) == {"complaint_price": "一个十五"}
     assert read(message("十二块一包"), "complaint_address", {}) == {"complaint_price": "十二块一包"}
+    for price in ["三块五一个", "八十多一盒", "15元/只", "一支十块"]:
+        assert read(message(price), "complaint_shop", {}) == {"complaint_price": price}
     # a house number or a name with a figure is the answer
     assert read(message("28号"), "complaint_address", {}) == {"complaint_address": "28号"}
     assert read(message("7号楼下的小卖部"), "complaint_shop", {}) == {"complaint_shop": "7号楼下的小卖部"}
@@ -165,4 +167,7 @@ def test_a_routine_question_at_a_question_of_the_form_is_let_through_though_the_
     }
     assert read(message("哪个药店来着", "ask_mask_pickup", 0.4), "complaint_shop", {}) == {
         "complaint_shop": "哪个药店来着"
+    }
+    assert read(message("就是我领口罩的那个网点 叫啥来着", "ask_mask_pickup", 0.4), "complaint_shop", {}) == {
+        "complaint_shop": "就是我领口罩的那个网点 叫啥来着"
     }

@@ -374,11 +374,11 @@ def _calm_question(text: str) -> bool:
 # The model's belief above which anger at us, in angry words, is no answer to a question of the complaint
 # form; weariness with the questions themselves ("有完没完") needs less of it
 FORM_ANGER_SURE = 0.9
+FORM_ANGER_WEARY = 0.75
 # This office by name or as "you" (plural: a bare 你 is as often the clerk quoted, or 你说), and the people a
 # reproach in the form is as often about (then it is the report)
 US = re.compile(r"你们|您们|市场监管|市监局|监管局|12315")
 THIRD_PARTY = re.compile(r"店员|收银|摊|卖家|卖口罩的|网点|领取点|物业|社区|工作人员|大爷|大妈|他们|老板")
-FORM_ANGER_WEARY = 0.75
 
 
 def vents_at_us(t: Turn) -> bool:

@@ -257,9 +257,8 @@ _TIME_WORDS = re.compile(
     r"|刚才|刚刚|\d{1,2}\s*[月日号点]|[一二三四五六七八九十两]{1,3}(月|号|点)"
 )
 _PRICE_WORDS = re.compile(r"\d|[一二三四五六七八九十两百千]+\s*(元|块|毛|角|钱)|多少钱|价")
-# A reply that is a price and nothing else ("一个十五", "十五块一个", "一包要八十"): a figure with a unit or
-# said of one piece, never a house number ("28号")
-# ("三块五一个", "八十多一盒", "15元/只")
+# A reply that is a price and nothing else ("一个十五", "三块五一个", "八十多一盒", "15元/只"): a figure
+# with a unit or said of one piece, never a house number ("28号")
 _NUMBER = r"[\d一二两三四五六七八九十百千.]+(多|来|几)?"
 _UNIT = r"(元|块|毛|角)钱?[\d一二两三四五六七八九]?"
 _PIECE = r"(每|一)(个|只|包|盒|瓶|袋|片|支|箱)"

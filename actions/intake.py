@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions import complaint
+from actions.conversation import asks_something
 from actions.form_reader import Reading
 from lexicon.conversation import found
-from lexicon.cues import QUESTION, SUPPOSES
+from lexicon.cues import SUPPOSES
 from lexicon.intents import QUESTIONS
 
 # entity -> slot: details found in any message of the form fill their slot, whatever was asked (the entity's
@@ -100,7 +101,7 @@ def asks_routine_question(message: Message, requested: str | None) -> bool:
         and message.intent in QUESTIONS
         and message.confidence >= ROUTINE_QUESTION_IN_FORM
         and not message.entities
-        and bool(QUESTION.search(message.text) or found("asks", message.text))
+        and asks_something(message.text)
         and not found("shop_words", message.text)
         and not PLACE_OR_FORGOTTEN.search(message.text)
         and not complaint.is_skip(message.text)

@@ -147,6 +147,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def lag_ms(lags: list[float]) -> dict[str, float]:
+    """The generator's loop lag over a step (`Step.lags`), in ms: median, p99 and the worst."""
+    return {
+        "p50": round(1000 * percentile(lags, 0.5), 1),
+        "p99": round(1000 * percentile(lags, 0.99), 1),
+        "max": round(1000 * max(lags, default=0.0), 1),
+    }
+
+
 def summarise(
     rate: float,
     results: list[PushResult],

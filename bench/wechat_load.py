@@ -134,14 +134,6 @@ class Step:
     lags: list[float] = field(default_factory=list)
     offered_in: float = 0.0  # seconds the generator took to start the step's pushes (`seconds` when on time)
 
-    def lag_ms(self) -> dict[str, float]:
-        ordered = sorted(self.lags) or [0.0]
-        return {
-            "p50": round(1000 * ordered[len(ordered) // 2], 1),
-            "p99": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
-            "max": round(1000 * ordered[-1], 1),
-        }
-
 
 LAG_PROBE = 0.05
 
@@ -176,17 +168,15 @@ class OpenLoop:
         self._busy: set[str] = set()  # citizens inside a conversation send nothing else meanwhile
 
     async def run(self, session: aiohttp.ClientSession, step: Step) -> Step:
-        tasks: set[asyncio.Task[None]] = set()
         probe = asyncio.create_task(_probe_lag(step.lags))
         try:
-            await self._offer(session, step, tasks)
+            await self._offer(session, step)
         finally:
             probe.cancel()
         return step
 
-    async def _offer(
-        self, session: aiohttp.ClientSession, step: Step, tasks: set[asyncio.Task[None]]
-    ) -> None:
+    async def _offer(self, session: aiohttp.ClientSession, step: Step) -> None:
+        tasks: set[asyncio.Task[None]] = set()
         started = time.monotonic()
         sent = 0
         while True:

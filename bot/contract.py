@@ -13,7 +13,9 @@
 5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
    It also sends carried answers (7.) whose later message was not answered within ten minutes.
 6. Admission: when the first delivery finds the inbox so far behind that the oldest message no worker has
-   taken yet has waited `admit_wait` seconds, the answer cannot come in time. The message is queued
+   taken yet has waited `admit_wait` seconds, or that the messages waiting would take the workers that long
+   at the pace they have kept while messages waited (a rush seen as it starts, not three seconds later),
+   the answer cannot come in time. The message is queued
    already deferred, in the accept step itself, and the delivery replies `success` without waiting: one
    short delivery instead of three held ones, so a rush beyond what Rasa answers costs the gateway little
    and every push is still acknowledged within WeChat's 5 s. The answer follows through the outbox. A

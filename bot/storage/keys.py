@@ -29,6 +29,12 @@ def inbox() -> str:
     return f"{PREFIX}:inbox"
 
 
+def inbox_pace() -> str:
+    """Hash: how fast the inbox workers finish messages while some wait (admission's estimate of how long a
+    new message would wait); a finished-messages counter and the last sample."""
+    return f"{PREFIX}:inbox:pace"
+
+
 def answered_channel() -> str:
     """Pub/sub channel: the dedupe key of each message whose answer was just stored, so a delivery waiting
     in any gateway takes it at once instead of polling."""

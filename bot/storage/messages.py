@@ -33,21 +33,27 @@ from bot.storage import keys
 # How far behind the inbox is: how long the oldest message no worker has taken yet has waited (0 when none
 # waits). The inbox holds only unfinished work (workers delete what they finish), and an entry's id is its
 # arrival time by Redis's clock, so the wait is measured by Redis's clock too (a gateway's own clock may be
-# off). `last` is the group's last-delivered id (`last_delivered`, looked up once a script); `untaken(entry,
-# last)`: no worker of the group has taken the entry yet.
+# off). `last` is the group's last-delivered id (`last_delivered`, looked up once a script, with the number of
+# entries workers hold); `untaken(entry, last)`: no worker of the group has taken the entry yet.
 _QUEUE_WAIT = """
+local function now_ms()
+  local now = redis.call('TIME')
+  return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
+
 local function last_delivered(inbox, group_name)
   local groups = redis.pcall('XINFO', 'GROUPS', inbox)
-  if type(groups) ~= 'table' or groups.err then return nil end
+  if type(groups) ~= 'table' or groups.err then return nil, 0 end
   for _, group in ipairs(groups) do
-    local name, last = nil, nil
+    local name, last, held = nil, nil, 0
     for i = 1, #group, 2 do
       if group[i] == 'name' then name = group[i + 1] end
       if group[i] == 'last-delivered-id' then last = group[i + 1] end
+      if group[i] == 'pending' then held = tonumber(group[i + 1]) end
     end
-    if name == group_name then return last end
+    if name == group_name then return last, held end
   end
-  return nil
+  return nil, 0
 end
 
 local function queue_wait_ms(inbox, last)
@@ -55,8 +61,7 @@ local function queue_wait_ms(inbox, last)
   local first = redis.call('XRANGE', inbox, '(' .. last, '+', 'COUNT', 1)
   if #first == 0 then return 0 end
   local arrived = tonumber(string.match(first[1][1], '^(%d+)'))
-  local now = redis.call('TIME')
-  return math.max(0, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - arrived)
+  return math.max(0, now_ms() - arrived)
 end
 
 local function untaken(entry, last)
@@ -67,6 +72,35 @@ local function untaken(entry, last)
   em, es, lm, ls = tonumber(em), tonumber(es), tonumber(lm), tonumber(ls)
   return em > lm or (em == lm and es > ls)
 end
+"""
+
+# How long a message queued now would wait before a worker takes it, by the inbox's pace: the messages no
+# worker has taken yet over the rate at which workers finished messages while some were waiting (their
+# capacity, not the arrival rate of a quiet hour). The oldest message's wait (`queue_wait_ms`) says the same
+# only after the fact: at the start of a rush it reaches admission's mark seconds after the backlog did, and
+# the deliveries held meanwhile (three seconds of a 10x burst: thousands) cost the gateway and WeChat's
+# retries most of what a rush costs. `pace` (`keys.inbox_pace`): `finished`, counted by the finish script;
+# once a second the first delivery to look samples it (`t`, `n`, and `busy` when messages were waiting), and a
+# sample whose both ends had messages waiting, at most five seconds apart, moves `rate` (messages a second)
+# halfway to it. 0 while the rate is under one message a second (unknown, or workers stalled: the oldest
+# message's wait decides then, as before) or nothing waits.
+_EXPECTED_WAIT = """
+local function expected_wait_ms(pace, waiting, now)
+  local got = redis.call('HMGET', pace, 't', 'n', 'busy', 'rate', 'finished')
+  local t, rate, finished = tonumber(got[1] or '0'), tonumber(got[4] or '0'), tonumber(got[5] or '0')
+  local elapsed = now - t
+  if elapsed >= 1000 then
+    if got[3] == '1' and waiting > 0 and elapsed <= 5000 then
+      local sample = (finished - tonumber(got[2] or '0')) * 1000 / elapsed
+      rate = rate > 0 and (rate + sample) / 2 or sample
+    end
+    redis.call('HSET', pace, 't', now, 'n', finished, 'busy', waiting > 0 and '1' or '0',
+               'rate', string.format('%.3f', rate))
+  end
+  if rate < 1 or waiting <= 0 then return 0 end
+  return math.floor(waiting * 1000 / rate)
+end
+
 """
 
 # Puts each text of `list` from `first` on the outbox for the message's citizen, and counts them on the
@@ -88,19 +122,25 @@ end
 # citizen answered, no person on the case, no satisfaction question open, no complaint being taken in. It is
 # then `replied` (later deliveries repeat the answer), its turn is done, and it never enters the inbox.
 # Any other message on an inbox at least `defer_after` ms behind is queued already `deferred` (admission: its
-# answer cannot come in time and goes through the outbox), in the same step rather than a second one.
+# answer cannot come in time and goes through the outbox), in the same step rather than a second one. Behind:
+# the oldest waiting message's wait, or the wait the inbox's pace promises a new one, whichever is longer.
 # KEYS: message hash, inbox stream, expiry zset, the citizen's turns, outbox stream, the citizen's mode,
-#       the citizen's complaint intake.
+#       the citizen's complaint intake, the inbox's pace.
 # ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group, ready answer (JSON list; '' for none),
 #       ready after (ms), defer after (ms; -1: never, 0: always)
 _ACCEPT = (
     _QUEUE_WAIT
+    + _EXPECTED_WAIT
     + _ENQUEUE
     + """
 local deliveries = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
 local waited = 0
 if deliveries == 1 then
-  waited = queue_wait_ms(KEYS[2], last_delivered(KEYS[2], ARGV[7]))
+  local last, held = last_delivered(KEYS[2], ARGV[7])
+  waited = queue_wait_ms(KEYS[2], last)
+  if last then
+    waited = math.max(waited, expected_wait_ms(KEYS[8], redis.call('XLEN', KEYS[2]) - held, now_ms()))
+  end
   local caught_up = tonumber(redis.call('HGET', KEYS[4], 'issued') or '0')
     <= tonumber(redis.call('HGET', KEYS[4], 'done') or '0')
   local turn = redis.call('HINCRBY', KEYS[4], 'issued', 1)
@@ -170,7 +210,8 @@ end
 
 # The message's inbox entry is acknowledged and deleted in the same step: its work is done, and the inbox
 # holds only work still to do (one round trip a message less than a separate XACK and XDEL).
-# KEYS: message hash, outbox stream, the citizen's turns, their carried list, the carried due set, the inbox.
+# KEYS: message hash, outbox stream, the citizen's turns, their carried list, the carried due set, the inbox,
+#       the inbox's pace (a finished entry counts there: admission's estimate of the workers' rate).
 # ARGV: answer (JSON list of texts), dedupe key, the answered channel (every gateway hears the key and wakes a
 # delivery waiting for it), about (the question, for a label; '' for none), now, carry seconds (0: never
 # carry), retention seconds, openid, the message key prefix, the inbox entry ('' for none), the workers' group
@@ -184,6 +225,7 @@ local function acknowledged(result)
   if ARGV[10] ~= '' then
     redis.call('XACK', KEYS[6], ARGV[11], ARGV[10])
     redis.call('XDEL', KEYS[6], ARGV[10])
+    redis.call('HINCRBY', KEYS[7], 'finished', 1)
   end
   return result
 end
@@ -400,6 +442,7 @@ class MessageStore:
                 keys.outbox(),
                 keys.mode(openid),
                 keys.intake(openid),
+                keys.inbox_pace(),
             ],
             args=[
                 json.dumps(payload, ensure_ascii=False),
@@ -432,6 +475,7 @@ class MessageStore:
                     keys.carried(openid),
                     keys.carried_due(),
                     keys.inbox(),
+                    keys.inbox_pace(),
                 ],
                 args=[
                     json.dumps(texts, ensure_ascii=False),

@@ -296,3 +296,51 @@ async def test_admission_queues_a_message_deferred_in_the_accept_step(client: ai
     assert await outbox_texts(client) == [("o_d1", "答")]
     never = await store.accept("msg:d2", "o_d2", {}, time.time() + 30)  # no defer_after: never on arrival
     assert never.state == "pending"
+
+
+async def test_admission_defers_at_once_when_the_pace_says_the_backlog_cannot_be_answered_in_time(
+    client: aioredis.Redis,
+) -> None:
+    """The start of a rush: workers finish about two messages a second while nine wait, so a new message would
+    wait some five seconds, though the oldest has waited only two. The pace (measured only while messages
+    waited, so a quiet hour's arrivals are no capacity) defers it on arrival; the oldest's wait alone would not."""
+    store = MessageStore(client)
+    await client.xgroup_create(keys.inbox(), keys.inbox_group(), id="0", mkstream=True)
+
+    async def work(count: int) -> None:
+        taken = await client.xreadgroup(keys.inbox_group(), "worker", {keys.inbox(): ">"}, count=count)
+        for entry_id, fields in taken[0][1]:
+            openid = str(await client.hget(keys.message(fields["key"]), "openid"))
+            await store.finish(fields["key"], openid, ["答"], inbox_entry=entry_id)
+
+    for n in range(12):
+        accepted = await store.accept(f"msg:p{n}", f"o_p{n}", {}, time.time() + 30, defer_after=3.0)
+        assert accepted.state == "pending"
+    await work(2)
+    await asyncio.sleep(1.05)
+    first_sample = await store.accept("msg:p12", "o_p12", {}, time.time() + 30, defer_after=3.0)
+    assert first_sample.state == "pending"
+    # Nothing waited when the first look was taken: that second's finishes say nothing of capacity.
+    assert float(await client.hget(keys.inbox_pace(), "rate") or 0) == 0
+    await work(2)
+    await asyncio.sleep(1.05)
+    oldest_wait_only = await store.accept("msg:p13", "o_p13", {}, time.time() + 30, defer_after=3.0)
+    assert 1.5 < float(await client.hget(keys.inbox_pace(), "rate") or 0) < 2.1
+    assert await client.hget(keys.inbox_pace(), "finished") == "4"
+    assert (oldest_wait_only.state, oldest_wait_only.queue_wait > 4.0) == ("deferred", True)
+    assert [f["key"] for _id, f in await client.xrange(keys.inbox())][
+        -1
+    ] == "msg:p13"  # still answered by Rasa
+
+
+async def test_admission_by_pace_lets_a_short_backlog_through(client: aioredis.Redis) -> None:
+    """Workers that keep up (ten a second) with three messages waiting: a new one is answered passively."""
+    store = MessageStore(client)
+    await client.xgroup_create(keys.inbox(), keys.inbox_group(), id="0", mkstream=True)
+    await client.hset(
+        keys.inbox_pace(), mapping={"t": int(time.time() * 1000), "rate": "10.000", "busy": "1"}
+    )
+    for n in range(3):
+        await store.accept(f"msg:k{n}", f"o_k{n}", {}, time.time() + 30, defer_after=3.0)
+    accepted = await store.accept("msg:k3", "o_k3", {}, time.time() + 30, defer_after=3.0)
+    assert accepted.state == "pending" and accepted.queue_wait < 1.0

@@ -42,7 +42,9 @@ CASE_TURNS_BACK = 3  # a personal case is still the subject this many messages l
 # Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
 # fmt: off
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到")),
+    # the draw said as a verb ("又没摇上", "这回又没摇起 咋个办"): 摇 is the lottery's word in this catalog
+    ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到",
+                        "没摇", "摇中", "摇上")),
     ("pickup", ("领取", "去领", "领口罩", "哪领", "怎么领", "领不到", "网点", "取口罩", "提货", "有货",
                 "有没有口罩", "还有口罩", "到货", "代领", "原件", "复印件")),
     ("announcements", ("公告", "通知", "通告")),
@@ -452,8 +454,9 @@ def says_only_the_wish(text: str) -> bool:
 def rule_question(text: str) -> bool:
     """A question about the rules ("涨价涨到多少算哄抬", "这个牌子是真的吗", "举报电话是12315吧") that asks
     nothing be done: answered, with how to report, and no intake opened (actions/actions.py)."""
-    return found("rule_question", text) and (
-        not found("wants_to_report", text) or complaint.disclaims_report(text)
+    return found("supposed_report", text) or (
+        found("rule_question", text)
+        and (not found("wants_to_report", text) or complaint.disclaims_report(text))
     )
 
 

@@ -639,3 +639,18 @@ def test_only_a_calm_question_at_no_one_is_asked_again_after_an_offer() -> None:
 def test_where_one_would_report_some_day_is_a_rule_question() -> None:
     assert rule_question("明白了 那以后万一碰到乱涨价的 是在这里反映对吧")
     assert not rule_question("我要在这里举报楼下药店")
+
+
+def test_the_draw_said_as_a_verb_names_the_booking_result() -> None:
+    """ "没摇上" in dialect ("没摇起"), heard as anger with a question: the result's answer, a person offered."""
+    assert section_of("express_anger", "唉 还是没摇中 下回咋整") == "booking_result"
+    missed = decision_for([said("第三回了还是没摇起，咋个整嘛", "express_anger", confidence=0.6)])
+    assert (missed.outcome, missed.rule, missed.answer) == (Outcome.OFFER, "venting_with_need", True)
+
+
+def test_whether_one_may_report_a_supposed_shop_is_a_rule_question() -> None:
+    assert rule_question("想问一下，万一超市卖过期的口罩，是不是可以投诉？")
+    assert rule_question("如果网店卖假货能举报不")
+    # a shop there and then, or the citizen's own matter, is a report
+    assert not rule_question("如果门口那家药店今天还卖60，能投诉吗")
+    assert not rule_question("如果我现在去投诉这个药店，可以吗")

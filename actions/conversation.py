@@ -42,9 +42,9 @@ CASE_TURNS_BACK = 3  # a personal case is still the subject this many messages l
 # Words that name a content section, for a message whose intent is anger: "约不上" asks about booking results.
 # fmt: off
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    # the draw said as a verb ("又没摇上", "这回又没摇起 咋个办"): 摇 is the lottery's word in this catalog
+    # the draw said as a verb ("又没摇上", "这回又没摇起 咋个办"), in forms that mean it (not "头都没摇一下")
     ("booking_result", ("约上", "约不上", "约到", "约不到", "没约", "中签", "摇号", "抢不到", "没抢到",
-                        "没摇", "摇中", "摇上")),
+                        "没摇上", "没摇中", "没摇到", "没摇起", "摇中了", "摇中没", "摇上了吗")),
     ("pickup", ("领取", "去领", "领口罩", "哪领", "怎么领", "领不到", "网点", "取口罩", "提货", "有货",
                 "有没有口罩", "还有口罩", "到货", "代领", "原件", "复印件")),
     ("announcements", ("公告", "通知", "通告")),

@@ -83,7 +83,11 @@ end
 # once a second the first delivery to look samples it (`t`, `n`, and `busy` when messages were waiting), and a
 # sample whose both ends had messages waiting, at most five seconds apart, moves `rate` (messages a second)
 # halfway to it. 0 while the rate is under one message a second (unknown, or workers stalled: the oldest
-# message's wait decides then, as before) or nothing waits.
+# message's wait decides then, as before) or nothing waits. The accept script asks it only once the oldest
+# waiting message has waited half a second (`PACE_FLOOR_MS`): while a worker slot is free nothing waits that
+# long, and a rate measured low (a sample whose window had idle gaps, slots held by a citizen's earlier turn)
+# and kept through a quiet hour must not defer the few messages of a calm morning.
+PACE_FLOOR_MS = 500
 _EXPECTED_WAIT = """
 local function expected_wait_ms(pace, waiting, now)
   local got = redis.call('HMGET', pace, 't', 'n', 'busy', 'rate', 'finished')
@@ -129,7 +133,8 @@ end
 # ARGV: payload, now, ttl, dedupe key, sweep-at, openid, group, ready answer (JSON list; '' for none),
 #       ready after (ms), defer after (ms; -1: never, 0: always)
 _ACCEPT = (
-    _QUEUE_WAIT
+    f"local PACE_FLOOR_MS = {PACE_FLOOR_MS}\n"
+    + _QUEUE_WAIT
     + _EXPECTED_WAIT
     + _ENQUEUE
     + """
@@ -138,7 +143,7 @@ local waited = 0
 if deliveries == 1 then
   local last, held = last_delivered(KEYS[2], ARGV[7])
   waited = queue_wait_ms(KEYS[2], last)
-  if last then
+  if last and waited >= PACE_FLOOR_MS then
     waited = math.max(waited, expected_wait_ms(KEYS[8], redis.call('XLEN', KEYS[2]) - held, now_ms()))
   end
   local caught_up = tonumber(redis.call('HGET', KEYS[4], 'issued') or '0')
@@ -223,9 +228,10 @@ _FINISH = (
 -- again (Redis does not roll a script back).
 local function acknowledged(result)
   if ARGV[10] ~= '' then
-    redis.call('XACK', KEYS[6], ARGV[11], ARGV[10])
+    if redis.call('XACK', KEYS[6], ARGV[11], ARGV[10]) == 1 then
+      redis.call('HINCRBY', KEYS[7], 'finished', 1)  -- once, though a claimed entry may be finished twice
+    end
     redis.call('XDEL', KEYS[6], ARGV[10])
-    redis.call('HINCRBY', KEYS[7], 'finished', 1)
   end
   return result
 end
@@ -383,7 +389,9 @@ def question_label(question: str) -> str:
 class Accepted:
     delivery: int  # 1 for the first delivery of this message
     state: str
-    queue_wait: float = 0.0  # on the first delivery: how long the oldest message not yet taken has waited (s)
+    # on the first delivery: how far behind the inbox is (s): the oldest untaken message's wait, or the wait
+    # the inbox's pace promises a new one when that is longer
+    queue_wait: float = 0.0
 
 
 @dataclass(frozen=True)

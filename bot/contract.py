@@ -13,13 +13,14 @@
 5. A sweeper defers every message whose retry window has closed, in case WeChat stopped retrying early.
    It also sends carried answers (7.) whose later message was not answered within ten minutes.
 6. Admission: when the first delivery finds the inbox so far behind that the oldest message no worker has
-   taken yet has waited `admit_wait` seconds, or that the messages waiting would take the workers that long
-   at the pace they have kept while messages waited (a rush seen as it starts, not three seconds later),
-   the answer cannot come in time. The message is queued
-   already deferred, in the accept step itself, and the delivery replies `success` without waiting: one
-   short delivery instead of three held ones, so a rush beyond what Rasa answers costs the gateway little
-   and every push is still acknowledged within WeChat's 5 s. The answer follows through the outbox. A
-   retry of a deferred message (its `success` reached WeChat late) gets `success` at once as well.
+   taken yet has waited `admit_wait` seconds, or (once it has waited half a second: every worker slot busy)
+   that the messages waiting would take the workers that long at the pace they have kept while messages
+   waited (a rush seen as it starts, not three seconds later), the answer cannot come in time. The message
+   is queued already deferred, in the accept step itself, and the delivery replies `success` without
+   waiting: one short delivery instead of three held ones, so a rush beyond what Rasa answers costs the
+   gateway little and every push is still acknowledged within WeChat's 5 s. The answer follows through the
+   outbox. A retry of a deferred message (its `success` reached WeChat late) gets `success` at once as
+   well.
 7. Carried answers: a deferred answer whose citizen has a later message still unanswered waits for that
    one and goes with it, labelled with its question and packed into as few texts as fit. WeChat allows 5
    sends after a citizen's last message; a citizen who wrote eight times during a rush would otherwise get

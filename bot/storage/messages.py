@@ -79,27 +79,26 @@ end
 # capacity, not the arrival rate of a quiet hour). The oldest message's wait (`queue_wait_ms`) says the same
 # only after the fact: at the start of a rush it reaches admission's mark seconds after the backlog did, and
 # the deliveries held meanwhile (three seconds of a 10x burst: thousands) cost the gateway and WeChat's
-# retries most of what a rush costs. `pace` (`keys.inbox_pace`): `finished`, counted by the finish script;
-# once a second the first delivery to look samples it (`t`, `n`, and `busy` when messages were waiting), and a
-# sample whose both ends had messages waiting, at most five seconds apart, moves `rate` (messages a second)
-# halfway to it. 0 while the rate is under one message a second (unknown, or workers stalled: the oldest
-# message's wait decides then, as before) or nothing waits. The accept script asks it only once the oldest
-# waiting message has waited half a second (`PACE_FLOOR_MS`): while a worker slot is free nothing waits that
-# long, and a rate measured low (a sample whose window had idle gaps, slots held by a citizen's earlier turn)
-# and kept through a quiet hour must not defer the few messages of a calm morning.
+# retries most of what a rush costs. The accept script asks it only once the oldest waiting message has
+# waited half a second (`PACE_FLOOR_MS`): while a worker slot is free nothing waits that long, and a rate
+# measured low (a sample whose window had idle gaps, slots held by a citizen's earlier turn) and kept through
+# a quiet hour must not defer the few messages of a calm morning. So every look is taken with messages
+# waiting: `pace` (`keys.inbox_pace`) holds `finished`, counted by the finish script, and the last look (`t`,
+# `n`); a look at least a second and at most five after the last one samples the workers' rate over that
+# window and moves `rate` (messages a second) halfway to it. 0 while the rate is under one message a second
+# (unknown, or workers stalled: the oldest message's wait decides then, as before).
 PACE_FLOOR_MS = 500
 _EXPECTED_WAIT = """
 local function expected_wait_ms(pace, waiting, now)
-  local got = redis.call('HMGET', pace, 't', 'n', 'busy', 'rate', 'finished')
-  local t, rate, finished = tonumber(got[1] or '0'), tonumber(got[4] or '0'), tonumber(got[5] or '0')
+  local got = redis.call('HMGET', pace, 't', 'n', 'rate', 'finished')
+  local t, rate, finished = tonumber(got[1] or '0'), tonumber(got[3] or '0'), tonumber(got[4] or '0')
   local elapsed = now - t
   if elapsed >= 1000 then
-    if got[3] == '1' and waiting > 0 and elapsed <= 5000 then
+    if elapsed <= 5000 then
       local sample = (finished - tonumber(got[2] or '0')) * 1000 / elapsed
       rate = rate > 0 and (rate + sample) / 2 or sample
     end
-    redis.call('HSET', pace, 't', now, 'n', finished, 'busy', waiting > 0 and '1' or '0',
-               'rate', string.format('%.3f', rate))
+    redis.call('HSET', pace, 't', now, 'n', finished, 'rate', string.format('%.3f', rate))
   end
   if rate < 1 or waiting <= 0 then return 0 end
   return math.floor(waiting * 1000 / rate)

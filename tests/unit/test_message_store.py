@@ -320,7 +320,7 @@ async def test_admission_defers_at_once_when_the_pace_says_the_backlog_cannot_be
     await asyncio.sleep(1.05)
     first_sample = await store.accept("msg:p12", "o_p12", {}, time.time() + 30, defer_after=3.0)
     assert first_sample.state == "pending"
-    # Nothing waited when the first look was taken: that second's finishes say nothing of capacity.
+    # The first look has no earlier one to measure from: no rate yet.
     assert float(await client.hget(keys.inbox_pace(), "rate") or 0) == 0
     await work(2)
     await asyncio.sleep(1.05)

@@ -44,8 +44,16 @@ def word_pattern(word: str, not_before: list[str], not_after: list[str]) -> str:
     return f"{before}{word}{after}"
 
 
-def _expand(text: str, fragments: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: fragments[m.group(1)], text)
+def _expand(text: str, fragments: dict[str, str], within: tuple[str, ...] = ()) -> str:
+    """The text with each `<<NAME>>` replaced by its fragment, itself expanded (fragments may nest)."""
+
+    def fragment(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in within:
+            raise ValueError(f"fragment {name!r} names itself through {' -> '.join(within)}")
+        return _expand(fragments[name], fragments, (*within, name))
+
+    return _PLACEHOLDER.sub(fragment, text)
 
 
 def _source(entry: str | dict[str, Any], fragments: dict[str, str]) -> str:
@@ -75,7 +83,6 @@ def load_cues(path: Path) -> dict[str, Cue]:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     entries: dict[str, Any] = data.get("cues", data)
     fragments = {str(k): str(v) for k, v in (data.get("fragments") or {}).items()}
-    fragments = {k: _expand(v, fragments) for k, v in fragments.items()}
     cues: dict[str, Cue] = {}
     for name, entry in entries.items():
         flags = re.IGNORECASE if entry.get("ignore_case") else 0

@@ -37,3 +37,23 @@ def test_every_cue_has_a_reason_and_examples_both_ways() -> None:
 def test_a_word_with_exceptions_groups_its_look_behinds_by_width() -> None:
     pattern = word_pattern("垃圾", ["[扔倒]", "属于什么", "丢个"], ["桶", "分类"])
     assert pattern == "(?<![扔倒])(?<!丢个)(?<!属于什么)垃圾(?!桶|分类)"
+
+
+def test_a_fragment_may_name_fragments_at_any_depth(tmp_path: Path) -> None:
+    cues = tmp_path / "cues.yml"
+    cues.write_text(
+        "fragments:\n  SHOP: '<<DRUG>>|超市'\n  DRUG: '<<PLACE>>'\n  PLACE: '药[店房]'\n"
+        "cues:\n  shop:\n    patterns: ['(<<SHOP>>)卖']\n",
+        encoding="utf-8",
+    )
+    assert load_cues(cues)["shop"].pattern.pattern == "(药[店房]|超市)卖"
+
+
+def test_a_fragment_that_names_itself_is_refused(tmp_path: Path) -> None:
+    cues = tmp_path / "cues.yml"
+    cues.write_text(
+        "fragments:\n  A: 'x<<B>>'\n  B: 'y<<A>>'\ncues:\n  loop:\n    patterns: ['<<A>>']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="names itself"):
+        load_cues(cues)
